@@ -1,0 +1,26 @@
+"""The recorded counts that ship with tally (replays/), found by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feeds.files import FeedError
+
+NAMES = ("ldj5", "jfk8", "bhm1-2022")
+DEFAULT = "ldj5"
+
+
+def replays_dir() -> Path:
+    """replays/ beside the packages (a checkout), or inside feeds/ (a wheel)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "replays", here / "replays"):
+        if candidate.is_dir():
+            return candidate
+    raise FeedError("the bundled replays are missing from this installation")
+
+
+def resolve(name_or_path: str) -> Path:
+    """A bundled replay's NAME (ldj5, jfk8, bhm1-2022) or any file's path."""
+    if name_or_path in NAMES:
+        return replays_dir() / f"{name_or_path}.jsonl"
+    return Path(name_or_path)

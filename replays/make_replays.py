@@ -1,0 +1,141 @@
+"""Make the bundled replays from the public totals (python replays/make_replays.py).
+
+Only the totals of these counts are public (../shared/DOMAIN.md), so the order
+of the ballots is reconstructed: a seeded shuffle, paced like a Board agent
+calling ballots on a Zoom stream (a few seconds each, with breaks). Challenged
+ballots are set aside before the envelopes are opened, as the Board does. Every
+file says so in its title and in its first note. Running this again gives the
+same files byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RECONSTRUCTED = ("Ballot order reconstructed from the official totals with a seeded "
+                 "shuffle; only the totals are public.")
+
+
+@dataclass
+class Session:
+    """One sitting of the count: its start, and what was opened in it."""
+
+    start: datetime
+    yes: int
+    no: int
+    void: int
+    note: str | None = None
+
+
+@dataclass
+class Recorded:
+    name: str
+    header: dict
+    challenged: int
+    sessions: list[Session]
+    closing: str
+    seed: int
+
+
+def _stamp(t: datetime) -> str:
+    return t.isoformat()
+
+
+def events(rec: Recorded) -> list[dict]:
+    rng = random.Random(rec.seed)
+    out: list[dict] = []
+
+    def emit(t: datetime, **fields) -> None:
+        out.append({"seq": len(out) + 1, **fields, "at": _stamp(t)})
+
+    t = rec.sessions[0].start
+    emit(t, type="election", **rec.header)
+    emit(t, type="note", text=RECONSTRUCTED)
+    if rec.challenged:
+        t += timedelta(minutes=4)
+        emit(t, type="challenged", count=rec.challenged)
+        emit(t, type="note", text=f"{rec.challenged} challenged ballots set aside unopened")
+    for session in rec.sessions:
+        if session.start > t:
+            t = session.start
+        if session.note:
+            emit(t, type="note", text=session.note)
+        pile = ["yes"] * session.yes + ["no"] * session.no + ["void"] * session.void
+        rng.shuffle(pile)
+        for n, choice in enumerate(pile, 1):
+            t += timedelta(seconds=rng.randint(3, 8))
+            if n % 400 == 0:
+                emit(t, type="note", text="short break")
+                t += timedelta(minutes=rng.randint(5, 12))
+            emit(t, type="ballot", choice=choice)
+    t += timedelta(seconds=30)
+    emit(t, type="close")
+    emit(t, type="note", text=rec.closing)
+    return out
+
+
+def _tz(hours: int):
+    from datetime import timezone
+
+    return timezone(timedelta(hours=hours))
+
+
+EDT, CDT = _tz(-4), _tz(-5)
+
+COUNTS = [
+    Recorded(
+        name="ldj5",
+        header=dict(id="ldj5", title="Amazon LDJ5, Staten Island (ballot order reconstructed)",
+                    union="Amazon Labor Union", eligible=1633, ballots=1000,
+                    location="Amazon LDJ5 sortation center, Staten Island, NY",
+                    office="NLRB Region 29, Brooklyn"),
+        challenged=0,
+        sessions=[Session(datetime(2022, 5, 2, 13, 0, tzinfo=EDT), 380, 618, 2)],
+        closing="Official tally: 380 for, 618 against, 2 void, 0 challenged.",
+        seed=20220502,
+    ),
+    Recorded(
+        name="jfk8",
+        header=dict(id="jfk8", title="Amazon JFK8, Staten Island (ballot order reconstructed)",
+                    union="Amazon Labor Union", eligible=8325, ballots=4869,
+                    location="Amazon JFK8 fulfillment center, Staten Island, NY",
+                    office="NLRB Region 29, Brooklyn"),
+        challenged=67,
+        sessions=[
+            Session(datetime(2022, 3, 31, 10, 30, tzinfo=EDT), 1518, 1154, 8),
+            Session(datetime(2022, 4, 1, 9, 30, tzinfo=EDT), 2654 - 1518, 2131 - 1154, 17 - 8,
+                    note="Count resumes after the overnight pause at 1,518 to 1,154"),
+        ],
+        closing="Official tally: 2,654 for, 2,131 against, 67 challenged; 17 void reported.",
+        seed=20220401,
+    ),
+    Recorded(
+        name="bhm1-2022",
+        header=dict(id="bhm1-2022",
+                    title="Amazon BHM1 rerun, Bessemer (ballot order reconstructed)",
+                    union="Retail, Wholesale and Department Store Union", eligible=6153,
+                    ballots=2343, location="Amazon BHM1, Bessemer, AL",
+                    office="NLRB Region 10, by mail ballot"),
+        challenged=416,
+        sessions=[Session(datetime(2022, 3, 28, 10, 0, tzinfo=CDT), 875, 993, 59)],
+        closing="Official tally: 875 for, 993 against, 59 void, 416 challenged: "
+                "the challenges are determinative.",
+        seed=20220328,
+    ),
+]
+
+
+def main() -> None:
+    for rec in COUNTS:
+        lines = [json.dumps(e, separators=(",", ":")) for e in events(rec)]
+        (HERE / f"{rec.name}.jsonl").write_text("\n".join(lines) + "\n")
+        print(f"replays/{rec.name}.jsonl: {len(lines)} events")
+
+
+if __name__ == "__main__":
+    main()

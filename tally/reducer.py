@@ -1,0 +1,244 @@
+"""The reducer: running totals of a count, one event at a time.
+
+`Count.apply` either applies an event whole or raises `RuleError` and changes
+nothing, so a bad event never leaves a half-counted state behind. The state is
+small and flat (a list of votes, a few integers, and one small entry per event
+so that any earlier entry can be retracted); `snapshot()` freezes it for
+readers such as the report and the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tally import rules
+from tally.schema import VOID, Ballot, Challenged, Close, Election, Event, Note, Retract
+
+# What each seq did, so that a retract can undo it: a choice index (≥ 0), or one
+# of these markers.
+_VOID = -1
+_CHALLENGED = -2
+_RETRACTED = -3
+_NOT_A_COUNT = -4
+
+
+class RuleError(ValueError):
+    """An event that keeps the format but breaks the rules of the count."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The count as it stands, frozen: everything a reader needs, nothing live."""
+
+    election: Election
+    votes: tuple[int, ...]
+    void: int
+    challenged: int
+    remaining: int | None
+    closed: bool
+    last_seq: int
+    outcome: rules.Outcome
+    decided_at: int | None
+    """Ballots handled (opened + challenged) when the outcome became decided."""
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return self.election.choices
+
+    @property
+    def valid(self) -> int:
+        return sum(self.votes)
+
+    @property
+    def handled(self) -> int:
+        """Ballots opened or set aside so far."""
+        return self.valid + self.void + self.challenged
+
+    @property
+    def valid_plus_challenged(self) -> int:
+        return self.valid + self.challenged
+
+    @property
+    def majority_line(self) -> int:
+        return rules.majority_line(self.valid, self.challenged)
+
+    def needed(self, i: int) -> int | None:
+        """Votes choice i still needs for a certain result (None: R unknown)."""
+        if self.remaining is None:
+            return None
+        ties_win = self.election.yes_no and i == 1
+        return rules.votes_needed(self.votes, i, self.challenged, self.remaining, ties_win)
+
+    @property
+    def leader(self) -> int | None:
+        """Index of the choice with the most votes, None on a tie for first."""
+        top = max(self.votes)
+        leaders = [i for i, v in enumerate(self.votes) if v == top]
+        return leaders[0] if len(leaders) == 1 else None
+
+    @property
+    def margin(self) -> int:
+        """How far the leader is ahead of the next choice (0 on a tie)."""
+        ordered = sorted(self.votes, reverse=True)
+        return ordered[0] - ordered[1]
+
+
+class Count:
+    """Running totals of one election, built by applying its events in order."""
+
+    def __init__(self) -> None:
+        self.election: Election | None = None
+        self.votes: list[int] = []
+        self.void = 0
+        self.challenged = 0
+        self.closed = False
+        self.last_seq = 0
+        self.decided_at: int | None = None
+        self._index: dict[str, int] = {}
+        self._did: list[int] = [_NOT_A_COUNT]  # by seq; seq 0 is unused
+        self._amount: list[int] = [0]
+
+    # -- reading -----------------------------------------------------------
+    @property
+    def opened(self) -> int:
+        return sum(self.votes) + self.void
+
+    @property
+    def remaining(self) -> int | None:
+        ballots = self.election.ballots if self.election else None
+        return rules.remaining_unopened(ballots, self.opened, self.challenged, self.closed)
+
+    def snapshot(self) -> Snapshot:
+        if self.election is None:
+            raise RuleError("no election header yet")
+        remaining = self.remaining
+        votes = tuple(self.votes)
+        return Snapshot(
+            election=self.election,
+            votes=votes,
+            void=self.void,
+            challenged=self.challenged,
+            remaining=remaining,
+            closed=self.closed,
+            last_seq=self.last_seq,
+            outcome=rules.decide(self.election.choices, votes, self.challenged, remaining),
+            decided_at=self.decided_at,
+        )
+
+    def retractable(self, seq: int) -> bool:
+        return 0 < seq < len(self._did) and self._did[seq] not in (_RETRACTED, _NOT_A_COUNT)
+
+    # -- applying ----------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        """Apply one event, or raise RuleError and leave the count unchanged."""
+        if event.seq != self.last_seq + 1:
+            raise RuleError(f"seq {event.seq} out of order: expected {self.last_seq + 1}")
+        if self.election is None:
+            if not isinstance(event, Election):
+                raise RuleError("the first event must be the election header")
+            self._start(event)
+        elif isinstance(event, Ballot):
+            self._ballot(event)
+        elif isinstance(event, Challenged):
+            self._challenged(event)
+        elif isinstance(event, Retract):
+            self._retract(event)
+        elif isinstance(event, Close):
+            self._check_open("close")
+            self.closed = True
+            self._record(_NOT_A_COUNT, 0)
+        elif isinstance(event, Note):
+            self._record(_NOT_A_COUNT, 0)
+        else:  # an Election after seq 1 cannot pass the schema, but be sure
+            raise RuleError("only seq 1 can be an election header")
+        self.last_seq = event.seq
+        self._track_decision(may_undecide=isinstance(event, Retract))
+
+    def _start(self, header: Election) -> None:
+        self.election = header
+        self.votes = [0] * len(header.choices)
+        self._index = {c: i for i, c in enumerate(header.choices)}
+        self._record(_NOT_A_COUNT, 0)
+
+    def _check_open(self, what: str) -> None:
+        if self.closed:
+            raise RuleError(f"the count is closed: no {what} after close")
+
+    def _check_room(self, count: int) -> None:
+        """More ballots than were cast means a miscount: refuse it."""
+        remaining = self.remaining
+        if remaining is not None and count > remaining:
+            raise RuleError(
+                f"{count} more ballots than the {self.election.ballots} cast "
+                f"({remaining} left unopened)"
+            )
+
+    def _ballot(self, event: Ballot) -> None:
+        self._check_open("ballots")
+        if event.choice == VOID:
+            did = _VOID
+        else:
+            did = self._index.get(event.choice, _NOT_A_COUNT)
+            if did == _NOT_A_COUNT:
+                raise RuleError(
+                    f"unknown choice {event.choice!r}: the ballot offers "
+                    + ", ".join(self.election.choices) + " (or void)"
+                )
+        self._check_room(event.count)
+        self._add(did, event.count)
+        self._record(did, event.count)
+
+    def _challenged(self, event: Challenged) -> None:
+        self._check_open("challenged ballots")
+        self._check_room(event.count)
+        self.challenged += event.count
+        self._record(_CHALLENGED, event.count)
+
+    def _retract(self, event: Retract) -> None:
+        self._check_open("retractions")
+        target = event.target
+        if target >= len(self._did):
+            raise RuleError(f"retract of seq {target}, which has not happened")
+        did = self._did[target]
+        if did == _RETRACTED:
+            raise RuleError(f"seq {target} is already retracted")
+        if did == _NOT_A_COUNT:
+            raise RuleError(f"seq {target} is not a ballot or challenged event")
+        self._add(did, -self._amount[target])
+        self._did[target] = _RETRACTED
+        self._record(_NOT_A_COUNT, 0)
+
+    def _add(self, did: int, count: int) -> None:
+        if did >= 0:
+            self.votes[did] += count
+        elif did == _VOID:
+            self.void += count
+        else:
+            self.challenged += count
+
+    def _record(self, did: int, amount: int) -> None:
+        self._did.append(did)
+        self._amount.append(amount)
+
+    def _track_decision(self, may_undecide: bool) -> None:
+        """Remember the ballot at which the outcome became decided.
+
+        Adding ballots never undecides an outcome (each one lowers R by as much
+        as it can raise anything else), but a retraction can: then it is
+        forgotten, and found again when the count decides it anew.
+        """
+        if self.decided_at is not None and not may_undecide:
+            return
+        decided = rules.is_decided(self.election.choices, self.votes, self.challenged, self.remaining)
+        if not decided:
+            self.decided_at = None
+        elif self.decided_at is None:
+            self.decided_at = self.opened + self.challenged
+
+
+def replay(events) -> Count:
+    """A Count with every event applied (RuleError on the first bad one)."""
+    count = Count()
+    for event in events:
+        count.apply(event)
+    return count

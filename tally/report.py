@@ -1,0 +1,128 @@
+"""Reports of a count: an NLRB-style Tally of Ballots, and the same as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tally.reducer import Snapshot
+
+
+def choice_label(snap: Snapshot, i: int) -> str:
+    """How the Tally of Ballots words the votes for choice i."""
+    election = snap.election
+    if election.yes_no:
+        union = election.union or "the petitioner"
+        return f"votes cast for {union}" if i == 0 else (
+            "votes cast against participating labor organization"
+        )
+    return f"votes cast for {election.choices[i]}"
+
+
+def result_line(snap: Snapshot) -> str:
+    """The result in plain words, as a watcher would say it."""
+    out = snap.outcome
+    union = snap.election.union or "the union"
+    if out.outcome == "majority" and snap.election.yes_no:
+        return f"majority for {union}: the union wins"
+    if out.outcome == "no_majority":
+        return f"no majority for {union}: no union"
+    if out.outcome == "majority":
+        return f"majority for {out.winner}"
+    if out.outcome == "runoff":
+        return f"no majority: runoff between {out.runoff[0]} and {out.runoff[1]}"
+    if out.outcome == "pending":
+        return "challenges determinative: outcome pending"
+    return f"undecided: {out.reason}"
+
+
+def _majority_sentence(snap: Snapshot) -> str:
+    out = snap.outcome
+    subject = "A majority of the valid votes counted plus challenged ballots"
+    if snap.election.yes_no:
+        union = snap.election.union or "the petitioner"
+        if out.outcome == "majority":
+            return f"{subject} has been cast for {union}."
+        if out.outcome == "no_majority":
+            return f"{subject} has not been cast for {union}."
+    elif out.outcome == "majority":
+        return f"{subject} has been cast for {out.winner}."
+    elif out.outcome == "runoff":
+        return (f"No choice has received such a majority: a runoff election between "
+                f"{out.runoff[0]} and {out.runoff[1]}.")
+    return "Whether a majority has been cast cannot be said yet."
+
+
+def _challenge_sentence(snap: Snapshot) -> str:
+    if snap.outcome.challenges_determinative:
+        return "Challenges are sufficient in number to affect the results of the election."
+    if snap.outcome.decided:
+        return "Challenges are not sufficient in number to affect the results of the election."
+    return "Whether the challenges can affect the results cannot be said yet."
+
+
+def text_report(snap: Snapshot) -> str:
+    """The count as an NLRB Tally of Ballots, plus the state of the count."""
+    e = snap.election
+    eligible = f"{e.eligible:,}" if e.eligible is not None else "not given"
+    rows: list[tuple[str, str]] = [("Approximate number of eligible voters", eligible),
+                                   ("Number of void ballots", f"{snap.void:,}")]
+    rows += [(f"Number of {choice_label(snap, i)}", f"{v:,}") for i, v in enumerate(snap.votes)]
+    rows += [("Number of valid votes counted", f"{snap.valid:,}"),
+             ("Number of challenged ballots", f"{snap.challenged:,}"),
+             ("Number of valid votes counted plus challenged ballots",
+              f"{snap.valid_plus_challenged:,}")]
+    width = max(len(label) for label, _ in rows) + 4
+    lines = [f"TALLY OF BALLOTS: {e.title}"]
+    place = ", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p)
+    if place:
+        lines.append(place)
+    lines.append(_progress_line(snap))
+    lines.append("")
+    for n, (label, value) in enumerate(rows, start=1):
+        lines.append(f"{n:>2}. {label + ' ':.<{width}} {value:>9}")
+    lines.append(f"{len(rows) + 1:>2}. {_challenge_sentence(snap)}")
+    lines.append(f"{len(rows) + 2:>2}. {_majority_sentence(snap)}")
+    lines.append("")
+    lines.append(f"Result: {result_line(snap)}")
+    return "\n".join(lines) + "\n"
+
+
+def _progress_line(snap: Snapshot) -> str:
+    if snap.closed:
+        return "Count complete."
+    if snap.remaining is None:
+        return f"Count in progress: {snap.handled:,} ballots so far, total cast not known."
+    return f"Count in progress: {snap.remaining:,} ballots still unopened."
+
+
+def json_report(snap: Snapshot) -> dict[str, Any]:
+    """The count as one JSON object (see docs/FORMAT.md for each key)."""
+    e = snap.election
+    out = snap.outcome
+    report: dict[str, Any] = {
+        "id": e.id,
+        "title": e.title,
+        "choices": list(e.choices),
+        "votes": dict(zip(e.choices, snap.votes)),
+        "void": snap.void,
+        "challenged": snap.challenged,
+        "valid": snap.valid,
+        "valid_plus_challenged": snap.valid_plus_challenged,
+        "remaining": snap.remaining,
+        "eligible": e.eligible,
+        "ballots": e.ballots,
+        "closed": snap.closed,
+        "last_seq": snap.last_seq,
+        "majority_line": snap.majority_line,
+        "decided": out.decided,
+        "decided_at": snap.decided_at,
+        "outcome": out.outcome,
+        "winner": out.winner,
+        "challenges_determinative": out.challenges_determinative,
+        "needed": {c: snap.needed(i) for i, c in enumerate(e.choices)},
+        "reason": out.reason,
+        "result": result_line(snap),
+    }
+    if out.runoff is not None:
+        report["runoff"] = list(out.runoff)
+    return report

@@ -1,0 +1,181 @@
+"""Event format v1: one contract for files, journals and the network.
+
+A count is a JSON Lines stream of events. Every event has ``seq`` (1, 2, 3 …
+with no gaps) and ``type``; ``at`` (an RFC 3339 timestamp with an offset) is
+optional. Unknown fields and unknown types are refused, and values are strict
+(``"count": "5"`` is not a count), because a tally that guesses is worse than
+one that stops. docs/FORMAT.md is the prose version of this module.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+FORMAT_VERSION = 1
+YES_NO = ("yes", "no")
+VOID = "void"
+
+Seq = Annotated[int, Field(ge=1, description="1 for the header, then +1 for each event")]
+Count = Annotated[int, Field(ge=1, description="how many ballots this event stands for")]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    seq: Seq
+    at: AwareDatetime | None = Field(
+        default=None, description="RFC 3339 time the event happened, with an offset"
+    )
+
+
+class Election(_Event):
+    """The header: seq 1 and only seq 1. Says what is being counted."""
+
+    type: Literal["election"]
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="slug")]
+    title: Text
+    choices: tuple[Text, ...] = Field(
+        default=YES_NO,
+        description='["yes","no"] (the default) or three or more choices of a multi-union ballot',
+    )
+    union: Text | None = Field(default=None, description="the petitioner, on a yes/no ballot")
+    eligible: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="approximate number of eligible voters"
+    )
+    ballots: Annotated[int, Field(ge=0)] | None = Field(
+        default=None,
+        description="total ballots cast, void and challenged included; bounds what is unopened",
+    )
+    case: Text | None = None
+    location: Text | None = None
+    office: Text | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _choices_make_a_ballot(cls, choices: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(choices)) != len(choices):
+            raise ValueError("choices must be distinct")
+        if VOID in choices:
+            raise ValueError('"void" is not a choice: void ballots are not votes')
+        if len(choices) == 2 and choices != YES_NO:
+            raise ValueError(
+                'a two-choice ballot is ["yes","no"] with the petitioner in "union"'
+            )
+        if len(choices) < 2:
+            raise ValueError("a ballot needs at least two choices")
+        return choices
+
+    @model_validator(mode="after")
+    def _header_is_first(self) -> Election:
+        if self.seq != 1:
+            raise ValueError("the election header must be seq 1")
+        return self
+
+    @property
+    def yes_no(self) -> bool:
+        return self.choices == YES_NO
+
+
+class Ballot(_Event):
+    """Ballots opened and called: ``count`` of them for ``choice`` (or "void")."""
+
+    type: Literal["ballot"]
+    choice: Text
+    count: Count = 1
+
+
+class Challenged(_Event):
+    """Ballots set aside unopened, in sealed envelopes."""
+
+    type: Literal["challenged"]
+    count: Count = 1
+
+
+class Retract(_Event):
+    """Undo an earlier ballot or challenged event entered by mistake."""
+
+    type: Literal["retract"]
+    target: Seq
+
+
+class Note(_Event):
+    """Something said during the count ("break for lunch")."""
+
+    type: Literal["note"]
+    text: Text
+
+
+class Close(_Event):
+    """The count is finished: nothing remains unopened."""
+
+    type: Literal["close"]
+
+
+Event = Annotated[
+    Union[Election, Ballot, Challenged, Retract, Note, Close],
+    Field(discriminator="type"),
+]
+EVENT = TypeAdapter(Event)
+
+
+class EventError(ValueError):
+    """An event that breaks the format; the message is one line."""
+
+
+def parse_event(raw: str | bytes) -> Event:
+    """Validate one JSON text as an event, or raise EventError with one line."""
+    try:
+        return EVENT.validate_json(raw)
+    except ValidationError as exc:
+        raise EventError(explain(exc)) from None
+
+
+def explain(exc: ValidationError) -> str:
+    """The first problem pydantic found, as one line a person can act on."""
+    err = exc.errors(include_url=False)[0]
+    kind = err["type"]
+    if kind == "json_invalid":
+        return f"not JSON ({err['ctx'].get('error', 'invalid')})"
+    if kind == "model_type" or kind == "dict_type":
+        return "not a JSON object"
+    loc = [str(p) for p in err["loc"]]
+    if kind == "union_tag_invalid":
+        return f"unknown type {err['input'].get('type')!r}" if isinstance(
+            err["input"], dict
+        ) else "unknown type"
+    if kind == "union_tag_not_found":
+        return 'missing field "type"'
+    field = ".".join(loc[1:]) if len(loc) > 1 else ""
+    if kind == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if kind == "missing":
+        return f"missing field {field!r}"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{field}: {msg}" if field else msg
+
+
+def dump_event(event: Event) -> str:
+    """One event as one compact JSON line (no newline), without unset defaults."""
+    return event.model_dump_json(exclude_none=True)
+
+
+def json_schema() -> str:
+    """The JSON Schema of one event, generated from the models above."""
+    schema = EVENT.json_schema()
+    schema["title"] = f"tally event, format v{FORMAT_VERSION}"
+    return json.dumps(schema, indent=2)
