@@ -91,22 +91,32 @@ class Count:
         self.votes: list[int] = []
         self.void = 0
         self.challenged = 0
+        self.opened = 0
         self.closed = False
         self.last_seq = 0
         self.decided_at: int | None = None
-        self._index: dict[str, int] = {}
+        self._ballots: int | None = None
+        self._did_by_choice: dict[str, int] = {}
         self._did: list[int] = [_NOT_A_COUNT]  # by seq; seq 0 is unused
         self._amount: list[int] = [0]
+        self._quiet = 0  # ballots that can pass before a decision is possible
+        self._handlers = {
+            Ballot: self._ballot,
+            Challenged: self._challenged,
+            Retract: self._retract,
+            Note: self._note,
+            Close: self._close,
+        }
 
     # -- reading -----------------------------------------------------------
-    @property
-    def opened(self) -> int:
-        return sum(self.votes) + self.void
-
     @property
     def remaining(self) -> int | None:
         ballots = self.election.ballots if self.election else None
         return rules.remaining_unopened(ballots, self.opened, self.challenged, self.closed)
+
+    @property
+    def handled(self) -> int:
+        return self.opened + self.challenged
 
     def snapshot(self) -> Snapshot:
         if self.election is None:
@@ -126,7 +136,7 @@ class Count:
         )
 
     def retractable(self, seq: int) -> bool:
-        return 0 < seq < len(self._did) and self._did[seq] not in (_RETRACTED, _NOT_A_COUNT)
+        return 0 < seq < len(self._did) and self._did[seq] >= _CHALLENGED
 
     # -- applying ----------------------------------------------------------
     def apply(self, event: Event) -> None:
@@ -137,28 +147,21 @@ class Count:
             if not isinstance(event, Election):
                 raise RuleError("the first event must be the election header")
             self._start(event)
-        elif isinstance(event, Ballot):
-            self._ballot(event)
-        elif isinstance(event, Challenged):
-            self._challenged(event)
-        elif isinstance(event, Retract):
-            self._retract(event)
-        elif isinstance(event, Close):
-            self._check_open("close")
-            self.closed = True
-            self._record(_NOT_A_COUNT, 0)
-        elif isinstance(event, Note):
-            self._record(_NOT_A_COUNT, 0)
-        else:  # an Election after seq 1 cannot pass the schema, but be sure
-            raise RuleError("only seq 1 can be an election header")
+        else:
+            handler = self._handlers.get(type(event))
+            if handler is None:  # an Election after seq 1 cannot pass the schema
+                raise RuleError("only seq 1 can be an election header")
+            handler(event)
         self.last_seq = event.seq
-        self._track_decision(may_undecide=isinstance(event, Retract))
 
     def _start(self, header: Election) -> None:
         self.election = header
+        self._ballots = header.ballots
         self.votes = [0] * len(header.choices)
-        self._index = {c: i for i, c in enumerate(header.choices)}
+        self._did_by_choice = {c: i for i, c in enumerate(header.choices)}
+        self._did_by_choice[VOID] = _VOID
         self._record(_NOT_A_COUNT, 0)
+        self._recheck_decision()
 
     def _check_open(self, what: str) -> None:
         if self.closed:
@@ -166,33 +169,40 @@ class Count:
 
     def _check_room(self, count: int) -> None:
         """More ballots than were cast means a miscount: refuse it."""
-        remaining = self.remaining
-        if remaining is not None and count > remaining:
+        if self._ballots is None or self.closed:
+            return
+        remaining = self._ballots - self.opened - self.challenged
+        if count > remaining:
             raise RuleError(
                 f"{count} more ballots than the {self.election.ballots} cast "
                 f"({remaining} left unopened)"
             )
 
     def _ballot(self, event: Ballot) -> None:
-        self._check_open("ballots")
-        if event.choice == VOID:
-            did = _VOID
-        else:
-            did = self._index.get(event.choice, _NOT_A_COUNT)
-            if did == _NOT_A_COUNT:
-                raise RuleError(
-                    f"unknown choice {event.choice!r}: the ballot offers "
-                    + ", ".join(self.election.choices) + " (or void)"
-                )
-        self._check_room(event.count)
-        self._add(did, event.count)
-        self._record(did, event.count)
+        # The hot path of every report and replay: kept flat on purpose.
+        if self.closed:
+            self._check_open("ballots")
+        did = self._did_by_choice.get(event.choice)
+        if did is None:
+            raise RuleError(
+                f"unknown choice {event.choice!r}: the ballot offers "
+                + ", ".join(self.election.choices) + " (or void)"
+            )
+        count = event.count
+        self._check_room(count)
+        self._add(did, count)
+        self._did.append(did)
+        self._amount.append(count)
+        if self.decided_at is None:
+            self._handled_more(count)
 
     def _challenged(self, event: Challenged) -> None:
         self._check_open("challenged ballots")
         self._check_room(event.count)
-        self.challenged += event.count
+        self._add(_CHALLENGED, event.count)
         self._record(_CHALLENGED, event.count)
+        if self.decided_at is None:
+            self._handled_more(event.count)
 
     def _retract(self, event: Retract) -> None:
         self._check_open("retractions")
@@ -207,12 +217,24 @@ class Count:
         self._add(did, -self._amount[target])
         self._did[target] = _RETRACTED
         self._record(_NOT_A_COUNT, 0)
+        self._recheck_decision()
+
+    def _note(self, event: Note) -> None:
+        self._record(_NOT_A_COUNT, 0)
+
+    def _close(self, event: Close) -> None:
+        self._check_open("close")
+        self.closed = True
+        self._record(_NOT_A_COUNT, 0)
+        self._recheck_decision()
 
     def _add(self, did: int, count: int) -> None:
         if did >= 0:
             self.votes[did] += count
+            self.opened += count
         elif did == _VOID:
             self.void += count
+            self.opened += count
         else:
             self.challenged += count
 
@@ -220,20 +242,32 @@ class Count:
         self._did.append(did)
         self._amount.append(amount)
 
-    def _track_decision(self, may_undecide: bool) -> None:
+    def _handled_more(self, count: int) -> None:
+        """Ballots were added: adding never undecides, so only look when it could decide.
+
+        Each ballot lowers R by as much as it can raise anything else, so a
+        decided outcome stays decided; and `rules.ballots_before_decided` says
+        how many ballots may pass before it is even worth looking.
+        """
+        self._quiet -= count
+        if self._quiet <= 0:
+            self._recheck_decision()
+
+    def _recheck_decision(self) -> None:
         """Remember the ballot at which the outcome became decided.
 
-        Adding ballots never undecides an outcome (each one lowers R by as much
-        as it can raise anything else), but a retraction can: then it is
-        forgotten, and found again when the count decides it anew.
+        A retraction can undecide an outcome: then it is forgotten, and found
+        again when the count decides it anew.
         """
-        if self.decided_at is not None and not may_undecide:
-            return
-        decided = rules.is_decided(self.election.choices, self.votes, self.challenged, self.remaining)
-        if not decided:
+        choices, remaining = self.election.choices, self.remaining
+        if rules.is_decided(choices, self.votes, self.challenged, remaining):
+            if self.decided_at is None:
+                self.decided_at = self.handled
+        else:
             self.decided_at = None
-        elif self.decided_at is None:
-            self.decided_at = self.opened + self.challenged
+            self._quiet = rules.ballots_before_decided(
+                choices, self.votes, self.challenged, remaining
+            )
 
 
 def replay(events) -> Count:

@@ -134,6 +134,28 @@ def is_decided(choices: Sequence[str], votes: Sequence[int], challenged: int, re
     )
 
 
+def ballots_before_decided(
+    choices: Sequence[str], votes: Sequence[int], challenged: int, remaining: int | None
+) -> int:
+    """A lower bound on how many more ballots must be handled before a decision.
+
+    Each ballot handled (opened or set aside) moves any of the decision tests
+    above by at most 2: a vote for c raises V_c by one and lowers R by one. So
+    a test short by s votes cannot pass within ceil(s / 2) ballots. The reducer
+    uses this to skip checking while nothing can change; 0 means "check now".
+    With R unknown nothing is decided before close, however many ballots come.
+    """
+    if remaining is None:
+        return 1 << 62
+    clinch = [sum(votes) - 2 * v + challenged + remaining + 1 for v in votes]
+    if _is_yes_no(choices):
+        defeat = votes[0] + challenged + remaining - votes[1]
+        return max(0, (min(min(clinch), defeat) + 1) // 2)
+    total = sum(votes)
+    runoff = max(2 * v + challenged + remaining - total for v in votes)
+    return max(0, (min(min(clinch), runoff) + 1) // 2)
+
+
 def decide(choices: Sequence[str], votes: Sequence[int], challenged: int, remaining: int | None) -> Outcome:
     """The outcome as it stands: decided, pending on challenges, or not yet.
 

@@ -129,6 +129,7 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 EVENT = TypeAdapter(Event)
+EVENTS = TypeAdapter(list[Event])
 
 
 class EventError(ValueError):
