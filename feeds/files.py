@@ -97,17 +97,21 @@ class Loaded:
 
 
 def load(path: str | Path) -> Loaded:
-    """Read and apply a whole event file.
+    """Read and apply a whole event file (FeedError if it cannot be read)."""
+    return load_bytes(str(path), read_bytes(path))
+
+
+def load_bytes(path: str, data: bytes) -> Loaded:
+    """Apply the events of a file's contents; `path` names it in problems.
 
     Events are applied until the first problem; after it nothing is applied
     (the count would be wrong), but the rest of the file is still checked
     against the format so that one run shows every broken line.
     """
-    path = str(path)
     loaded = Loaded(Count())
     apply = loaded.count.apply
     events = 0
-    for n, item in numbered_events(path, read_bytes(path)):
+    for n, item in numbered_events(path, data):
         if item.__class__ is Problem:
             _note(loaded, item)
             break
@@ -122,7 +126,7 @@ def load(path: str | Path) -> Loaded:
             _note(loaded, Problem(path, 1, "no election header: the file has no events"))
         loaded.events = events
         return loaded
-    for n, item in numbered_events(path, read_bytes(path)):
+    for n, item in numbered_events(path, data):
         if n > loaded.problems[0].line and item.__class__ is Problem:
             _note(loaded, item)
     loaded.events = events
