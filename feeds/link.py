@@ -1,0 +1,144 @@
+"""A client's link to a hub: the state it reports, and reconnecting with backoff.
+
+The publisher and the watcher each keep one connection to a hub and reconnect
+by themselves with ``async for ws in connect(...)``. This module holds what
+they share: the `Link` report, the backoff delays, the split between a failed
+attempt (retry) and a refusal (stop), and a one-line reason for either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from typing import Any, Callable, Coroutine, Iterator
+
+from websockets.asyncio.client import connect
+from websockets.client import process_exception as transient_or_fatal
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+MAX_FRAME = 64 * 1024
+"""Largest frame either side accepts: an event is well under 1 KiB."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One report of a client's connection to the hub, passed to ``on_link``.
+
+    state:   what the link is doing; the publisher and the watcher each list
+             theirs in their docstring ("live", "offline", "reconnecting" …).
+    attempt: which attempt to connect is under way or next: 1 when the link
+             first connects or has just dropped, 2 after one failure … (0 while live).
+    seq:     publisher: the last seq the hub acknowledged (or already had);
+             watcher: the last seq it delivered.
+    detail:  one line for a person: why it is offline, refused, not found.
+    """
+
+    state: str
+    attempt: int = 0
+    seq: int = 0
+    detail: str = ""
+
+
+def delays(first: float = 1.0, most: float = 15.0) -> Callable[[], Iterator[float]]:
+    """Seconds between attempts: ``first`` with jitter, then x1.6 up to ``most``.
+
+    The websockets default waits up to 90 s; a count that comes back online
+    should catch up within seconds, so this starts at a second and caps at 15.
+    The jitter on the first delay keeps many watchers of a restarted hub from
+    all reconnecting in the same instant.
+    """
+
+    def generate() -> Iterator[float]:
+        yield first * (0.5 + random.random() / 2)
+        delay = first
+        while True:
+            yield delay
+            delay = min(delay * 1.6, most)
+
+    return generate
+
+
+class Refused(Exception):
+    """The hub said no, and asking again would get the same answer; one line."""
+
+
+def describe(exc: BaseException) -> str:
+    """Why a connection failed or ended, as one short line."""
+    if isinstance(exc, InvalidStatus):
+        body = exc.response.body.decode(errors="replace").strip().splitlines()
+        reason = f": {body[0]}" if body else ""
+        return f"HTTP {exc.response.status_code}{reason}"
+    if isinstance(exc, ConnectionClosed):
+        close = exc.rcvd or exc.sent
+        if close is None:
+            return "connection lost"
+        return f"closed ({close.code}{': ' + close.reason if close.reason else ''})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
+
+
+class Retries:
+    """``process_exception`` for ``connect()`` that counts failed attempts in a row.
+
+    websockets decides which failures are transient (network errors, HTTP 5xx)
+    and retries those after its next delay; anything else (HTTP 401, 404 …) is
+    raised out of the ``async for``. Before each retry this tells
+    ``on_retry(attempt, why)`` which attempt comes next, so a screen can say
+    "reconnecting (attempt 3): connection refused".
+    """
+
+    def __init__(self, on_retry: Callable[[int, str], None]) -> None:
+        self.on_retry = on_retry
+        self.failures = 0
+
+    def __call__(self, exc: Exception) -> Exception | None:
+        verdict = transient_or_fatal(exc)
+        if verdict is None:
+            self.failures += 1
+            self.on_retry(self.failures + 1, describe(exc))
+        return verdict
+
+    def succeeded(self) -> None:
+        self.failures = 0
+
+
+def reconnecting(
+    url: str, retries: Retries, wait: Callable[[], Iterator[float]], **kwargs: Any
+) -> connect:
+    """``connect(url)``, to be iterated over, retrying as ``retries`` and ``wait`` say.
+
+    Watch frames are small JSON, so compression is off: it would cost CPU and
+    memory on every connection for little gain.
+    """
+    return connect(
+        url,
+        process_exception=retries,
+        reconnect_delays=wait,
+        compression=None,
+        max_size=MAX_FRAME,
+        **kwargs,
+    )
+
+
+async def until_closed(work: Coroutine[Any, Any, Any], closing: asyncio.Event) -> None:
+    """Run ``work`` until it ends or ``closing`` is set, then cancel what is left.
+
+    A client may be sleeping inside websockets' backoff when it is closed;
+    only cancelling its task can end that sleep.
+    """
+    task = asyncio.ensure_future(work)
+    stop = asyncio.ensure_future(closing.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stop):
+            pending.cancel()
+        await asyncio.gather(task, stop, return_exceptions=True)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        raise task.exception()
