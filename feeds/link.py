@@ -12,6 +12,7 @@ import asyncio
 import random
 from dataclasses import dataclass
 from typing import Any, Callable, Coroutine, Iterator
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 from websockets.client import process_exception as transient_or_fatal
@@ -59,8 +60,18 @@ def delays(first: float = 1.0, most: float = 15.0) -> Callable[[], Iterator[floa
     return generate
 
 
-class Refused(Exception):
-    """The hub said no, and asking again would get the same answer; one line."""
+class HubError(Exception):
+    """The hub cannot be used: unreachable, or it said no and would say it again. One line."""
+
+
+def hub_address(url: str) -> str:
+    """``ws://HOST:PORT`` from what a person typed (a trailing / is fine); HubError if not one."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise HubError(f"{url}: not a hub address (ws://HOST:PORT)")
+    if parts.path not in ("", "/") or parts.query:
+        raise HubError(f"{url}: give the hub's address alone (ws://HOST:PORT)")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def describe(exc: BaseException) -> str:

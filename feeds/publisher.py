@@ -1,0 +1,192 @@
+"""Publishing a count to a hub, through any outage, without losing or doubling an event.
+
+`Publisher` sends a growing list of events to ``/elections/{id}/publish`` and
+keeps going whatever the network does: the list is the truth, the hub says on
+each connect how much of it it already has, and the publisher sends the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Callable, Iterator
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from feeds.link import HubError, Link, Retries, delays, describe, hub_address, reconnecting, until_closed
+from tally.schema import Event, dump_event
+
+WINDOW = 64
+"""Events sent ahead of their acknowledgement: enough to keep a fast replay
+streaming over a slow link, few enough that a refusal stops it quickly."""
+
+FINAL = ("refused", "closed")
+
+
+class Publisher:
+    """Publishes ``events`` to the hub at ``hub_url`` (``ws://HOST:PORT``).
+
+    ``events`` is the caller's list, header first (``events[i].seq == i + 1``);
+    the caller appends to it and calls `notify()`. The election is the
+    header's ``id``. `run()` connects, reads ``{"last": N}``, and sends from
+    there, up to `WINDOW` events ahead of the acks; it reconnects with backoff
+    whenever the hub is unreachable or the link drops, and returns only when
+    the hub refuses or `close()` is called. Use it as::
+
+        publisher = Publisher(events, "ws://127.0.0.1:8765", token, on_link=show)
+        task = asyncio.create_task(publisher.run())
+        events.append(event); publisher.notify()
+        ...
+        await publisher.flushed()    # every event in the list acknowledged
+        publisher.close(); await task
+
+    On each connect the publisher first sends again the hub's last event N
+    (when it has it): the hub acknowledges it only if it is identical, so a
+    publisher never extends somebody else's count with its own.
+
+    ``on_link(Link)`` is called on every change; ``Link.seq`` is the last seq
+    the hub has (acknowledged, or had already). States:
+
+    - ``"connecting"``: the first attempt.
+    - ``"live"``: connected and sending; called again on each ack.
+    - ``"offline"``: unreachable or dropped; ``attempt`` is the next attempt,
+      ``detail`` why. The caller's list keeps growing; it is all sent on return.
+    - ``"refused"``: final. The hub refused the token (HTTP 401), or answered
+      an event with an error (``detail`` says which seq and why). Retrying
+      would get the same answer, so `run()` returns.
+    - ``"closed"``: final, after `close()`.
+    """
+
+    def __init__(
+        self,
+        events: list[Event],
+        hub_url: str,
+        token: str,
+        on_link: Callable[[Link], None] | None = None,
+        wait: Callable[[], Iterator[float]] = delays(),
+        window: int = WINDOW,
+    ) -> None:
+        self.events = events
+        self.hub = hub_address(hub_url)
+        self.token = token
+        self.on_link = on_link
+        self.wait = wait
+        self.window = window
+        self.acked = 0
+        self.link = Link("connecting", attempt=1)
+        self._closing = asyncio.Event()
+        self._more = asyncio.Event()  # the list grew, or an ack opened the window
+        self._progress = asyncio.Event()  # an ack came, or the publisher stopped
+
+    # -- the caller's side ---------------------------------------------------
+    def notify(self) -> None:
+        """The list has grown: send what is new."""
+        self._more.set()
+
+    def close(self) -> None:
+        """Stop publishing (run() returns soon); unsent events stay in the list."""
+        self._closing.set()
+
+    async def flushed(self) -> bool:
+        """Wait until the hub has every event now in the list; False if it stopped first."""
+        while self.acked < len(self.events):
+            if self.link.state in FINAL:
+                return False
+            self._progress.clear()
+            await self._progress.wait()
+        return True
+
+    async def run(self) -> Link:
+        """Publish until refused or closed; the final Link."""
+        try:
+            await until_closed(self._publish(), self._closing)
+        except HubError as exc:
+            self._report("refused", detail=str(exc))
+        if self.link.state != "refused":
+            self._report("closed")
+        return self.link
+
+    # -- the link ------------------------------------------------------------
+    def _report(self, state: str, attempt: int = 0, detail: str = "") -> None:
+        self.link = Link(state, attempt, self.acked, detail)
+        self._progress.set()
+        if self.on_link is not None:
+            self.on_link(self.link)
+
+    async def _publish(self) -> None:
+        while not self.events:
+            self._more.clear()
+            await self._more.wait()
+        url = f"{self.hub}/elections/{self.events[0].id}/publish"
+        retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
+        self._report("connecting", attempt=1)
+        try:
+            async for ws in reconnecting(
+                url, retries, self.wait,
+                additional_headers={"Authorization": f"Bearer {self.token}"},
+            ):
+                try:
+                    await self._session(ws, retries)
+                except ConnectionClosed as exc:
+                    self._report("offline", attempt=1, detail=describe(exc))
+        except (InvalidHandshake, InvalidURI) as exc:  # what websockets will not retry
+            raise HubError(describe(exc)) from None
+
+    async def _session(self, ws: ClientConnection, retries: Retries) -> None:
+        """One connection: learn what the hub has, then send and read acks side by side.
+
+        It begins by sending again the hub's last event: until that is
+        acknowledged, only the events before it are known to be this count's.
+        Ends with ConnectionClosed, however the connection ends.
+        """
+        last = _last(await ws.recv())
+        retries.succeeded()
+        self.acked = max(last - 1, 0)
+        self._report("live")
+        sender = asyncio.create_task(self._send(ws, self.acked))
+        try:
+            expect = self.acked + 1
+            while True:
+                self._check(await ws.recv(), expect)
+                self.acked = expect
+                expect += 1
+                self._more.set()
+                self._report("live")
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    async def _send(self, ws: ClientConnection, sent: int) -> None:
+        """Send events[sent:] in order, at most `window` ahead of the acks, forever."""
+        events = self.events
+        while True:
+            self._more.clear()
+            while sent < len(events) and sent - self.acked < self.window:
+                await ws.send(dump_event(events[sent]))
+                sent += 1
+            await self._more.wait()
+
+    @staticmethod
+    def _check(reply: str | bytes, expect: int) -> None:
+        """An ack for ``expect`` passes; an error answer or anything else is HubError."""
+        try:
+            answer = json.loads(reply)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and answer.get("ack") == expect:
+            return
+        if isinstance(answer, dict) and "error" in answer:
+            raise HubError(f"the hub refused seq {answer.get('seq')}: {answer['error']}")
+        raise HubError(f"unexpected answer from the hub (expected ack {expect}): {reply!r:.80}")
+
+
+def _last(hello: str | bytes) -> int:
+    """N from the hub's ``{"last": N}`` greeting; HubError for anything else."""
+    try:
+        last = json.loads(hello)["last"]
+    except (ValueError, KeyError, TypeError):
+        last = None
+    if not isinstance(last, int) or isinstance(last, bool) or last < 0:
+        raise HubError(f"unexpected greeting from the hub: {hello!r:.80}")
+    return last

@@ -1,0 +1,187 @@
+"""Watching an election on a hub: every event exactly once, in order, through any outage.
+
+`Watcher` is what `tally watch` is built on; `list_elections` is the hub's
+``GET /elections``, for picking an election to watch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from contextlib import aclosing
+from typing import Any, AsyncIterator, Callable, Iterator
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from feeds.link import HubError, Link, Retries, delays, describe, hub_address, reconnecting
+from tally.schema import Event, EventError, parse_event
+
+QUEUE = 256
+"""Events received but not yet taken by the caller. When it is full the
+watcher stops reading, and the hub, finding its buffer full, drops the link;
+the watcher then resumes from its last event: a slow screen costs nobody else."""
+
+_END = None
+
+
+class Gap(Exception):
+    """The hub skipped a seq: resume from the last one received."""
+
+
+class Watcher:
+    """Follows the election at ``url`` (``ws://HOST:PORT/elections/ID``), for ever.
+
+    ::
+
+        watcher = Watcher("ws://127.0.0.1:8765/elections/ldj5", on_link=show)
+        async for event in watcher.events():     # runs until close()
+            count.apply(event)
+        ...
+        watcher.close()                          # from anywhere: events() ends
+
+    `events()` yields each event exactly once, in seq order, starting after
+    ``since`` (0: from the header). Events arrive one at a time as the hub
+    accepts them; a screen should batch what it draws, not redraw per event.
+    After any disconnect the watcher reconnects with backoff and asks for
+    ``?since=`` the last event it received; it drops any seq it already has,
+    and on a gap (seq > last + 1) reconnects from its last. `last` is the seq
+    of the last event yielded. `events()` can be iterated once.
+
+    ``on_link(Link)`` is called on every change (also readable as `link`);
+    ``Link.seq`` is the last seq yielded. States:
+
+    - ``"connecting"``: the first attempt.
+    - ``"live"``: connected; events flow (``on_link`` is not called per event).
+    - ``"reconnecting"``: the link dropped or an attempt failed; ``attempt``
+      is the attempt under way or next, ``detail`` says why.
+    - ``"not found"``: final: the hub has no such election (HTTP 404).
+    - ``"refused"``: final: any other refusal (the hub speaks another
+      protocol, or sent an event this version cannot read); ``detail`` says.
+    - ``"closed"``: final, after `close()`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        since: int = 0,
+        on_link: Callable[[Link], None] | None = None,
+        wait: Callable[[], Iterator[float]] = delays(),
+    ) -> None:
+        self.url = url
+        self.last = since
+        self.on_link = on_link
+        self.wait = wait
+        self.link = Link("connecting", attempt=1, seq=since)
+        self._received = since
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE)
+        self._pump: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def events(self) -> AsyncIterator[Event]:
+        """Every event after ``since``, once each, in order, until close() or a final state."""
+        self._pump = asyncio.create_task(self._follow())
+        try:
+            while (event := await self._queue.get()) is not _END and not self._closed:
+                self.last = event.seq
+                yield event
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop watching: events() ends at its next step."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._pump is not None:
+            self._pump.cancel()
+        if self.link.state not in ("not found", "refused"):
+            self._report("closed")
+        _clear(self._queue)
+        self._queue.put_nowait(_END)
+
+    # -- the link ------------------------------------------------------------
+    def _report(self, state: str, attempt: int = 0, detail: str = "") -> None:
+        self.link = Link(state, attempt, self.last, detail)
+        if self.on_link is not None:
+            self.on_link(self.link)
+
+    def _resume_url(self) -> str:
+        parts = urlsplit(self.url)
+        return urlunsplit(parts._replace(query=urlencode({"since": self._received})))
+
+    async def _follow(self) -> None:
+        """Connect, take events, reconnect from the last one; until a final answer."""
+        retries = Retries(lambda attempt, why: self._report("reconnecting", attempt, why))
+        self._report("connecting", attempt=1)
+        try:
+            while True:
+                # A new connect() each time: the URL carries since= the last event.
+                async with aclosing(aiter(reconnecting(self._resume_url(), retries, self.wait))) as links:
+                    async for ws in links:
+                        retries.succeeded()
+                        self._report("live")
+                        try:
+                            await self._take(ws)
+                        except (ConnectionClosed, Gap) as exc:
+                            self._report("reconnecting", attempt=1, detail=describe(exc))
+                        break
+        except InvalidStatus as exc:
+            state = "not found" if exc.response.status_code == 404 else "refused"
+            self._report(state, detail=describe(exc))
+        except (InvalidHandshake, InvalidURI, HubError) as exc:
+            self._report("refused", detail=describe(exc))
+        finally:
+            if not self._closed:
+                _clear(self._queue)
+                self._queue.put_nowait(_END)
+
+    async def _take(self, ws: ClientConnection) -> None:
+        """Queue each new event in order; ConnectionClosed or Gap when the link ends."""
+        while True:
+            frame = await ws.recv()
+            try:
+                event = parse_event(frame)
+            except EventError as exc:
+                raise HubError(f"the hub sent an event this tally cannot read: {exc}") from None
+            if event.seq <= self._received:
+                continue
+            if event.seq != self._received + 1:
+                raise Gap(f"seq {event.seq} after {self._received}: resuming from {self._received}")
+            self._received = event.seq
+            await self._queue.put(event)
+
+
+def _clear(queue: asyncio.Queue[Any]) -> None:
+    while not queue.empty():
+        queue.get_nowait()
+
+
+async def list_elections(hub_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """The hub's elections (``GET /elections``): id, title, last, totals, outcome …
+
+    ``hub_url`` is ``ws://HOST:PORT``; HubError (one line) if the hub cannot
+    be reached or does not answer with a list.
+    """
+    hub = hub_address(hub_url)
+    url = "http" + hub[2:] + "/elections"  # ws:// → http://, wss:// → https://
+
+    def get() -> Any:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return json.load(response)
+
+    try:
+        elections = await asyncio.to_thread(get)
+    except urllib.error.HTTPError as exc:
+        raise HubError(f"{url}: HTTP {exc.code}") from None
+    except urllib.error.URLError as exc:
+        why = exc.reason if isinstance(exc.reason, str) else describe(exc.reason)
+        raise HubError(f"{url}: {why}") from None
+    except (OSError, ValueError) as exc:
+        raise HubError(f"{url}: {describe(exc)}") from None
+    if not isinstance(elections, list):
+        raise HubError(f"{url}: not a list of elections")
+    return elections
