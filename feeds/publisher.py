@@ -45,8 +45,8 @@ class Publisher:
     (when it has it): the hub acknowledges it only if it is identical, so a
     publisher never extends somebody else's count with its own.
 
-    ``on_link(Link)`` is called on every change; ``Link.seq`` is the last seq
-    the hub has (acknowledged, or had already). States:
+    ``on_link(Link)`` is called on every change; ``Link.seq`` (and `acked`) is
+    the last seq the hub is known to hold as this count's. States:
 
     - ``"connecting"``: the first attempt.
     - ``"live"``: connected and sending; called again on each ack.
@@ -74,6 +74,8 @@ class Publisher:
         self.wait = wait
         self.window = window
         self.acked = 0
+        self.hub_last = 0
+        """The last seq the hub said it had, in its greeting on the latest connect."""
         self.link = Link("connecting", attempt=1)
         self._closing = asyncio.Event()
         self._more = asyncio.Event()  # the list grew, or an ack opened the window
@@ -140,7 +142,7 @@ class Publisher:
         acknowledged, only the events before it are known to be this count's.
         Ends with ConnectionClosed, however the connection ends.
         """
-        last = _last(await ws.recv())
+        last = self.hub_last = _last(await ws.recv())
         retries.succeeded()
         self.acked = max(last - 1, 0)
         self._report("live")

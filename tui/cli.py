@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)
+    from tui import net_cli; net_cli.add_commands(sub)  # serve, publish: no textual
     return parser
 
 

@@ -1,0 +1,206 @@
+"""`tally serve` (the hub) and `tally publish` (a recorded file into a hub).
+
+Neither needs a screen, so neither imports textual. Every failure is one line
+on stderr and exit code 2; Ctrl-C ends either quietly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from tui.cli import EXIT_BAD_INPUT, EXIT_OK, _fail
+
+DEFAULT_DATA = "tally-data"
+GIVE_UP_AFTER = 8
+"""Failed attempts in a row after which `tally publish` stops waiting for the
+hub (about 45 s with the default backoff: long enough for a hub restart)."""
+MAX_PAUSE = 30.0
+"""Longest wait between two paced events, in seconds: a recorded count can
+pause overnight (JFK8 did), which a rehearsal should not sit through."""
+
+
+def add_commands(sub: Any) -> None:
+    """Register `serve` and `publish` on the `tally` command's subparsers."""
+    p = sub.add_parser("serve", help="host elections for publishers and watchers (WebSocket hub)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free port)")
+    p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
+                   help=f"where each election is kept as DIR/<id>.jsonl (default ./{DEFAULT_DATA})")
+    p.add_argument("--token-file", metavar="FILE",
+                   help="the publish token is FILE's first line (default: DIR/token, made once)")
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("publish", help="stream a recorded event file into a hub")
+    p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
+    p.add_argument("url", metavar="ws://HOST:PORT", help="the hub")
+    p.add_argument("--token-file", metavar="FILE", default=os.path.join(DEFAULT_DATA, "token"),
+                   help=f"the hub's publish token (default {DEFAULT_DATA}/token, as `tally serve` makes it)")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=_positive, metavar="X",
+                      help="pace events by their `at` times, X times faster than recorded "
+                           f"(pauses capped at {MAX_PAUSE:.0f} s)")
+    pace.add_argument("--max", action="store_true",
+                      help="send everything as fast as the hub takes it (the default)")
+    p.set_defaults(run=cmd_publish)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a speed above 0: {text!r}")
+    return value
+
+
+# -- tally serve ---------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace) -> int:
+    from feeds.files import FeedError
+    from feeds.hub import bound_port, run_hub
+    from feeds.tokens import hub_token
+
+    logging.basicConfig(level=logging.WARNING, format="tally serve: %(message)s")
+    data = Path(args.data)
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        token, where = hub_token(data, args.token_file)
+    except FeedError as exc:
+        return _fail([str(exc)])
+    except OSError as exc:
+        return _fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
+
+    def ready(hub: Any, server: Any) -> None:
+        for line in hub.repaired:
+            _say("serve", line)
+        _say("serve", f"listening on ws://{args.host}:{bound_port(server)} "
+                      f"({len(hub.elections)} elections in {data})")
+        _say("serve", where)
+
+    try:
+        asyncio.run(run_hub(args.host, args.port, data, token, ready))
+    except FeedError as exc:
+        return _fail([str(exc)])
+    except OSError as exc:
+        return _fail([f"cannot listen on {args.host}:{args.port}: {_reason(exc)}"])
+    return EXIT_OK
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno in errno.errorcode:
+        return os.strerror(exc.errno).lower()
+    return str(exc)
+
+
+def _say(command: str, line: str) -> None:
+    print(f"tally {command}: {line}", flush=True)
+
+
+# -- tally publish ---------------------------------------------------------------
+def cmd_publish(args: argparse.Namespace) -> int:
+    from feeds.bundled import resolve
+    from feeds.files import FeedError, load_bytes, numbered_events, read_bytes
+    from feeds.link import HubError, hub_address
+    from feeds.tokens import read_token
+
+    path = resolve(args.file)
+    try:
+        data = read_bytes(path)
+        loaded = load_bytes(str(path), data)
+        if not loaded.ok:
+            return _fail(loaded.problem_lines())
+        token = read_token(args.token_file)
+        hub = hub_address(args.url)
+    except (FeedError, HubError) as exc:
+        return _fail([str(exc)])
+    events = [event for _, event in numbered_events(str(path), data)]
+    try:
+        return asyncio.run(publish_file(events, hub, token, args.speed, str(path)))
+    except HubError as exc:
+        return _fail([str(exc)])
+
+
+async def publish_file(events: list, hub: str, token: str, speed: float | None,
+                       name: str, wait: Any = None) -> int:
+    """Send the events the hub does not have yet, paced or not; exit code.
+
+    The hub's greeting says how many it has; those are not sent again (but
+    the last of them is re-sent once, as the check that it is the same count).
+    """
+    from feeds.link import HubError
+    from feeds.publisher import Publisher
+
+    election = events[0].id
+    live = asyncio.Event()
+    had: list[int] = []  # what the hub had when first reached
+    gave_up: list[str] = []
+
+    def on_link(link: Any) -> None:
+        if link.state == "live" and not live.is_set():
+            had.append(publisher.hub_last)
+            live.set()
+        elif link.state == "offline":
+            _say("publish", f"{hub} offline ({link.detail}); attempt {link.attempt} …")
+            if link.attempt > GIVE_UP_AFTER:
+                gave_up.append(link.detail)
+                publisher.close()
+
+    queue = list(events) if speed is None else events[:1]
+    publisher = Publisher(queue, hub, token, on_link=on_link, **({"wait": wait} if wait else {}))
+    running = asyncio.create_task(publisher.run())
+    pacing = asyncio.create_task(_pace(events, queue, publisher, live, speed))
+    try:
+        await asyncio.wait({pacing, running}, return_when=asyncio.FIRST_COMPLETED)
+        done = await publisher.flushed()
+    finally:  # also on Ctrl-C: let both tasks end before the loop closes
+        pacing.cancel()
+        publisher.close()
+        final, _ = await asyncio.gather(running, pacing, return_exceptions=True)
+    if isinstance(final, BaseException):
+        raise final
+    if gave_up:
+        raise HubError(f"{hub}: hub unreachable ({gave_up[0]}); gave up after "
+                       f"{GIVE_UP_AFTER} attempts")
+    if final.state == "refused":
+        raise HubError(f"{hub}: {final.detail}")
+    if publisher.hub_last > len(events):
+        raise HubError(f"the hub already has {publisher.hub_last} events of {election}, "
+                       f"more than the {len(events)} in {name}: not the same count?")
+    if done and had[0] >= len(events):
+        _say("publish", f"nothing new: the hub already had all {len(events)} events of {election}")
+    elif done:
+        _say("publish", f"{election}: seq {had[0] + 1}–{len(events)} published to {hub}")
+    return EXIT_OK
+
+
+async def _pace(events: list, queue: list, publisher: Any, live: asyncio.Event,
+                speed: float | None) -> None:
+    """Append events to the publisher's list at the pace of their ``at`` stamps / speed.
+
+    It waits for the first connection to learn what the hub has, and sends
+    that much at once: pacing applies to what is new. Without a speed the
+    whole list was given at once and there is nothing to do.
+    """
+    if speed is None:
+        return
+    await live.wait()
+    start = max(publisher.hub_last, len(queue))
+    queue.extend(events[len(queue):start])
+    publisher.notify()
+    for before, event in zip(events[start - 1:], events[start:]):
+        await asyncio.sleep(_pause(before, event, speed))
+        queue.append(event)
+        publisher.notify()
+
+
+def _pause(before: Any, event: Any, speed: float) -> float:
+    if before.at is None or event.at is None:
+        return 0.0
+    return min(max((event.at - before.at).total_seconds() / speed, 0.0), MAX_PAUSE)
