@@ -134,7 +134,7 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
     The hub's greeting says how many it has; those are not sent again (but
     the last of them is re-sent once, as the check that it is the same count).
     """
-    from feeds.link import HubError
+    from feeds.link import HubError, delays
     from feeds.publisher import Publisher
 
     election = events[0].id
@@ -153,7 +153,7 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
                 publisher.close()
 
     queue = list(events) if speed is None else events[:1]
-    publisher = Publisher(queue, hub, token, on_link=on_link, **({"wait": wait} if wait else {}))
+    publisher = Publisher(queue, hub, token, on_link=on_link, wait=wait or delays())
     running = asyncio.create_task(publisher.run())
     pacing = asyncio.create_task(_pace(events, queue, publisher, live, speed))
     try:
