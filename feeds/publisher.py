@@ -41,9 +41,9 @@ class Publisher:
         await publisher.flushed()    # every event in the list acknowledged
         publisher.close(); await task
 
-    On each connect the publisher first sends again the hub's last event N
-    (when it has it): the hub acknowledges it only if it is identical, so a
-    publisher never extends somebody else's count with its own.
+    On each connect the publisher first sends again the hub's last event N,
+    alone (waiting until its list has it): the hub acknowledges it only if it
+    is identical, so a publisher never extends somebody else's count.
 
     ``on_link(Link)`` is called on every change; ``Link.seq`` (and `acked`) is
     the last seq the hub is known to hold as this count's. States:
@@ -117,9 +117,7 @@ class Publisher:
             self.on_link(self.link)
 
     async def _publish(self) -> None:
-        while not self.events:
-            self._more.clear()
-            await self._more.wait()
+        await self._have(1)
         url = f"{self.hub}/elections/{self.events[0].id}/publish"
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
@@ -136,16 +134,23 @@ class Publisher:
             raise HubError(describe(exc)) from None
 
     async def _session(self, ws: ClientConnection, retries: Retries) -> None:
-        """One connection: learn what the hub has, then send and read acks side by side.
+        """One connection: learn what the hub has, check it is ours, then stream.
 
-        It begins by sending again the hub's last event: until that is
-        acknowledged, only the events before it are known to be this count's.
-        Ends with ConnectionClosed, however the connection ends.
+        The hub's last event is sent again first, alone, and nothing more is
+        sent until it is acknowledged: only then are the events before it
+        known to be this count's. Then events go out up to `window` ahead of
+        the acks. Ends with ConnectionClosed, however the connection ends.
         """
         last = self.hub_last = _last(await ws.recv())
         retries.succeeded()
         self.acked = max(last - 1, 0)
         self._report("live")
+        if last:
+            await self._have(last)
+            await ws.send(dump_event(self.events[last - 1]))
+            self._check(await ws.recv(), last)
+            self.acked = last
+            self._report("live")
         sender = asyncio.create_task(self._send(ws, self.acked))
         try:
             expect = self.acked + 1
@@ -158,6 +163,12 @@ class Publisher:
         finally:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
+
+    async def _have(self, n: int) -> None:
+        """Wait until the caller's list holds at least n events."""
+        while len(self.events) < n:
+            self._more.clear()
+            await self._more.wait()
 
     async def _send(self, ws: ClientConnection, sent: int) -> None:
         """Send events[sent:] in order, at most `window` ahead of the acks, forever."""
