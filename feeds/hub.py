@@ -159,12 +159,16 @@ class Hub:
 
     @classmethod
     def open(cls, data_dir: str | Path, token: str, **kwargs: Any) -> Hub:
-        """Load every DIR/<id>.jsonl; FeedError (one line) if any is unusable.
+        """Load every DIR/<id>.jsonl (making DIR if need be); FeedError (one line) if any is unusable.
 
         A broken file stops the hub rather than being skipped: its election
         would otherwise come back empty and take new events at seq 1.
         """
         hub = cls(Path(data_dir), token, **kwargs)
+        try:
+            hub.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FeedError(f"{data_dir}: cannot use as the data directory ({exc.strerror})") from None
         for path in sorted(hub.data_dir.glob("*.jsonl")):
             opened = Journal.open(path, create=False)
             election = opened.count.election
@@ -217,7 +221,10 @@ class Hub:
             if event.id != election_id:
                 return _reply(seq, f"the header's id {event.id!r} is not the "
                                    f"election {election_id!r} of the URL")
-            election = self._create(election_id)
+            try:
+                election = self._create(election_id)
+            except FeedError as exc:
+                return _reply(seq, str(exc))
         try:
             election.journal.append(event)
         except RuleError as exc:

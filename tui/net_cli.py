@@ -72,10 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         data.mkdir(parents=True, exist_ok=True)
         token, where = hub_token(data, args.token_file)
-    except FeedError as exc:
-        return _fail([str(exc)])
     except OSError as exc:
         return _fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
+    except FeedError as exc:
+        return _fail([str(exc)])
 
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
