@@ -1,14 +1,14 @@
 """The hub (`tally serve`) against a bare `websockets.broadcast` server, same run, same load.
 
 Run: python bench/bench_hub.py [--watchers 1000] [--rate 20] [--seconds 30]
-     [--rounds 2] [--sweep 2000,4000,6000,8000] [--sweep-seconds 10]
+     [--rounds 2] [--sweep 2000,3000,4000,5000,6000,8000] [--sweep-seconds 10]
 
 Each server runs in its own process; its CPU time (/proc/PID/stat) and RSS
 (/proc/PID/status) are read from outside. The watchers live in two client
-processes (asyncio, many connections each); a publisher in this process sends
-one ballot event per 1/rate s and notes when it sent each. Every watcher
-notes when each event arrived; both use CLOCK_MONOTONIC, which all processes
-on one machine share. Reported:
+processes (asyncio, many raw connections each: see RawWatcher); a publisher
+in this process sends one ballot event every 1/rate s and notes when it sent
+each. Every watcher notes when each event arrived; both use CLOCK_MONOTONIC,
+which all processes on one machine share. Reported:
 
 - p50/p99/max event-to-watcher latency over every (event, watcher) pair;
 - server CPU per delivery: CPU time while publishing (until every watcher has
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -103,48 +104,95 @@ async def bare_server() -> None:
 
 
 # -- the watchers (client processes) ---------------------------------------------------
+class RawWatcher(asyncio.Protocol):
+    """A minimal WebSocket watcher: handshake, unmasked text frames in, pongs out.
+
+    The load generator must cost far less per frame than the servers it
+    measures, or it measures itself: a websockets client spends about as much
+    per frame as the server, and two of them share the 2 cores with it. This
+    one only splits frames and notes when each seq arrived.
+    """
+
+    REQUEST = ("GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n")
+
+    def __init__(self, host: str, path: str, arrived) -> None:
+        self.request = self.REQUEST.format(path=path, host=host).encode()
+        self.arrived = arrived
+        self.buffer = bytearray()
+        self.upgraded = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        buf = self.buffer
+        buf += data
+        if not self.upgraded.done():
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if b" 101 " not in buf[:end]:
+                self.upgraded.set_exception(RuntimeError(bytes(buf[:end]).decode()))
+                return
+            del buf[:end + 4]
+            self.upgraded.set_result(None)
+        while len(buf) >= 2:
+            opcode, size, head = buf[0] & 0x0F, buf[1] & 0x7F, 2
+            if size == 126:
+                if len(buf) < 4:
+                    return
+                size, head = int.from_bytes(buf[2:4], "big"), 4
+            if len(buf) < head + size:
+                return
+            payload = bytes(buf[head:head + size])
+            del buf[:head + size]
+            if opcode == 0x1:
+                self.arrived(int(payload[7:payload.index(b",")]), now)  # {"seq":N,...
+            elif opcode == 0x9:  # ping: a pong, masked with a zero key, as a client must
+                self.transport.write(bytes([0x8A, 0x80 | len(payload), 0, 0, 0, 0]) + payload)
+
+
 async def watchers(url: str, count: int, events: int, out: str) -> None:
     """Connect `count` watchers, say "connected", note each arrival, say "done", wait."""
-    from websockets.asyncio.client import connect
+    from urllib.parse import urlsplit
 
-    arrivals: list[list[float]] = [[] for _ in range(events)]
-    first_seq = None
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    loop = asyncio.get_running_loop()
+    arrivals: dict[int, list[float]] = {}
     complete = asyncio.Event()
-    finished = 0
-    gate = asyncio.Semaphore(50)  # the listen backlog is 100: do not overflow it
+    expected = events * count
 
-    async def watch(ws):
-        nonlocal finished, first_seq
-        got = 0
-        async for frame in ws:
-            now = time.monotonic()
-            seq = json.loads(frame)["seq"]
-            if first_seq is None:
-                first_seq = seq
-            arrivals[seq - first_seq].append(now)
-            got += 1
-            if got == events:
-                finished += 1
-                if finished == count:
-                    complete.set()
-                return
+    def arrived(seq: int, now: float) -> None:
+        arrivals.setdefault(seq, []).append(now)
+        nonlocal expected
+        expected -= 1
+        if expected == 0:
+            complete.set()
+
+    gate = asyncio.Semaphore(50)  # the listen backlog is 100: do not overflow it
 
     async def one():
         async with gate:
-            ws = await connect(url, compression=None, open_timeout=60, ping_timeout=None)
-        return ws
+            transport, watcher = await loop.create_connection(
+                lambda: RawWatcher(parts.netloc, path, arrived), parts.hostname, parts.port)
+            await watcher.upgraded
+            return transport
 
-    sockets = await asyncio.gather(*(one() for _ in range(count)))
-    tasks = [asyncio.create_task(watch(ws)) for ws in sockets]
+    transports = await asyncio.gather(*(one() for _ in range(count)))
+    gc.collect()
+    gc.freeze()  # the connections live to the end: keep the collector off them
     print("connected", flush=True)
     await complete.wait()
-    Path(out).write_text(json.dumps({"first": first_seq, "arrivals": arrivals}))
+    Path(out).write_text(json.dumps({str(k): v for k, v in arrivals.items()}))
     print("done", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    for t in tasks:
-        t.cancel()
-    for ws in sockets:
-        ws.transport.abort()
+    await loop.run_in_executor(None, sys.stdin.readline)
+    for t in transports:
+        t.abort()
 
 
 # -- one measured run ------------------------------------------------------------------
@@ -222,15 +270,16 @@ def run(kind: str, n: int, rate: float, seconds: float, work: Path) -> dict:
         time.sleep(1.0)
         rss1 = rss_bytes(proc.pid)
         cpu0 = cpu_seconds(proc.pid)
+        clients0 = sum(cpu_seconds(c.pid) for c, _ in clients)
         sent = asyncio.run(publish(url, kind == "hub", 2, events, rate))
         for c, _ in clients:
             assert c.stdout.readline().strip() == "done"
         cpu1 = cpu_seconds(proc.pid)
+        clients1 = sum(cpu_seconds(c.pid) for c, _ in clients)
         latencies = []
         for c, out in clients:
-            result = json.loads(out.read_text())
-            for i, times in enumerate(result["arrivals"]):
-                t0 = sent[result["first"] + i]
+            for seq, times in json.loads(out.read_text()).items():
+                t0 = sent[int(seq)]
                 latencies.extend(t - t0 for t in times)
         assert len(latencies) == events * n, "some deliveries are missing"
     finally:
@@ -243,7 +292,7 @@ def run(kind: str, n: int, rate: float, seconds: float, work: Path) -> dict:
     q = statistics.quantiles(latencies, n=100)
     return {"kind": kind, "watchers": n, "events": events,
             "p50_ms": q[49] * 1e3, "p99_ms": q[98] * 1e3, "max_ms": latencies[-1] * 1e3,
-            "cpu_s": cpu1 - cpu0, "cpu_us_per_delivery": (cpu1 - cpu0) / (events * n) * 1e6,
+            "cpu_s": cpu1 - cpu0, "clients_cpu_s": clients1 - clients0, "cpu_us_per_delivery": (cpu1 - cpu0) / (events * n) * 1e6,
             "kib_per_watcher": (rss1 - rss0) / n / 1024}
 
 
@@ -251,7 +300,8 @@ def show(r: dict) -> None:
     print(f"  {r['kind']:>4} {r['watchers']:>5} watchers x {r['events']} events: "
           f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms  "
           f"CPU {r['cpu_s']:5.2f} s = {r['cpu_us_per_delivery']:5.2f} µs/delivery  "
-          f"{r['kib_per_watcher']:5.1f} KiB/watcher", flush=True)
+          f"{r['kib_per_watcher']:5.1f} KiB/watcher  (clients' CPU {r['clients_cpu_s']:.2f} s)",
+          flush=True)
 
 
 def main() -> None:
@@ -265,7 +315,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--sweep", default="2000,4000,6000,8000",
+    parser.add_argument("--sweep", default="2000,3000,4000,5000,6000,8000",
                         help="watcher counts for the hub alone ('' to skip)")
     parser.add_argument("--sweep-seconds", type=float, default=10.0)
     args = parser.parse_args()

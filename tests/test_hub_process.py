@@ -24,9 +24,14 @@ async def start_hub(data: Path, port: int = 0) -> tuple[asyncio.subprocess.Proce
     proc = await asyncio.create_subprocess_exec(
         *TALLY, "serve", "--port", str(port), "--data", str(data), "--token-file", str(token_file),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
-    listening = re.search(r"listening on ws://127\.0\.0\.1:(\d+) ", line)
-    assert listening, f"unexpected first line from tally serve: {line!r}"
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        listening = re.search(r"listening on ws://127\.0\.0\.1:(\d+) ", line)
+        assert listening, f"unexpected first line from tally serve: {line!r}"
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
     return proc, int(listening[1])
 
 

@@ -23,7 +23,12 @@ from test_hub_process import TALLY
 async def tally(*args: str, **kwargs) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
         *TALLY, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        if proc.returncode is None:  # timed out: leave nothing running
+            proc.kill()
+            await proc.wait()
     return proc.returncode, out.decode(), err.decode()
 
 
@@ -75,10 +80,15 @@ async def test_serve_exits_quietly_on_ctrl_c(tmp_path):
     proc = await asyncio.create_subprocess_exec(
         *TALLY, "serve", "--port", "0", "--data", str(tmp_path / "d"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=default_sigint)
-    first = await asyncio.wait_for(proc.stdout.readline(), 30)
-    assert b"listening on" in first
-    proc.send_signal(signal.SIGINT)
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    try:
+        first = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert b"listening on" in first
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
     assert (proc.returncode, err) == (130, b"")
     assert b"the publish token is in" in out
 
