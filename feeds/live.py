@@ -1,0 +1,91 @@
+"""A count being fed live: the reducer, its timeline, and what went wrong, for readers.
+
+Feeds (a replay, the keyboard, the network) apply events here as they come;
+readers (the dashboard) take a frozen `View` when they are ready to draw, and
+use `version` to know whether anything changed since the last one. Nothing is
+pushed per event: that is how a screen keeps up with a million ballots.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from feeds.files import Problem
+from tally.reducer import Count, RuleError, Snapshot
+from tally.schema import Event
+from tally.timeline import TickerLine, Timeline
+
+ERRORS_KEPT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the feed is doing, in words for the header: counting, paused, complete …"""
+
+    state: str = "loading"
+    detail: str = ""
+    speed: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Everything the dashboard draws, frozen at one moment."""
+
+    snapshot: Snapshot | None
+    margins: tuple[int, ...]
+    ticker: tuple[TickerLine, ...]
+    errors: tuple[str, ...]
+    feed: FeedState
+    version: int
+
+
+class LiveCount:
+    """The reducer plus its bounded timeline, fed one event at a time."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.count = Count()
+        self.timeline = Timeline()
+        self.errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        self.feed = FeedState()
+        self.version = getattr(self, "version", 0) + 1
+
+    def apply(self, event: Event, where: str = "") -> bool:
+        """Apply an event; a refused one is recorded as an error line, not raised."""
+        try:
+            self.count.apply(event)
+        except RuleError as exc:
+            self.refuse(event.seq, f"{where}: {exc}" if where else str(exc))
+            return False
+        self.timeline.record(event, self.count)
+        self.version += 1
+        return True
+
+    def problem(self, problem: Problem) -> None:
+        """A line that is not an event at all: shown, and its place in the count skipped."""
+        self.refuse(self.count.last_seq + 1, str(problem))
+
+    def refuse(self, seq: int, why: str) -> None:
+        """Show why an event was not applied; a replay then goes on past its seq."""
+        self.errors.append(why)
+        self.timeline.error(seq, why)
+        self.count.skip(seq)
+        self.version += 1
+
+    def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:
+        self.feed = FeedState(state, detail, speed)
+        self.version += 1
+
+    def view(self) -> View:
+        count = self.count
+        return View(
+            snapshot=count.snapshot() if count.election is not None else None,
+            margins=tuple(self.timeline.margins),
+            ticker=tuple(self.timeline.ticker),
+            errors=tuple(self.errors),
+            feed=self.feed,
+            version=self.version,
+        )
