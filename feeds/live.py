@@ -36,6 +36,7 @@ class View:
     margins: tuple[int, ...]
     ticker: tuple[TickerLine, ...]
     errors: tuple[str, ...]
+    refused: int
     feed: FeedState
     version: int
 
@@ -50,6 +51,7 @@ class LiveCount:
         self.count = Count()
         self.timeline = Timeline()
         self.errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        self.refused = 0
         self.feed = FeedState()
         self.version = getattr(self, "version", 0) + 1
 
@@ -71,6 +73,7 @@ class LiveCount:
     def refuse(self, seq: int, why: str) -> None:
         """Show why an event was not applied; a replay then goes on past its seq."""
         self.errors.append(why)
+        self.refused += 1
         self.timeline.error(seq, why)
         self.count.skip(seq)
         self.version += 1
@@ -86,6 +89,7 @@ class LiveCount:
             margins=tuple(self.timeline.margins),
             ticker=tuple(self.timeline.ticker),
             errors=tuple(self.errors),
+            refused=self.refused,
             feed=self.feed,
             version=self.version,
         )

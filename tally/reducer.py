@@ -60,6 +60,14 @@ class Snapshot:
         return self.valid + self.challenged
 
     @property
+    def at_stake(self) -> int | None:
+        """Every vote still possible: valid + challenged + unopened (None: R unknown).
+
+        Half of it is the clinch line: V_c > others + C + R ⇔ 2·V_c > valid + C + R.
+        """
+        return None if self.remaining is None else self.valid_plus_challenged + self.remaining
+
+    @property
     def majority_line(self) -> int:
         return rules.majority_line(self.valid, self.challenged)
 
