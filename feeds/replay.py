@@ -233,7 +233,7 @@ class Replay:
         closed = live.count.closed
         if self.done:
             state = "complete" if closed else "ended"
-            detail = "count closed" if closed else "end of the recording"
+            detail = "count closed" if closed else "the recording stops before close"
         elif self.paused:
             state, detail = "paused", ""
         elif pause:

@@ -23,7 +23,7 @@ STATE_MARKS = {
 
 def feed_words(feed: FeedState) -> str:
     mark = STATE_MARKS.get(feed.state, feed.state.upper())
-    speed = f" {feed.speed:g}×" if feed.speed and feed.state in ("counting", "break", "paused") else ""
+    speed = f" {feed.speed:.3g}×" if feed.speed and feed.state in ("counting", "break", "paused") else ""
     detail = f" · {feed.detail}" if feed.detail else ""
     return f"{mark}{speed}{detail}"
 
