@@ -8,7 +8,9 @@ pushed per event: that is how a screen keeps up with a million ballots.
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from typing import Iterator
 from dataclasses import dataclass
 
 from feeds.files import Problem
@@ -44,7 +46,8 @@ class View:
 class LiveCount:
     """The reducer plus its bounded timeline, fed one event at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "") -> None:
+        self.source = source  # names the feed in error lines: a file's path, a hub's URL
         self.reset()
 
     def reset(self) -> None:
@@ -55,16 +58,43 @@ class LiveCount:
         self.feed = FeedState()
         self.version = getattr(self, "version", 0) + 1
 
-    def apply(self, event: Event, where: str = "") -> bool:
+    def apply(self, event: Event, line: int = 0) -> bool:
         """Apply an event; a refused one is recorded as an error line, not raised."""
         try:
             self.count.apply(event)
         except RuleError as exc:
-            self.refuse(event.seq, f"{where}: {exc}" if where else str(exc))
+            where = f"{self.source}:{line}: " if line else (f"{self.source}: " if self.source else "")
+            self.refuse(event.seq, f"{where}{exc}")
             return False
         self.timeline.record(event, self.count)
         self.version += 1
         return True
+
+    def apply_until(self, items: Iterator[tuple[int, Event | Problem]], deadline: float) -> bool:
+        """Apply numbered events until the clock passes `deadline`; True when none are left.
+
+        The flood path of a replay: the same as `apply` and `problem` per item,
+        with the lookups hoisted out of a loop that may run a million times.
+        """
+        count, record = self.count, self.timeline.record
+        apply = count.apply
+        clock = time.perf_counter
+        try:
+            for i, (line, item) in enumerate(items, 1):
+                if item.__class__ is Problem:
+                    self.problem(item)
+                    continue
+                try:
+                    apply(item)
+                except RuleError:
+                    self.apply(item, line)  # refused again, and said so
+                    continue
+                record(item, count)
+                if not i & 255 and clock() > deadline:
+                    return False
+            return True
+        finally:
+            self.version += 1
 
     def problem(self, problem: Problem) -> None:
         """A line that is not an event at all: shown, and its place in the count skipped."""
@@ -87,7 +117,7 @@ class LiveCount:
         return View(
             snapshot=count.snapshot() if count.election is not None else None,
             margins=tuple(self.timeline.margins),
-            ticker=tuple(self.timeline.ticker),
+            ticker=self.timeline.ticker(count.election is None or count.election.yes_no),
             errors=tuple(self.errors),
             refused=self.refused,
             feed=self.feed,

@@ -168,6 +168,7 @@ class Replay:
             self._restart = self._to_end = self.done = False
             self._steps = 0
             self.live.reset()
+            self.live.source = str(self.path)
             self._show()
             await self._play()
             if not self._restart:
@@ -178,24 +179,32 @@ class Replay:
 
     async def _play(self) -> None:
         before: datetime | None = None
-        first = True
-        sliced = time.perf_counter()
-        for n, item in _events(self.path):
-            if self._restart:
-                return
+        events = _events(self.path)
+        for n, item in events:
             if isinstance(item, Problem):
                 self.live.problem(item)
                 continue
-            if not (first or self._to_end or self.fast):
+            if before is not None and not (self._to_end or self.fast):
                 await self._pace(count_seconds(before, item.at))
-                if self._restart:
-                    return
-            elif time.perf_counter() - sliced > SLICE:
-                await asyncio.sleep(0)  # let the screen draw and keys be read
-                sliced = time.perf_counter()
-            first = False
+            if self._restart:
+                return
             before = item.at
-            self.live.apply(item, f"{self.path}:{n}")
+            self.live.apply(item, n)
+            if self._to_end or self.fast:
+                if not await self._flood(events):
+                    return
+
+    async def _flood(self, events: Iterator[tuple[int, Event | Problem]]) -> bool:
+        """Apply events as fast as they read, handing the loop back every SLICE seconds.
+
+        The screen draws and keys are read in those gaps, so q works at once
+        while a million ballots pour in. False when a restart cut it short.
+        """
+        while not self.live.apply_until(events, time.perf_counter() + SLICE):
+            await asyncio.sleep(0)
+            if self._restart:
+                return False
+        return True
 
     async def _pace(self, gap: float) -> None:
         """Wait out one gap, obeying pause, step, speed changes, end and restart."""

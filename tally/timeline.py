@@ -34,10 +34,10 @@ def margin_of(count: Count) -> int:
     return first - second
 
 
-def describe(event: Event, count: Count) -> TickerLine:
-    """One ticker line for an event just applied to `count`."""
+def describe(event: Event, yes_no: bool) -> TickerLine:
+    """One ticker line for an event of a count whose ballot is (or is not) yes/no."""
     if isinstance(event, Ballot):
-        name = event.choice.upper() if count.election.yes_no or event.choice == "void" else event.choice
+        name = event.choice.upper() if yes_no or event.choice == "void" else event.choice
         text = name if event.count == 1 else f"{event.count} × {name} (pile)"
         return TickerLine(event.seq, "ballot", text)
     if isinstance(event, Challenged):
@@ -54,24 +54,33 @@ def describe(event: Event, count: Count) -> TickerLine:
 
 
 class Timeline:
-    """A bounded record of the margin through the count, and of the latest events."""
+    """A bounded record of the margin through the count, and of the latest events.
+
+    The ticker keeps the events themselves and words them only when drawn: a
+    replay at full speed records far more lines than anyone reads.
+    """
 
     def __init__(self, points: int = CHART_POINTS, lines: int = TICKER_LINES) -> None:
         self._points = points
         self.margins: list[int] = []
         self.stride = 1  # ballots handled between two kept points
         self._next_at = 0
-        self.ticker: deque[TickerLine] = deque(maxlen=lines)
+        self._recent: deque[Event | TickerLine] = deque(maxlen=lines)
 
     def record(self, event: Event, count: Count) -> None:
-        self.ticker.append(describe(event, count))
-        if isinstance(event, Retract):
+        self._recent.append(event)
+        if event.__class__ is Retract:
             self._replace_last(count)
-        elif count.handled >= self._next_at:
+        elif count.opened + count.challenged >= self._next_at:
             self._keep(count)
 
     def error(self, seq: int, text: str) -> None:
-        self.ticker.append(TickerLine(seq, "error", text))
+        self._recent.append(TickerLine(seq, "error", text))
+
+    def ticker(self, yes_no: bool) -> tuple[TickerLine, ...]:
+        """The latest lines, oldest first, worded for a ballot that is (or is not) yes/no."""
+        return tuple(item if isinstance(item, TickerLine) else describe(item, yes_no)
+                     for item in self._recent)
 
     def _keep(self, count: Count) -> None:
         self.margins.append(margin_of(count))

@@ -31,7 +31,8 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {condition}")
         await pilot.pause(0.02)
-    pilot.app.draw()
+    while pilot.app._drawn != pilot.app.live.version and loop.time() < deadline:
+        await pilot.pause(0.02)  # the next frame shows it
     await pilot.pause()
 
 

@@ -1,7 +1,6 @@
 """The journal: durable appends, torn last lines cut off, bad journals refused."""
 
 import json
-import os
 
 import pytest
 

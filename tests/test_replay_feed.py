@@ -74,7 +74,7 @@ def test_timeline_is_bounded_however_long_the_count():
         event = Ballot(seq=seq, type="ballot", choice="yes" if seq % 3 else "no")
         count.apply(event)
         timeline.record(event, count)
-    assert len(timeline.margins) < CHART_POINTS and len(timeline.ticker) == TICKER_LINES
+    assert len(timeline.margins) < CHART_POINTS and len(timeline.ticker(True)) == TICKER_LINES
     assert timeline.margins[-1] <= margin_of(count) and timeline.stride >= 256
 
 
@@ -87,7 +87,7 @@ def test_a_retraction_corrects_the_latest_chart_point():
     event = Retract(seq=3, type="retract", target=2)
     count.apply(event)
     timeline.record(event, count)
-    assert timeline.margins[-1] == 0 and timeline.ticker[-1].text == "RETRACTED #2"
+    assert timeline.margins[-1] == 0 and timeline.ticker(True)[-1].text == "RETRACTED #2"
 
 
 @pytest.mark.parametrize("speed", [0.1, 10**9])

@@ -8,6 +8,9 @@ about single ballots, so a million of them cannot starve it.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,18 +21,19 @@ from tally.report import summary_line
 from feeds.replay import Replay
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
-from tui.widgets.header import CountHeader, CountPlace, CountTitle, FeedStatus
+from tui.widgets.header import CountHeader
 from tui.widgets.history import MarginChart, Ticker
 from tui.widgets.problems import ProblemLine
 from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
-FRAME = 1 / 20  # seconds between looks at the count: 20 redraws a second at most
+FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
+DRAW_SHARE = 0.1  # under a flood of events, drawing may take at most this share of the time
 
 
 class Dashboard(App[str]):
     """The broadcast view of one count, fed by whatever feeds `live`."""
 
-    CSS_PATH = "tally.tcss"
+    CSS_PATH = Path(__file__).with_name("tally.tcss")
     TITLE = "tally"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -39,6 +43,7 @@ class Dashboard(App[str]):
         super().__init__()
         self.live = live
         self._drawn = -1
+        self._next_frame = 0.0
 
     def compose(self) -> ComposeResult:
         yield CountHeader(id="header")
@@ -57,20 +62,32 @@ class Dashboard(App[str]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Every widget that draws part of the count says so with a show_view method.
+        self._readers = [w for w in self.screen.walk_children() if hasattr(w, "show_view")]
         self.set_interval(FRAME, self.draw)
         self.draw()
 
     def draw(self) -> None:
-        """Redraw from the latest View, if the count moved since the last frame."""
-        if self.live.version == self._drawn:
+        """Redraw from the latest View, if the count moved since the last frame.
+
+        A frame's cost (our updates plus Textual's repaint) is measured, and
+        the next frame waits long enough that drawing takes at most DRAW_SHARE
+        of the time: a flood of a million ballots then gets most of the CPU,
+        while a count at human pace is drawn 10 times a second.
+        """
+        if self.live.version == self._drawn or time.monotonic() < self._next_frame:
             return
+        started = time.monotonic()
         view = self.live.view()
         self._drawn = view.version
         with self.batch_update():
-            for widget in self.query("CountTitle, CountPlace, FeedStatus, OutcomeBanner, "
-                                     "ChoiceRows, ProblemLine, Margin, Remaining, Needed, "
-                                     "Piles, Turnout, MarginChart, Ticker"):
-                widget.show(view)
+            for widget in self._readers:
+                widget.show_view(view)
+        self.call_after_refresh(self._frame_drawn, started)
+
+    def _frame_drawn(self, started: float) -> None:
+        cost = time.monotonic() - started
+        self._next_frame = time.monotonic() + cost * (1 / DRAW_SHARE - 1)
 
     def on_resize(self) -> None:
         self._drawn = -1  # the ticker shows as many lines as fit

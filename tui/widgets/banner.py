@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
 
+from tui.widgets.readout import Readout
 from feeds.live import View
 from tally.reducer import Snapshot
 from tui.widgets.words import choice_name, number, outcome_words
@@ -46,14 +46,14 @@ class OutcomeBanner(Vertical):
     """Exactly one of the three states, in words readable from across a room."""
 
     def compose(self) -> ComposeResult:
-        yield Static(id="headline")
-        yield Static(id="subline")
+        yield Readout(id="headline")
+        yield Readout(id="subline")
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         state = banner_state(view.snapshot)
         headline, subline = banner_lines(view.snapshot)
-        self.query_one("#headline", Static).update(headline)
-        self.query_one("#subline", Static).update(subline)
+        self.query_one("#headline", Readout).say(headline)
+        self.query_one("#subline", Readout).say(subline)
         self.set_class(state == EARLY, "-early")
         self.set_class(state == DECIDED, "-decided")
         self.set_class(state == PENDING, "-pending")

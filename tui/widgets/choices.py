@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widget import Widget
-from textual.widgets import Digits, Static
+from textual.widgets import Digits
 
+from tui.widgets.readout import Readout
 from feeds.live import View
 from tally.reducer import Snapshot
 from tui.widgets.words import choice_name, percent
@@ -54,35 +55,41 @@ class VoteBar(Widget):
         return text
 
 
-class ChoiceCount(Static):
+class ChoiceCount(Readout):
     """The count as plain digits and its share of valid votes (for copying and screen readers)."""
 
 
 class ChoiceRow(Horizontal):
-    """Everything about one choice, on one row."""
+    """Everything about one choice, on one row.
+
+    Its parts are made with the row, so the row can be shown a count before
+    Textual has finished mounting it (a replay does not wait for the screen).
+    """
 
     def __init__(self, index: int, colour: str) -> None:
         super().__init__(classes=f"choice-row -{colour}")
         self.index = index
+        self.name_line = Readout(classes="choice-name")
+        self.digits = Digits("0", classes="choice-digits")
+        self.bar = VoteBar(classes="choice-bar")
+        self.plain = ChoiceCount(classes="choice-count")
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="choice-name")
-        yield Digits("0", classes="choice-digits")
+        yield self.name_line
+        yield self.digits
         with Vertical(classes="bar-box"):
-            yield VoteBar(classes="choice-bar")
-        yield ChoiceCount(classes="choice-count")
+            yield self.bar
+        yield self.plain
 
-    def show(self, snap: Snapshot) -> None:
+    def show_choice(self, snap: Snapshot) -> None:
         i = self.index
         votes = snap.votes[i]
         leading = snap.leader == i
-        self.query_one(".choice-name", Static).update(
-            ("▶ " if leading else "  ") + choice_name(snap, i))
-        self.query_one(Digits).update(str(votes))
-        bar = self.query_one(VoteBar)
-        bar.votes = votes
-        bar.scale = snap.at_stake if snap.at_stake is not None else snap.valid_plus_challenged
-        self.query_one(ChoiceCount).update(f"{votes:,} · {percent(votes, snap.valid)}")
+        self.name_line.say(("▶ " if leading else "  ") + choice_name(snap, i))
+        self.digits.update(str(votes))
+        self.bar.votes = votes
+        self.bar.scale = snap.at_stake if snap.at_stake is not None else snap.valid_plus_challenged
+        self.plain.say(f"{votes:,} · {percent(votes, snap.valid)}")
         self.set_class(leading, "-leading")
 
 
@@ -96,7 +103,7 @@ def colours(snap: Snapshot) -> list[str]:
 class ChoiceRows(Vertical):
     """The rows, made when the election header arrives."""
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         snap = view.snapshot
         if snap is None:
             return
@@ -106,7 +113,5 @@ class ChoiceRows(Vertical):
             rows = [ChoiceRow(i, c) for i, c in enumerate(colours(snap))]
             self.mount_all(rows)
             self.set_class(len(rows) > 2, "-many")
-            self.call_after_refresh(self.show, view)
-            return
         for row in rows:
-            row.show(snap)
+            row.show_choice(snap)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static
 
+from tui.widgets.readout import Readout
 from feeds.live import FeedState, View
 
 STATE_MARKS = {
@@ -28,30 +28,30 @@ def feed_words(feed: FeedState) -> str:
     return f"{mark}{speed}{detail}"
 
 
-class CountTitle(Static):
+class CountTitle(Readout):
     """The election's title."""
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         snap = view.snapshot
-        self.update(snap.election.title if snap else "waiting for the election header …")
+        self.say(snap.election.title if snap else "waiting for the election header …")
 
 
-class CountPlace(Static):
+class CountPlace(Readout):
     """Union, location and office of the count."""
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         if view.snapshot is None:
             return
         e = view.snapshot.election
         union = e.union if e.yes_no and e.union else " / ".join(e.choices)
-        self.update(" · ".join(p for p in (union, e.location, e.office) if p))
+        self.say(" · ".join(p for p in (union, e.location, e.office) if p))
 
 
-class FeedStatus(Static):
+class FeedStatus(Readout):
     """Counting, paused, on a break, complete, live or reconnecting."""
 
-    def show(self, view: View) -> None:
-        self.update(feed_words(view.feed))
+    def show_view(self, view: View) -> None:
+        self.say(feed_words(view.feed))
         for state in STATE_MARKS:
             self.set_class(view.feed.state == state, f"-{state}")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Sparkline, Static
+from textual.widgets import Sparkline
 
+from tui.widgets.readout import Readout
 from feeds.live import View
 from tally.timeline import TickerLine
 
@@ -15,16 +16,16 @@ class MarginChart(Vertical):
     """The running margin (yes − no, or the leader's lead) as a sparkline, with its range."""
 
     def compose(self) -> ComposeResult:
-        yield Static(classes="chart-label")
+        yield Readout(classes="chart-label")
         yield Sparkline([], summary_function=max)
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         if not view.margins:
             return
         snap = view.snapshot
         what = "yes − no" if snap is not None and snap.election.yes_no else "lead of the leader"
         label = f"Margin through the count ({what}): {min(view.margins):+,} to {max(view.margins):+,}"
-        self.query_one(".chart-label", Static).update(label)
+        self.query_one(".chart-label", Readout).say(label)
         self.query_one(Sparkline).data = list(view.margins)
 
 
@@ -40,8 +41,8 @@ def ticker_text(lines: tuple[TickerLine, ...], rows: int) -> Content:
     return Content.assemble(*parts).rstrip()
 
 
-class Ticker(Static):
+class Ticker(Readout):
     """The last ballots called, with retractions, notes and errors, newest first."""
 
-    def show(self, view: View) -> None:
-        self.update(ticker_text(view.ticker, max(self.size.height, 1)))
+    def show_view(self, view: View) -> None:
+        self.say(ticker_text(view.ticker, max(self.size.height, 1)))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
 
+from tui.widgets.readout import Readout
 from feeds.live import View
 
 
-class ProblemLine(Static):
+class ProblemLine(Readout):
     """The latest event that was refused, and how many were."""
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         self.display = bool(view.errors)
         if view.errors:
             more = f"  ({view.refused} refused in all)" if view.refused > 1 else ""
-            self.update(f"⚠ not applied: {view.errors[-1]}{more}")
+            self.say(f"⚠ not applied: {view.errors[-1]}{more}")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
 
+from tui.widgets.readout import Readout
 from feeds.live import View
 from tally.reducer import Snapshot
 from tui.widgets.words import choice_name, number, percent
 
 
-class SnapshotLine(Static):
+class SnapshotLine(Readout):
     """A one-line figure drawn from the count's snapshot (nothing before the header)."""
 
-    def show(self, view: View) -> None:
+    def show_view(self, view: View) -> None:
         if view.snapshot is not None:
-            self.update(self.words(view.snapshot))
+            self.say(self.words(view.snapshot))
 
     def words(self, snap: Snapshot) -> str:
         raise NotImplementedError
