@@ -95,3 +95,16 @@ def test_speed_is_clamped(tmp_path, speed):
     f = write(tmp_path / "c.jsonl", header())
     r = Replay(f, LiveCount(), speed=speed)
     assert replay_mod.SPEEDS[0] <= r.speed <= replay_mod.SPEEDS[1]
+
+
+def test_margin_chart_rows_rise_and_hang_from_the_zero_line():
+    from tui.widgets.history import chart_rows, columns
+
+    rows = chart_rows([0, 2, 4, -3, -6], 7)
+    signs = [sign for _, sign in rows]
+    assert signs == [1, 1, 1, 0, -1, -1, -1]
+    above, axis, below = rows[:3], rows[3], rows[4:]
+    assert axis[0] == "─" * 5
+    assert above[-1][0][2] == "█" and below[0][0][4] == "█" and below[-1][0][4] == "█"
+    assert [s for _, s in chart_rows([-1, -2], 5)] == [0, -1, -1, -1, -1]  # one-sided: all below
+    assert columns(tuple(range(100)), 10) == [9, 19, 29, 39, 49, 59, 69, 79, 89, 99]

@@ -93,7 +93,12 @@ class Dashboard(App[str]):
         self._drawn = -1  # the ticker shows as many lines as fit
 
     def action_quit(self) -> None:
-        """Quit, handing the count's summary line to the command line to print."""
+        """Quit, handing the count's summary line to the command line to print.
+
+        The feed is stopped first: a flood of events would otherwise take its
+        share of every turn of the event loop while the app shuts down.
+        """
+        self.workers.cancel_all()
         count = self.live.count
         self.exit(summary_line(count.snapshot()) if count.election is not None else None)
 
