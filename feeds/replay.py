@@ -25,7 +25,7 @@ FIT_SECONDS = 60.0  # the auto speed plays a whole count in about a minute
 LONG_WAIT = 2.0  # a wait longer than this on screen is shortened to it and shown as a pause
 NO_STAMP = 5.0  # count-time seconds between events that have no `at`
 SPEEDS = (0.25, 100_000.0)
-SLICE = 0.002  # at full speed, give the screen the loop back this often (seconds)
+SLICE = 0.001  # at full speed, give the screen the loop back this often (seconds)
 
 
 @dataclass(frozen=True, slots=True)

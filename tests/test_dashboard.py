@@ -14,7 +14,7 @@ def handled(app) -> int:
 
 
 async def test_space_pauses_and_resumes():
-    app = replay_app("ldj5", paused=False, speed=5000)
+    app = replay_app("ldj5", paused=False, speed=500)
     async with app.run_test() as pilot:
         await until(pilot, lambda: handled(app) > 5)
         await pilot.press("space")

@@ -27,7 +27,7 @@ from tui.widgets.problems import ProblemLine
 from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
 FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
-DRAW_SHARE = 0.1  # under a flood of events, drawing may take at most this share of the time
+DRAW_SHARE = 0.05  # under a flood of events, drawing may take at most this share of the time
 
 
 class Dashboard(App[str]):
