@@ -46,6 +46,20 @@ def read_bytes(path: str | Path) -> bytes:
         raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
+    """A file's numbered events as it is read (FeedError if it cannot be opened)."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise FeedError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FeedError(f"{path}: is a directory, not an event file") from None
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
+    with f:
+        yield from numbered_events(str(path), f)
+
+
 def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 

@@ -70,6 +70,11 @@ class LiveCount:
         self.version += 1
         return True
 
+    def record(self, event: Event) -> None:
+        """An event already applied to `count` (by a journal that checked it): show it."""
+        self.timeline.record(event, self.count)
+        self.version += 1
+
     def apply_until(self, items: Iterator[tuple[int, Event | Problem]], deadline: float) -> bool:
         """Apply numbered events until the clock passes `deadline`; True when none are left.
 

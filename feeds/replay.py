@@ -17,7 +17,7 @@ from pathlib import Path
 from itertools import pairwise
 from typing import Iterator
 
-from feeds.files import FeedError, Problem, numbered_events
+from feeds.files import Problem, stream
 from feeds.live import LiveCount
 from tally.schema import Event
 
@@ -63,7 +63,7 @@ def human_duration(seconds: float) -> str:
 
 def gaps_of(path: Path) -> list[float]:
     """The count-time gaps between a file's events, in order."""
-    stamps = [item.at for _, item in _events(path) if not isinstance(item, Problem)]
+    stamps = [item.at for _, item in stream(path) if not isinstance(item, Problem)]
     return [count_seconds(a, b) for a, b in pairwise(stamps)]
 
 
@@ -92,19 +92,6 @@ def fit_speed(gaps: list[float], seconds: float = FIT_SECONDS) -> float:
 
 def clamp(speed: float) -> float:
     return min(max(speed, SPEEDS[0]), SPEEDS[1])
-
-
-def _events(path: Path) -> Iterator[tuple[int, Event | Problem]]:
-    try:
-        f = path.open("rb")
-    except FileNotFoundError:
-        raise FeedError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FeedError(f"{path}: is a directory, not an event file") from None
-    except OSError as exc:
-        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
-    with f:
-        yield from numbered_events(str(path), f)
 
 
 class Replay:
@@ -179,7 +166,7 @@ class Replay:
 
     async def _play(self) -> None:
         before: datetime | None = None
-        events = _events(self.path)
+        events = stream(self.path)
         for n, item in events:
             if isinstance(item, Problem):
                 self.live.problem(item)

@@ -67,15 +67,18 @@ class Dashboard(App[str]):
         self.set_interval(FRAME, self.draw)
         self.draw()
 
-    def draw(self) -> None:
+    def draw(self, now: bool = False) -> None:
         """Redraw from the latest View, if the count moved since the last frame.
 
         A frame's cost (our updates plus Textual's repaint) is measured, and
         the next frame waits long enough that drawing takes at most DRAW_SHARE
         of the time: a flood of a million ballots then gets most of the CPU,
-        while a count at human pace is drawn 10 times a second.
+        while a count at human pace is drawn 10 times a second. `now` skips
+        the wait, for an entry typed by a person who is looking at the screen.
         """
-        if self.live.version == self._drawn or time.monotonic() < self._next_frame:
+        if self.live.version == self._drawn:
+            return
+        if not now and time.monotonic() < self._next_frame:
             return
         started = time.monotonic()
         view = self.live.view()

@@ -77,6 +77,29 @@ def _unreadable(path) -> str | None:
     return None
 
 
+HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location")
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    from feeds.counting import CountSetupError, open_count
+
+    flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
+    try:
+        opened = open_count(args.journal, flags)
+    except CountSetupError as exc:
+        return _fail([str(exc)])
+    from tui.count_app import CountDashboard
+
+    app = CountDashboard(opened.journal, opened.live, opened.repaired)
+    try:
+        summary = app.run()
+    finally:
+        opened.journal.close()
+    if summary:
+        print(summary)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from tally.schema import json_schema
 
@@ -105,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     pace.add_argument("--max", action="store_true", help="apply events as fast as they can be read")
     p.add_argument("--paused", action="store_true", help="start paused (space plays, → steps)")
     p.set_defaults(run=cmd_replay)
+
+    p = sub.add_parser("count", help="enter a count by keyboard into a journal (crash-safe)")
+    p.add_argument("journal", metavar="JOURNAL", help="the journal: created if new, resumed if not")
+    p.add_argument("--id", help="election id, a slug (default: from the file name)")
+    p.add_argument("--title", help="title (default: the file name)")
+    p.add_argument("--union", help="the petitioning union, on a yes/no ballot")
+    p.add_argument("--choices", type=lambda s: [c.strip() for c in s.split(",")],
+                   metavar="A,B,...", help="the choices of a multi-union ballot (default yes,no)")
+    p.add_argument("--eligible", type=int, metavar="N", help="approximate eligible voters")
+    p.add_argument("--ballots", type=int, metavar="N", help="total ballots cast, when known")
+    p.add_argument("--location", metavar="L", help="where the count takes place")
+    p.set_defaults(run=cmd_count)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)
