@@ -107,10 +107,14 @@ class LiveCount:
 
     def refuse(self, seq: int, why: str) -> None:
         """Show why an event was not applied; a replay then goes on past its seq."""
+        self.warn(seq, why)
+        self.count.skip(seq)
+
+    def warn(self, seq: int, why: str) -> None:
+        """Show a problem on the error line and in the ticker, changing nothing in the count."""
         self.errors.append(why)
         self.refused += 1
         self.timeline.error(seq, why)
-        self.count.skip(seq)
         self.version += 1
 
     def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:

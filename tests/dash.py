@@ -44,6 +44,6 @@ async def to_end(pilot) -> None:
 
 def text(app, selector: str) -> str:
     """The text a Static (or every Static inside a container) shows."""
-    node = app.query_one(selector)
+    node = app.screen.query_one(selector)
     statics = [node] if isinstance(node, Static) else list(node.query(Static))
     return "\n".join(str(s.visual) for s in statics)

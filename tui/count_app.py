@@ -66,7 +66,7 @@ class CountDashboard(Dashboard):
         super().on_mount()
         self.live.set_feed(*self._feed_words())
         if self.repaired:
-            self.live.refuse(self.live.count.last_seq + 1, self.repaired)
+            self.live.warn(self.live.count.last_seq + 1, self.repaired)
             self.notify(self.repaired, title="Journal repaired", severity="warning", timeout=10)
         self.show_entry()
 
