@@ -152,8 +152,9 @@ class Replay:
             self.live.set_feed("loading", "measuring the count's pace")
             self.speed = fit_speed(await asyncio.to_thread(gaps_of, self.path))
         while True:
-            self._restart = self._to_end = self.done = False
-            self._steps = 0
+            if self._restart:  # keys pressed before a restart do not carry over
+                self._to_end, self._steps = False, 0
+            self._restart = self.done = False
             self.live.reset()
             self.live.source = str(self.path)
             self._show()

@@ -28,6 +28,7 @@ from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
 FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
 DRAW_SHARE = 0.05  # under a flood of events, drawing may take at most this share of the time
+MAX_FRAME_GAP = 0.5  # ... but the screen is never left stale for longer than this
 
 
 class Dashboard(App[str]):
@@ -44,6 +45,7 @@ class Dashboard(App[str]):
         self.live = live
         self._drawn = -1
         self._next_frame = 0.0
+        self._measure = False  # the first frame lays out the whole screen: not a fair cost
 
     def compose(self) -> ComposeResult:
         yield CountHeader(id="header")
@@ -86,14 +88,17 @@ class Dashboard(App[str]):
         with self.batch_update():
             for widget in self._readers:
                 widget.show_view(view)
-        self.call_after_refresh(self._frame_drawn, started)
+        if self._measure:
+            self.call_after_refresh(self._frame_drawn, started)
+        self._measure = True
 
     def _frame_drawn(self, started: float) -> None:
         cost = time.monotonic() - started
-        self._next_frame = time.monotonic() + cost * (1 / DRAW_SHARE - 1)
+        self._next_frame = time.monotonic() + min(cost * (1 / DRAW_SHARE - 1), MAX_FRAME_GAP)
 
     def on_resize(self) -> None:
         self._drawn = -1  # the ticker shows as many lines as fit
+        self._measure = False  # a frame after a resize lays out everything: not a fair cost
 
     def action_quit(self) -> None:
         """Quit, handing the count's summary line to the command line to print.

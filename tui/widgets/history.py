@@ -73,10 +73,10 @@ class MarginChart(Vertical):
             return
         snap = view.snapshot
         yes_no = snap is None or snap.election.yes_no
-        what = "above the line YES leads, below it NO" if yes_no else "the leader's lead"
+        what = "above the line YES leads" if yes_no else "the leader's lead"
         low, high = min(view.margins), max(view.margins)
         self.query_one(".chart-label", Readout).say(
-            f"Margin through the count ({what}): {signed(low)} to {signed(high)}")
+            f"Running margin {signed(low)} to {signed(high)} ({what})")
         self.query_one(MarginBars).margins = view.margins
         self.set_class(not yes_no, "-multi")
 
