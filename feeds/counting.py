@@ -13,7 +13,7 @@ from feeds.files import FeedError, stream
 from feeds.journal import Journal
 from feeds.live import LiveCount
 from tally.reducer import RuleError
-from tally.schema import EventError, parse_event
+from tally.schema import Event, EventError, parse_event
 
 
 class CountSetupError(Exception):
@@ -25,6 +25,8 @@ class OpenedCount:
     journal: Journal
     live: LiveCount
     repaired: str | None
+    events: list[Event]
+    """Every event in the journal, in order: what a publisher sends to a hub."""
 
 
 def slug(name: str) -> str:
@@ -46,13 +48,14 @@ def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
         else:
             _check_flags(path, journal.count.election, flags)
         live = LiveCount(source=str(path))
-        for _, event in stream(path):
-            live.apply(event)  # the journal was checked on open: every line is an event
+        events = [event for _, event in stream(path)]  # checked on open: every line is an event
+        for event in events:
+            live.apply(event)
     except (CountSetupError, FeedError) as exc:
         journal.close()
         raise CountSetupError(str(exc)) from None
     journal.count = live.count  # one count: the journal checks entries against what is shown
-    return OpenedCount(journal, live, opened.repaired)
+    return OpenedCount(journal, live, opened.repaired, events)
 
 
 def _start(journal: Journal, path: Path, flags: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ on screen. A refused entry is shown with its reason and never written.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Protocol
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +31,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+class Publishing(Protocol):
+    """What the count screen needs of a publisher (feeds/publishing.py has the real one)."""
+
+    on_change: object
+
+    def published(self, event) -> None: ...
+    def words(self) -> tuple[str, str]: ...
+    async def run(self) -> object: ...
+
+
 class CountDashboard(Dashboard):
     """The dashboard plus the keys that enter ballots into a journal."""
 
@@ -46,11 +56,11 @@ class CountDashboard(Dashboard):
     ]
 
     def __init__(self, journal: Journal, live: LiveCount, repaired: str | None = None,
-                 on_saved: Callable[[], None] | None = None) -> None:
+                 publisher: Publishing | None = None) -> None:
         super().__init__(live)
         self.journal = journal
         self.repaired = repaired
-        self.on_saved = on_saved  # told after each entry is durable (e.g. a publisher)
+        self.publisher = publisher  # sends each durable entry on to a hub, when publishing
         self.entry = Entry(choice_keys(live.count.election))
         yes_no = live.count.election.yes_no
         for key, choice in self.entry.keys.items():
@@ -65,6 +75,9 @@ class CountDashboard(Dashboard):
     def on_mount(self) -> None:
         super().on_mount()
         self.live.set_feed(*self._feed_words())
+        if self.publisher is not None:
+            self.publisher.on_change = self._relink
+            self.run_worker(self.publisher.run(), name="publish", exclusive=True)
         if self.repaired:
             self.live.warn(self.live.count.last_seq + 1, self.repaired)
             self.notify(self.repaired, title="Journal repaired", severity="warning", timeout=10)
@@ -117,18 +130,25 @@ class CountDashboard(Dashboard):
         self.live.set_feed(*self._feed_words())
         self.show_entry(self._saved_words(event))
         self.draw(now=True)  # a person is waiting for this one: no frame budget
-        if self.on_saved:
-            self.on_saved()
+        if self.publisher is not None:
+            self.publisher.published(event)
         return True
 
     # -- showing -------------------------------------------------------------
     def show_entry(self, message: str = "") -> None:
         self.query_one(EntryLine).show_entry(message)
 
+    def _relink(self) -> None:
+        self.live.set_feed(*self._feed_words())
+
     def _feed_words(self) -> tuple[str, str]:
         count = self.live.count
         state = "complete" if count.closed else "counting"
-        return state, f"journal seq {count.last_seq}, on disk"
+        saved = f"journal seq {count.last_seq}, on disk"
+        if self.publisher is None:
+            return state, saved
+        hub_state, hub_words = self.publisher.words()
+        return (hub_state if hub_state == "offline" else state), f"{saved} · {hub_words}"
 
     @staticmethod
     def _saved_words(event) -> str:
