@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from tally.reducer import Count, RuleError
 from pydantic import ValidationError
@@ -45,34 +46,58 @@ def read_bytes(path: str | Path) -> bytes:
         raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def numbered_events(path: str, data: bytes) -> Iterator[tuple[int, Event | Problem]]:
+def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
+    """A file's numbered events as it is read (FeedError if it cannot be opened)."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise FeedError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FeedError(f"{path}: is a directory, not an event file") from None
+    except OSError as exc:
+        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
+    with f:
+        yield from numbered_events(str(path), f)
+
+
+def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 
-    Lines are validated a batch at a time (one call into pydantic-core for many
-    events is much cheaper than one per event); a batch with any problem is
-    validated again line by line to say exactly which line and why. A last line
-    without its newline that does not parse is reported as torn: a write cut
-    short by a crash, not a mistake in what was written.
+    `lines` keep their newlines (a binary file object will do), so a file is
+    read as it streams. Lines are validated a batch at a time (one call into
+    pydantic-core for many events is much cheaper than one per event); a batch
+    with any problem is validated again line by line to say exactly which line
+    and why. A last line without its newline that does not parse is reported
+    as torn: a write cut short by a crash, not a mistake in what was written.
     """
-    lines = data.split(b"\n")
-    last = len(lines)
-    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
-    for start in range(0, len(numbered), BATCH):
-        batch = numbered[start : start + BATCH]
-        try:
-            events = validate_batch(b"[" + b",".join(line for _, line in batch) + b"]")
-        except ValidationError:
-            yield from _one_by_one(path, batch, last)
-        else:
-            yield from zip((n for n, _ in batch), events)
+    batch: list[tuple[int, bytes]] = []
+    for n, line in enumerate(lines, 1):
+        if line.strip():
+            batch.append((n, line))
+            if len(batch) == BATCH:
+                yield from _validated(path, batch)
+                batch = []
+    yield from _validated(path, batch)
 
 
-def _one_by_one(path: str, batch: list[tuple[int, bytes]], last: int):
+def _validated(path: str, batch: list[tuple[int, bytes]]) -> Iterator[tuple[int, Event | Problem]]:
+    if not batch:
+        return
+    try:
+        events = validate_batch(b"[" + b",".join(line for _, line in batch) + b"]")
+    except ValidationError:
+        yield from _one_by_one(path, batch)
+    else:
+        yield from zip((n for n, _ in batch), events)
+
+
+def _one_by_one(path: str, batch: list[tuple[int, bytes]]):
     for n, line in batch:
         try:
             yield n, validate_one(line)
         except ValidationError as exc:
-            why = "incomplete last line (a write cut short?)" if n == last else explain(exc)
+            torn = not line.endswith(b"\n")
+            why = "incomplete last line (a write cut short?)" if torn else explain(exc)
             yield n, Problem(path, n, why)
 
 
@@ -111,7 +136,7 @@ def load_bytes(path: str, data: bytes) -> Loaded:
     loaded = Loaded(Count())
     apply = loaded.count.apply
     events = 0
-    for n, item in numbered_events(path, data):
+    for n, item in numbered_events(path, io.BytesIO(data)):
         if item.__class__ is Problem:
             _note(loaded, item)
             break
@@ -126,7 +151,7 @@ def load_bytes(path: str, data: bytes) -> Loaded:
             _note(loaded, Problem(path, 1, "no election header: the file has no events"))
         loaded.events = events
         return loaded
-    for n, item in numbered_events(path, data):
+    for n, item in numbered_events(path, io.BytesIO(data)):
         if n > loaded.problems[0].line and item.__class__ is Problem:
             _note(loaded, item)
     loaded.events = events

@@ -29,7 +29,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from feeds.files import FeedError, numbered_events, read_bytes
+from feeds.files import FeedError, stream
 from feeds.journal import Journal
 from feeds.link import MAX_FRAME
 from tally.reducer import RuleError
@@ -357,7 +357,7 @@ class Hub:
 
 def _frames(path: Path) -> list[str]:
     """Each stored event of a journal, as the canonical JSON it is sent as."""
-    return [dump_event(item) for _, item in numbered_events(str(path), read_bytes(path))]
+    return [dump_event(item) for _, item in stream(path)]
 
 
 def _json_response(connection: ServerConnection, body: Any) -> Response:

@@ -9,6 +9,7 @@ readers such as the report and the dashboard.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 from tally import rules
@@ -59,6 +60,14 @@ class Snapshot:
         return self.valid + self.challenged
 
     @property
+    def at_stake(self) -> int | None:
+        """Every vote still possible: valid + challenged + unopened (None: R unknown).
+
+        Half of it is the clinch line: V_c > others + C + R ⇔ 2·V_c > valid + C + R.
+        """
+        return None if self.remaining is None else self.valid_plus_challenged + self.remaining
+
+    @property
     def majority_line(self) -> int:
         return rules.majority_line(self.valid, self.challenged)
 
@@ -97,8 +106,10 @@ class Count:
         self.decided_at: int | None = None
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
-        self._did: list[int] = [_NOT_A_COUNT]  # by seq; seq 0 is unused
-        self._amount: list[int] = [0]
+        # By seq (seq 0 unused), in compact arrays: a count's memory grows by
+        # five bytes an event, not by a Python object.
+        self._did = array("b", [_NOT_A_COUNT])
+        self._amount = array("i", [0])
         self._quiet = 0  # ballots that can pass before a decision is possible
         self._handlers = {
             Ballot: self._ballot,
@@ -134,6 +145,12 @@ class Count:
             outcome=rules.decide(self.election.choices, votes, self.challenged, remaining),
             decided_at=self.decided_at,
         )
+
+    def skip(self, seq: int) -> None:
+        """Let seq pass as a no-op: a replay shows a bad event and goes on past it."""
+        if seq == self.last_seq + 1 and self.election is not None:
+            self._record(_NOT_A_COUNT, 0)
+            self.last_seq = seq
 
     def retractable(self, seq: int) -> bool:
         return 0 < seq < len(self._did) and self._did[seq] >= _CHALLENGED

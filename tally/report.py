@@ -126,3 +126,11 @@ def json_report(snap: Snapshot) -> dict[str, Any]:
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)
     return report
+
+
+def summary_line(snap: Snapshot) -> str:
+    """The count in one line, for a terminal after the dashboard closes."""
+    votes = " · ".join(f"{v:,} {c}" for c, v in zip(snap.choices, snap.votes))
+    state = "final" if snap.closed else f"as of seq {snap.last_seq}"
+    return (f"{snap.election.title}: {votes} · {snap.void:,} void · "
+            f"{snap.challenged:,} challenged — {result_line(snap)} ({state})")

@@ -40,6 +40,66 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from feeds.bundled import resolve
+    from feeds.files import FeedError
+
+    path = resolve(args.file)
+    problem = _unreadable(path)
+    if problem:
+        return _fail([problem])
+    if args.speed is not None and args.speed <= 0:
+        return _fail([f"--speed must be more than 0, not {args.speed:g}"])
+    from feeds.live import LiveCount
+    from feeds.replay import Replay
+    from tui.app import ReplayDashboard
+
+    replay = Replay(path, LiveCount(), speed=args.speed, fast=args.max, paused=args.paused)
+    try:
+        summary = ReplayDashboard(replay).run()
+    except FeedError as exc:
+        return _fail([str(exc)])
+    if summary:
+        print(summary)
+    return EXIT_OK
+
+
+def _unreadable(path) -> str | None:
+    """Why a file cannot be replayed, in one line, or None."""
+    import os
+
+    if not path.exists():
+        return f"{path}: no such file"
+    if path.is_dir():
+        return f"{path}: is a directory, not an event file"
+    if not os.access(path, os.R_OK):
+        return f"{path}: permission denied"
+    return None
+
+
+HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location")
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    from feeds.counting import CountSetupError, open_count
+
+    flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
+    try:
+        opened = open_count(args.journal, flags)
+    except CountSetupError as exc:
+        return _fail([str(exc)])
+    from tui.count_app import CountDashboard
+
+    app = CountDashboard(opened.journal, opened.live, opened.repaired)
+    try:
+        summary = app.run()
+    finally:
+        opened.journal.close()
+    if summary:
+        print(summary)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from tally.schema import json_schema
 
@@ -59,6 +119,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
     p.set_defaults(run=cmd_report)
 
+    p = sub.add_parser("replay", help="replay a recorded count on the dashboard")
+    p.add_argument("file", metavar="FILE|NAME",
+                   help="an event file, or a bundled replay: ldj5, jfk8, bhm1-2022")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, metavar="X",
+                      help="times real time (default: fit the count into about a minute)")
+    pace.add_argument("--max", action="store_true", help="apply events as fast as they can be read")
+    p.add_argument("--paused", action="store_true", help="start paused (space plays, → steps)")
+    p.set_defaults(run=cmd_replay)
+
+    p = sub.add_parser("count", help="enter a count by keyboard into a journal (crash-safe)")
+    p.add_argument("journal", metavar="JOURNAL", help="the journal: created if new, resumed if not")
+    p.add_argument("--id", help="election id, a slug (default: from the file name)")
+    p.add_argument("--title", help="title (default: the file name)")
+    p.add_argument("--union", help="the petitioning union, on a yes/no ballot")
+    p.add_argument("--choices", type=lambda s: [c.strip() for c in s.split(",")],
+                   metavar="A,B,...", help="the choices of a multi-union ballot (default yes,no)")
+    p.add_argument("--eligible", type=int, metavar="N", help="approximate eligible voters")
+    p.add_argument("--ballots", type=int, metavar="N", help="total ballots cast, when known")
+    p.add_argument("--location", metavar="L", help="where the count takes place")
+    p.set_defaults(run=cmd_count)
+
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)
     from tui import net_cli; net_cli.add_commands(sub)  # serve, publish: no textual
@@ -69,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["report", "ldj5"])  # until the dashboard exists
+        args = parser.parse_args(["replay", "ldj5"])
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import io
 import logging
 import os
 import sys
@@ -120,7 +121,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         hub = hub_address(args.url)
     except (FeedError, HubError) as exc:
         return _fail([str(exc)])
-    events = [event for _, event in numbered_events(str(path), data)]
+    events = [event for _, event in numbered_events(str(path), io.BytesIO(data))]
     try:
         return asyncio.run(publish_file(events, hub, token, args.speed, str(path)))
     except HubError as exc:

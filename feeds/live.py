@@ -1,0 +1,134 @@
+"""A count being fed live: the reducer, its timeline, and what went wrong, for readers.
+
+Feeds (a replay, the keyboard, the network) apply events here as they come;
+readers (the dashboard) take a frozen `View` when they are ready to draw, and
+use `version` to know whether anything changed since the last one. Nothing is
+pushed per event: that is how a screen keeps up with a million ballots.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Iterator
+from dataclasses import dataclass
+
+from feeds.files import Problem
+from tally.reducer import Count, RuleError, Snapshot
+from tally.schema import Event
+from tally.timeline import TickerLine, Timeline
+
+ERRORS_KEPT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the feed is doing, in words for the header: counting, paused, complete …"""
+
+    state: str = "loading"
+    detail: str = ""
+    speed: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Everything the dashboard draws, frozen at one moment."""
+
+    snapshot: Snapshot | None
+    margins: tuple[int, ...]
+    ticker: tuple[TickerLine, ...]
+    errors: tuple[str, ...]
+    refused: int
+    feed: FeedState
+    version: int
+
+
+class LiveCount:
+    """The reducer plus its bounded timeline, fed one event at a time."""
+
+    def __init__(self, source: str = "") -> None:
+        self.source = source  # names the feed in error lines: a file's path, a hub's URL
+        self.reset()
+
+    def reset(self) -> None:
+        self.count = Count()
+        self.timeline = Timeline()
+        self.errors: deque[str] = deque(maxlen=ERRORS_KEPT)
+        self.refused = 0
+        self.feed = FeedState()
+        self.version = getattr(self, "version", 0) + 1
+
+    def apply(self, event: Event, line: int = 0) -> bool:
+        """Apply an event; a refused one is recorded as an error line, not raised."""
+        try:
+            self.count.apply(event)
+        except RuleError as exc:
+            where = f"{self.source}:{line}: " if line else (f"{self.source}: " if self.source else "")
+            self.refuse(event.seq, f"{where}{exc}")
+            return False
+        self.timeline.record(event, self.count)
+        self.version += 1
+        return True
+
+    def record(self, event: Event) -> None:
+        """An event already applied to `count` (by a journal that checked it): show it."""
+        self.timeline.record(event, self.count)
+        self.version += 1
+
+    def apply_until(self, items: Iterator[tuple[int, Event | Problem]], deadline: float) -> bool:
+        """Apply numbered events until the clock passes `deadline`; True when none are left.
+
+        The flood path of a replay: the same as `apply` and `problem` per item,
+        with the lookups hoisted out of a loop that may run a million times.
+        """
+        count, record = self.count, self.timeline.record
+        apply = count.apply
+        clock = time.perf_counter
+        try:
+            for i, (line, item) in enumerate(items, 1):
+                if item.__class__ is Problem:
+                    self.problem(item)
+                    continue
+                try:
+                    apply(item)
+                except RuleError:
+                    self.apply(item, line)  # refused again, and said so
+                    continue
+                record(item, count)
+                if not i & 255 and clock() > deadline:
+                    return False
+            return True
+        finally:
+            self.version += 1
+
+    def problem(self, problem: Problem) -> None:
+        """A line that is not an event at all: shown, and its place in the count skipped."""
+        self.refuse(self.count.last_seq + 1, str(problem))
+
+    def refuse(self, seq: int, why: str) -> None:
+        """Show why an event was not applied; a replay then goes on past its seq."""
+        self.warn(seq, why)
+        self.count.skip(seq)
+
+    def warn(self, seq: int, why: str) -> None:
+        """Show a problem on the error line and in the ticker, changing nothing in the count."""
+        self.errors.append(why)
+        self.refused += 1
+        self.timeline.error(seq, why)
+        self.version += 1
+
+    def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:
+        self.feed = FeedState(state, detail, speed)
+        self.version += 1
+
+    def view(self) -> View:
+        count = self.count
+        return View(
+            snapshot=count.snapshot() if count.election is not None else None,
+            margins=tuple(self.timeline.margins),
+            ticker=self.timeline.ticker(count.election is None or count.election.yes_no),
+            errors=tuple(self.errors),
+            refused=self.refused,
+            feed=self.feed,
+            version=self.version,
+        )

@@ -1,0 +1,54 @@
+"""`tally count --publish`: the keyboard count also goes to a hub, and never waits for it.
+
+Each entry is journaled (fsync'd) first and counted on screen; only then is it
+handed to the Publisher, which sends it when the hub is reachable and catches
+up by itself when the hub returns. The count screen asks `words()` for a line
+about the link: live, or offline and how far behind.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from feeds.link import Link
+from feeds.publisher import Publisher
+from tally.schema import Event
+
+
+class CountPublisher:
+    """Publishes a journal's events, as they are entered, to the hub at `hub_url`."""
+
+    def __init__(self, events: list[Event], hub_url: str, token: str, **publisher_options) -> None:
+        self.events = events
+        self.on_change: Callable[[], None] | None = None
+        self.publisher = Publisher(events, hub_url, token, on_link=self._linked, **publisher_options)
+        self.link = self.publisher.link
+
+    def published(self, event: Event) -> None:
+        """An entry is durable in the journal: send it on."""
+        self.events.append(event)
+        self.publisher.notify()
+
+    def words(self) -> tuple[str, str]:
+        """The link in the count's header: ("live" | "offline" | "counting", words)."""
+        link = self.link
+        behind = len(self.events) - link.seq
+        queued = f", {behind} to send" if behind > 0 else ""
+        if link.state == "live":
+            return "live", f"hub has seq {link.seq}{queued}"
+        if link.state == "offline":
+            return "offline", f"hub offline (attempt {link.attempt}): counting locally{queued}"
+        if link.state == "refused":
+            return "offline", f"hub refused: {link.detail}"
+        return "counting", f"{link.state} to the hub{queued}"
+
+    async def run(self) -> Link:
+        return await self.publisher.run()
+
+    def close(self) -> None:
+        self.publisher.close()
+
+    def _linked(self, link: Link) -> None:
+        self.link = link
+        if self.on_change is not None:
+            self.on_change()

@@ -1,0 +1,49 @@
+"""Helpers for dashboard tests: build a replay app, wait for conditions, read the screen."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Static
+
+from feeds.live import LiveCount
+from feeds.replay import Replay
+from tui.app import ReplayDashboard
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def replay_app(path: str | Path, **kw) -> ReplayDashboard:
+    kw.setdefault("paused", True)
+    kw.setdefault("speed", 1.0)
+    path = Path(path)
+    if not path.exists():
+        path = ROOT / "replays" / f"{path}.jsonl"
+    return ReplayDashboard(Replay(path, LiveCount(), **kw))
+
+
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run until condition() holds (and one more frame is drawn)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.02)
+    while pilot.app._drawn != pilot.app.live.version and loop.time() < deadline:
+        await pilot.pause(0.02)  # the next frame shows it
+    await pilot.pause()
+
+
+async def to_end(pilot) -> None:
+    await until(pilot, lambda: pilot.app.live.count.election is not None)
+    await pilot.press("end")
+    await until(pilot, lambda: pilot.app.replay.done)
+
+
+def text(app, selector: str) -> str:
+    """The text a Static (or every Static inside a container) shows."""
+    node = app.screen.query_one(selector)
+    statics = [node] if isinstance(node, Static) else list(node.query(Static))
+    return "\n".join(str(s.visual) for s in statics)

@@ -1,0 +1,166 @@
+"""The replay dashboard, driven by its keys with Pilot, on the bundled counts and small files."""
+
+import pytest
+from textual.widgets import Digits
+from textual.widgets._footer import FooterKey
+
+from counts import ballots, header, pile, write
+from dash import replay_app, text, to_end, until
+from tui.widgets.choices import ChoiceCount, VoteBar
+
+
+def handled(app) -> int:
+    return app.live.count.last_seq
+
+
+async def test_space_pauses_and_resumes():
+    app = replay_app("ldj5", paused=False, speed=500)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: handled(app) > 5)
+        await pilot.press("space")
+        await until(pilot, lambda: "PAUSED" in text(app, "#feed-status"))
+        frozen = handled(app)
+        await pilot.pause(0.3)
+        assert handled(app) == frozen and app.replay.paused
+        await pilot.press("space")
+        await until(pilot, lambda: handled(app) > frozen)
+        assert "COUNTING" in text(app, "#feed-status")
+
+
+async def test_plus_and_minus_change_the_speed_shown_in_the_header():
+    app = replay_app("ldj5", speed=8)
+    async with app.run_test() as pilot:
+        await pilot.press("plus")
+        await until(pilot, lambda: "16×" in text(app, "#feed-status"))
+        await pilot.press("minus", "minus")
+        await until(pilot, lambda: "4×" in text(app, "#feed-status"))
+        assert app.replay.speed == 4
+
+
+async def test_right_steps_one_event_while_paused():
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: handled(app) == 1)
+        for expected in (2, 3, 4):
+            await pilot.press("right")
+            await until(pilot, lambda: handled(app) == expected)
+        await pilot.pause(0.2)
+        assert handled(app) == 4  # nothing more while paused
+
+
+async def test_end_jumps_to_the_final_totals_and_home_restarts():
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        assert [d.value for d in app.query(Digits)] == ["380", "618"]
+        assert "380 · 38.1%" in text(app, ".-yes .choice-count")
+        assert "COMPLETE" in text(app, "#feed-status")
+        await pilot.press("home")
+        await until(pilot, lambda: handled(app) == 1 and not app.replay.done)
+        assert "TOO EARLY TO CALL" in text(app, "#banner")
+
+
+async def test_q_quits_with_the_summary_line():
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        await pilot.press("q")
+    assert app.return_value.startswith("Amazon LDJ5")
+    assert "380 yes · 618 no · 2 void" in app.return_value and "no union" in app.return_value
+
+
+async def test_footer_shows_every_key():
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        shown = {(k.key_display, k.description) for k in app.query(FooterKey)}
+        assert {("space", "Pause/Resume"), ("+", "Faster"), ("−", "Slower"), ("→", "Step"),
+                ("end", "End"), ("home", "Restart"), ("q", "Quit")} <= shown
+
+
+@pytest.mark.parametrize(
+    "name,headline,subline",
+    [
+        ("ldj5", "OUTCOME DECIDED — no union", "decided at ballot 809"),
+        ("jfk8", "OUTCOME DECIDED — the union wins", "decided at ballot"),
+        ("bhm1-2022", "CHALLENGES DETERMINATIVE — outcome pending", "416 challenged ballots"),
+    ],
+)
+async def test_banner_on_the_bundled_counts(name, headline, subline):
+    app = replay_app(name)
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        banner = text(app, "#banner")
+        assert headline in banner and subline in banner
+
+
+async def test_too_early_to_call_says_what_the_leader_needs():
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: handled(app) == 1)
+        for _ in range(12):
+            await pilot.press("right")
+        await until(pilot, lambda: handled(app) == 13)
+        banner = text(app, "#banner")
+        assert banner.startswith("TOO EARLY TO CALL")
+        assert "unopened ballots to make it certain" in banner or "tied" in banner or "leads" in banner
+
+
+async def test_a_tie_is_decided_against_the_union(tmp_path):
+    f = write(tmp_path / "tie.jsonl", header(ballots=10), pile("yes", 5), pile("no", 5), {"type": "close"})
+    app = replay_app(f)
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        assert "OUTCOME DECIDED — no union" in text(app, "#banner")
+        assert "tied at 5" in text(app, "#margin")
+
+
+async def test_a_runoff_names_the_two_choices(tmp_path):
+    f = write(tmp_path / "runoff.jsonl", header(choices=["Union A", "Union B", "Neither"], ballots=20),
+              pile("Union A", 8), pile("Union B", 7), pile("Neither", 5), {"type": "close"})
+    app = replay_app(f)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_end(pilot)
+        assert "OUTCOME DECIDED — runoff between Union A and Union B" in text(app, "#banner")
+        assert len(app.query(ChoiceCount)) == 3
+
+
+async def test_a_bad_event_mid_file_is_shown_and_skipped(tmp_path):
+    f = write(tmp_path / "bad.jsonl", header(), *ballots("yes", "maybe", "no"),
+              raw_lines={4: "{broken"}, )
+    with f.open("a") as out:
+        out.write('{"seq":5,"type":"ballot","choice":"no"}\n')
+    app = replay_app(f)
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        problem = text(app, "#problem")
+        assert f"{f}:4: not JSON" in problem and "2 refused in all" in problem
+        assert app.query_one("#problem").display
+        assert app.live.count.snapshot().votes == (1, 1)  # the bad ones were not applied
+        ticker = text(app, "#ticker")
+        assert "unknown choice 'maybe'" in ticker
+
+
+async def test_unknown_total_shows_unknown_remaining(tmp_path):
+    f = write(tmp_path / "open.jsonl", header(), *ballots("yes", "no", "yes"))
+    app = replay_app(f)
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        assert "Remaining: unknown" in text(app, "#remaining")
+        assert "TOO EARLY TO CALL" in text(app, "#banner")
+        assert "END OF RECORDING" in text(app, "#feed-status")
+
+
+async def test_bars_scale_to_every_possible_vote():
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await to_end(pilot)
+        bars = list(app.query(VoteBar))
+        assert [b.votes for b in bars] == [380, 618] and bars[0].scale == 998
+
+
+async def test_max_plays_a_whole_file_without_waiting():
+    app = replay_app("jfk8", paused=False, speed=None, fast=True)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.replay.done)
+        assert app.live.count.snapshot().votes == (2654, 2131)

@@ -1,0 +1,199 @@
+"""`tally count`: the dashboard with an entry line, for the person keeping the tally.
+
+Every key that enters something becomes one event, which is checked against
+the rules, appended to the journal, flushed and fsync'd, and only then counted
+on screen. A refused entry is shown with its reason and never written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Protocol
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label
+
+from feeds.journal import Journal
+from feeds.live import LiveCount
+from tally.entry import Entry, choice_keys, undo_target
+from tally.reducer import RuleError
+from tally.schema import EVENT, Close, Note, Retract
+from tui.app import Dashboard
+from tui.widgets.entry_line import EntryLine
+
+DIGITS = "0123456789"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class Publishing(Protocol):
+    """What the count screen needs of a publisher (feeds/publishing.py has the real one)."""
+
+    on_change: object
+
+    def published(self, event) -> None: ...
+    def words(self) -> tuple[str, str]: ...
+    async def run(self) -> object: ...
+
+
+class CountDashboard(Dashboard):
+    """The dashboard plus the keys that enter ballots into a journal."""
+
+    BINDINGS = [
+        Binding("v", "enter('v')", "Void"),
+        Binding("c", "enter('c')", "Challenged"),
+        Binding("u", "undo", "Undo"),
+        Binding("exclamation_mark", "note", "Note", key_display="!"),
+        Binding("x", "close_count", "Close"),
+        Binding("escape", "clear", "Clear", show=False),
+        *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, journal: Journal, live: LiveCount, repaired: str | None = None,
+                 publisher: Publishing | None = None) -> None:
+        super().__init__(live)
+        self.journal = journal
+        self.repaired = repaired
+        self.publisher = publisher  # sends each durable entry on to a hub, when publishing
+        self.entry = Entry(choice_keys(live.count.election))
+        yes_no = live.count.election.yes_no
+        for key, choice in self.entry.keys.items():
+            self.bind(key, f"enter('{key}')", description=choice.upper() if yes_no else choice)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, Footer):
+                yield EntryLine(self.entry, str(self.journal.path), id="entry")
+            yield widget
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.live.set_feed(*self._feed_words())
+        if self.publisher is not None:
+            self.publisher.on_change = self._relink
+            self.run_worker(self.publisher.run(), name="publish", exclusive=True)
+        if self.repaired:
+            self.live.warn(self.live.count.last_seq + 1, self.repaired)
+            self.notify(self.repaired, title="Journal repaired", severity="warning", timeout=10)
+        self.show_entry()
+
+    # -- entering ------------------------------------------------------------
+    def action_digit(self, digit: str) -> None:
+        self.show_entry(self.entry.type_digit(digit) or "")
+
+    def action_clear(self) -> None:
+        self.entry.clear()
+        self.show_entry()
+
+    def action_enter(self, key: str) -> None:
+        fields = self.entry.fields_for(key)
+        self.entry.clear()
+        if fields is not None:
+            self.save(fields)
+
+    def action_undo(self) -> None:
+        self.entry.clear()
+        target = undo_target(self.live.count)
+        if target is None:
+            self.show_entry("nothing left to retract")
+            return
+        self.save({"type": "retract", "target": target})
+
+    def action_note(self) -> None:
+        self.push_screen(NoteScreen(), self._noted)
+
+    def _noted(self, text: str | None) -> None:
+        if text:
+            self.save({"type": "note", "text": text})
+
+    def action_close_count(self) -> None:
+        self.entry.clear()
+        remaining = self.live.count.remaining
+        self.push_screen(ConfirmClose(remaining), lambda yes: yes and self.save({"type": "close"}))
+
+    def save(self, fields: dict) -> bool:
+        """Journal one entry (fsync'd), then count it on screen; or say why not."""
+        count = self.live.count
+        event = EVENT.validate_python({"seq": count.last_seq + 1, "at": now(), **fields})
+        try:
+            self.journal.append(event)
+        except RuleError as exc:
+            self.show_entry(f"refused: {exc}")
+            return False
+        self.live.record(event)
+        self.live.set_feed(*self._feed_words())
+        self.show_entry(self._saved_words(event))
+        self.draw(now=True)  # a person is waiting for this one: no frame budget
+        if self.publisher is not None:
+            self.publisher.published(event)
+        return True
+
+    # -- showing -------------------------------------------------------------
+    def show_entry(self, message: str = "") -> None:
+        self.query_one(EntryLine).show_entry(message)
+
+    def _relink(self) -> None:
+        self.live.set_feed(*self._feed_words())
+
+    def _feed_words(self) -> tuple[str, str]:
+        count = self.live.count
+        state = "complete" if count.closed else "counting"
+        saved = f"journal seq {count.last_seq}, on disk"
+        if self.publisher is None:
+            return state, saved
+        hub_state, hub_words = self.publisher.words()
+        return (hub_state if hub_state == "offline" else state), f"{saved} · {hub_words}"
+
+    @staticmethod
+    def _saved_words(event) -> str:
+        if isinstance(event, Retract):
+            return f"saved: #{event.seq} retracts #{event.target}"
+        if isinstance(event, Note):
+            return f"saved: #{event.seq} note"
+        if isinstance(event, Close):
+            return f"saved: #{event.seq} the count is closed"
+        return f"saved: #{event.seq}"
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """One line of text said during the count."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Note (Enter saves it, Escape cancels):")
+            yield Input(placeholder="break for lunch", max_length=500, id="note")
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        self.dismiss(message.value.strip() or None)
+
+
+class ConfirmClose(ModalScreen[bool]):
+    """Closing is final: after it nothing more can be entered."""
+
+    BINDINGS = [Binding("y", "dismiss(True)", "Close the count"),
+                Binding("n,escape", "dismiss(False)", "Keep counting")]
+
+    def __init__(self, remaining: int | None) -> None:
+        super().__init__()
+        self.remaining = remaining
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Close the count? Nothing more can be entered after it.")
+            if self.remaining:
+                yield Label(f"The header says {self.remaining:,} ballots are still unopened: "
+                            "closing counts them as never cast.", id="warning")
+            with Horizontal(id="buttons"):
+                yield Button("y: close the count", id="yes", variant="error")
+                yield Button("n: keep counting", id="no", variant="primary")
+
+    def on_button_pressed(self, pressed: Button.Pressed) -> None:
+        self.dismiss(pressed.button.id == "yes")

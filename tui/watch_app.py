@@ -1,0 +1,85 @@
+"""`tally watch`: the dashboard, read-only, fed live from a hub; and the election picker.
+
+The Watcher (feeds/watcher.py) delivers every event once, in order, through
+any outage; this screen applies them to its LiveCount and shows the link's
+state in the header. Drawing stays coalesced: a catch-up of thousands of events
+after a reconnect is one or two frames, not thousands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+from feeds.link import Link
+from feeds.live import LiveCount
+from feeds.watcher import Watcher
+from tui.app import Dashboard
+
+def link_words(link: Link) -> tuple[str, str]:
+    """The header's state and detail for a watcher's link."""
+    if link.state == "live":
+        return "live", f"seq {link.seq}"
+    if link.state == "connecting":
+        return "reconnecting", "connecting …"
+    if link.state == "reconnecting":
+        why = f": {link.detail}" if link.detail else ""
+        return "reconnecting", f"attempt {link.attempt}{why} · showing seq {link.seq}"
+    return "offline", f"{link.state}: {link.detail}" if link.detail else link.state
+
+
+class WatchDashboard(Dashboard):
+    """The broadcast view of a count on a hub. Nothing here can change the count."""
+
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(self, url: str, watcher: Watcher | None = None) -> None:
+        super().__init__(LiveCount(source=url))
+        self.watcher = watcher or Watcher(url)
+        self.watcher.on_link = self.linked
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.linked(self.watcher.link)
+        self.run_worker(self.follow(), name="watch", exclusive=True)
+
+    async def follow(self) -> None:
+        async for event in self.watcher.events():
+            self.live.apply(event)
+
+    def linked(self, link: Link) -> None:
+        self.live.set_feed(*link_words(link))
+
+    def action_quit(self) -> None:
+        self.watcher.close()
+        super().action_quit()
+
+
+def election_label(election: dict[str, Any]) -> str:
+    votes = " · ".join(f"{v:,} {c}" for c, v in (election.get("votes") or {}).items())
+    return (f"{election.get('id')}  {election.get('title', '')}  —  seq {election.get('last', 0)}"
+            f"{'  ·  ' + votes if votes else ''}  ·  {election.get('outcome', '')}")
+
+
+class PickElection(App[str]):
+    """The hub's elections, to choose the one to watch (Enter)."""
+
+    CSS = "OptionList { height: 1fr; } Label { padding: 1 2; }"
+    BINDINGS = [Binding("q,escape", "quit", "Quit")]
+
+    def __init__(self, hub: str, elections: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.hub = hub
+        self.elections = elections
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Elections on {self.hub} — Enter watches one")
+        yield OptionList(*[Option(election_label(e), id=e["id"]) for e in self.elections])
+        yield Footer()
+
+    def on_option_list_option_selected(self, selected: OptionList.OptionSelected) -> None:
+        self.exit(selected.option.id)
