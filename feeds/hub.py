@@ -233,17 +233,18 @@ class Hub:
             # What reached the disk is unknown: accept nothing more until restarted.
             election.failed = f"journal write failed ({exc.strerror or exc}); restart the hub"
             log.error("%s: %s", election.journal.path, election.failed)
+            if election_id not in self.elections:  # a new one: nothing to keep
+                election.journal.close()
             return _reply(seq, election.failed)
+        self.elections[election_id] = election  # a new one is listed once its header is stored
         stored = dump_event(event)
         election.frames.append(stored)
         self._broadcast(election, stored)
         return _reply(seq)
 
     def _create(self, election_id: str) -> Election:
-        opened = Journal.open(self.data_dir / f"{election_id}.jsonl")
-        election = Election(opened.journal, [])
-        self.elections[election_id] = election
-        return election
+        """A new election's journal, opened; it joins `elections` once its header is stored."""
+        return Election(Journal.open(self.data_dir / f"{election_id}.jsonl").journal, [])
 
     def _broadcast(self, election: Election, frame: str) -> None:
         """Send one frame to every live watcher; drop those that stopped reading.
