@@ -84,17 +84,71 @@ def cmd_count(args: argparse.Namespace) -> int:
     from feeds.counting import CountSetupError, open_count
 
     flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
+    token = None
+    if args.publish:
+        from feeds.files import FeedError
+        from feeds.link import HubError, hub_address
+        from feeds.tokens import read_token
+
+        try:
+            args.publish = hub_address(args.publish)
+            token = read_token(args.token_file)
+        except (HubError, FeedError) as exc:
+            return _fail([str(exc)])
     try:
         opened = open_count(args.journal, flags)
     except CountSetupError as exc:
         return _fail([str(exc)])
+    publisher = None
+    if args.publish:
+        from feeds.publishing import CountPublisher
+
+        publisher = CountPublisher(opened.events, args.publish, token)
     from tui.count_app import CountDashboard
 
-    app = CountDashboard(opened.journal, opened.live, opened.repaired)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
     try:
         summary = app.run()
     finally:
         opened.journal.close()
+    if summary:
+        print(summary)
+    if publisher is not None and publisher.link.seq < len(publisher.events):
+        print(f"tally: the hub has {publisher.link.seq} of {len(publisher.events)} events; "
+              f"run the same command again (or tally publish) to send the rest", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import asyncio
+    from urllib.parse import urlsplit
+
+    from feeds.link import HubError, hub_address
+    from feeds.watcher import list_elections
+
+    parts = urlsplit(args.url)
+    if parts.path.strip("/"):
+        if not parts.path.startswith("/elections/") or parts.scheme not in ("ws", "wss"):
+            return _fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
+        url = args.url
+    else:
+        try:
+            hub = hub_address(args.url)
+            elections = asyncio.run(list_elections(hub))
+        except HubError as exc:
+            return _fail([str(exc)])
+        if not elections:
+            print(f"tally: {hub} has no elections yet", file=sys.stderr)
+            return EXIT_OK
+        from tui.watch_app import PickElection
+
+        chosen = PickElection(hub, elections).run()
+        if not chosen:
+            return EXIT_OK
+        url = f"{hub}/elections/{chosen}"
+    from tui.watch_app import WatchDashboard
+
+    summary = WatchDashboard(url).run()
     if summary:
         print(summary)
     return EXIT_OK
@@ -139,7 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--eligible", type=int, metavar="N", help="approximate eligible voters")
     p.add_argument("--ballots", type=int, metavar="N", help="total ballots cast, when known")
     p.add_argument("--location", metavar="L", help="where the count takes place")
+    p.add_argument("--publish", metavar="ws://HOST:PORT",
+                   help="also publish each entry to a hub (the count goes on while it is down)")
+    p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
+                   help="the hub's publish token: the file's first line (default tally-data/token)")
     p.set_defaults(run=cmd_count)
+
+    p = sub.add_parser("watch", help="watch a count live from a hub (read-only)")
+    p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
+                   help="an election on a hub, or the hub alone to pick one")
+    p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)

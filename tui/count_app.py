@@ -126,12 +126,12 @@ class CountDashboard(Dashboard):
         except RuleError as exc:
             self.show_entry(f"refused: {exc}")
             return False
+        if self.publisher is not None:
+            self.publisher.published(event)  # durable now: it may go on to the hub
         self.live.record(event)
         self.live.set_feed(*self._feed_words())
         self.show_entry(self._saved_words(event))
         self.draw(now=True)  # a person is waiting for this one: no frame budget
-        if self.publisher is not None:
-            self.publisher.published(event)
         return True
 
     # -- showing -------------------------------------------------------------

@@ -23,7 +23,7 @@ from tui.app import Dashboard
 def link_words(link: Link) -> tuple[str, str]:
     """The header's state and detail for a watcher's link."""
     if link.state == "live":
-        return "live", f"seq {link.seq}"
+        return "live", "following the hub"
     if link.state == "connecting":
         return "reconnecting", "connecting …"
     if link.state == "reconnecting":
@@ -60,7 +60,7 @@ class WatchDashboard(Dashboard):
 
 
 def election_label(election: dict[str, Any]) -> str:
-    votes = " · ".join(f"{v:,} {c}" for c, v in (election.get("votes") or {}).items())
+    votes = " · ".join(f"{v:,} {c}" for c, v in (election.get("totals") or {}).items())
     return (f"{election.get('id')}  {election.get('title', '')}  —  seq {election.get('last', 0)}"
             f"{'  ·  ' + votes if votes else ''}  ·  {election.get('outcome', '')}")
 

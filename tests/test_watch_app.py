@@ -1,0 +1,114 @@
+"""`tally watch` and `tally count --publish` on screen, against a real hub on loopback."""
+
+import asyncio
+import json
+
+from dash import text
+from feeds.counting import open_count
+from feeds.files import load
+from feeds.publisher import Publisher
+from feeds.publishing import CountPublisher
+from feeds.watcher import Watcher
+from hubkit import FAST, TOKEN, replay, running_hub, until
+from tally.report import json_report
+from tui.count_app import CountDashboard
+from tui.watch_app import PickElection, WatchDashboard, election_label
+
+
+async def drawn(pilot, condition, what: str) -> None:
+    """Wait until condition() holds and the screen shows the latest state."""
+    app = pilot.app
+    await until(lambda: condition() and app._drawn == app.live.version, what)
+    await pilot.pause()
+
+
+async def publish(url: str, events) -> Publisher:
+    publisher = Publisher(events, url, TOKEN, wait=FAST)
+    task = asyncio.create_task(publisher.run())
+    assert await publisher.flushed()
+    publisher.close()
+    await task
+    return publisher
+
+
+async def test_watch_follows_a_count_live_to_its_outcome(tmp_path):
+    events = replay("ldj5")
+    async with running_hub(tmp_path) as (hub, url):
+        await publish(url, events[:300])
+        app = WatchDashboard(f"{url}/elections/ldj5", Watcher(f"{url}/elections/ldj5", wait=FAST))
+        async with app.run_test() as pilot:
+            await drawn(pilot, lambda: app.live.count.last_seq == 300, "the first 300 events")
+            assert "LIVE" in text(app, "#feed-status")
+            assert "TOO EARLY TO CALL" in text(app, "#banner")
+            await publish(url, events)
+            await drawn(pilot, lambda: app.live.count.last_seq == len(events), "the whole count")
+            assert "OUTCOME DECIDED — no union" in text(app, "#banner")
+            assert app.live.count.snapshot().votes == (380, 618)
+            await pilot.press("q")
+        assert "380 yes · 618 no" in app.return_value
+
+
+async def test_watch_shows_reconnecting_and_resumes_to_the_exact_totals(tmp_path, unused_tcp_port):
+    events = replay("jfk8")
+    url = f"ws://127.0.0.1:{unused_tcp_port}"
+    app = WatchDashboard(f"{url}/elections/jfk8", Watcher(f"{url}/elections/jfk8", wait=FAST))
+    async with app.run_test() as pilot:
+        async with running_hub(tmp_path, port=unused_tcp_port):
+            await publish(url, events[:1000])
+            await drawn(pilot, lambda: app.live.count.last_seq == 1000, "the first 1000")
+        link = app.watcher
+        await drawn(pilot, lambda: link.link.state == "reconnecting" and link.link.attempt >= 2,
+                    "reconnecting")
+        status = text(app, "#feed-status")
+        assert "RECONNECTING" in status and "attempt" in status and "showing seq 1000" in status
+        async with running_hub(tmp_path, port=unused_tcp_port):
+            await publish(url, events)
+            await drawn(pilot, lambda: app.live.count.last_seq == len(events), "the whole count")
+            assert "LIVE" in text(app, "#feed-status")
+            assert "OUTCOME DECIDED — the union wins" in text(app, "#banner")
+    assert json_report(app.live.count.snapshot()) == json_report(load(tmp_path / "jfk8.jsonl").count.snapshot())
+
+
+async def test_watch_an_unknown_election_says_not_found(tmp_path):
+    async with running_hub(tmp_path) as (hub, url):
+        app = WatchDashboard(f"{url}/elections/nope", Watcher(f"{url}/elections/nope", wait=FAST))
+        async with app.run_test() as pilot:
+            await drawn(pilot, lambda: app.watcher.link.state == "not found", "not found")
+            assert "OFFLINE" in text(app, "#feed-status") and "not found" in text(app, "#feed-status")
+
+
+async def test_the_picker_lists_the_hubs_elections_and_returns_the_chosen_one():
+    elections = [{"id": "ldj5", "title": "LDJ5", "last": 10, "totals": {"yes": 3, "no": 5},
+                  "outcome": "undecided"},
+                 {"id": "jfk8", "title": "JFK8", "last": 4, "totals": {}, "outcome": "undecided"}]
+    assert "3 yes · 5 no" in election_label(elections[0])
+    app = PickElection("ws://127.0.0.1:1", elections)
+    async with app.run_test() as pilot:
+        await pilot.press("down", "enter")
+    assert app.return_value == "jfk8"
+
+
+async def test_count_publish_goes_on_offline_and_catches_up(tmp_path, unused_tcp_port):
+    url = f"ws://127.0.0.1:{unused_tcp_port}"
+    journal = tmp_path / "count.jsonl"
+    opened = open_count(journal, {"title": "Published", "id": "pub", "ballots": 50})
+    publisher = CountPublisher(opened.events, url, TOKEN, wait=FAST)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
+    hub_dir = tmp_path / "hub"
+    async with app.run_test() as pilot:
+        for key in "yyn3yvc":
+            await pilot.press(key)
+        await until(lambda: publisher.link.state == "offline" and publisher.link.attempt >= 2, "offline")
+        await drawn(pilot, lambda: "OFFLINE" in text(app, "#feed-status"), "offline shown")
+        assert "counting locally, 7 to send" in text(app, "#feed-status")
+        assert load(journal).count.snapshot().votes == (5, 1)  # the count went on
+        async with running_hub(hub_dir, port=unused_tcp_port):
+            await until(lambda: publisher.link.seq == len(opened.events), "caught up")
+            await pilot.press("n")
+            await until(lambda: publisher.link.seq == 8, "the next entry published")
+            await drawn(pilot, lambda: "hub has seq 8" in text(app, "#feed-status"), "live shown")
+            assert "COUNTING" in text(app, "#feed-status")
+            await pilot.press("q")
+    on_hub = json_report(load(hub_dir / "pub.jsonl").count.snapshot())
+    assert on_hub == json_report(load(journal).count.snapshot())
+    assert json.loads(journal.read_text().splitlines()[-1])["choice"] == "no"
