@@ -12,15 +12,13 @@ Run: python bench/bench_replay.py [--ballots N] [--rounds K]
 
 from __future__ import annotations
 
-import argparse
 import os
 import pty
 import select
 import time
-import shutil
 import sys
 
-from common import big_file, run_timed
+from common import arguments, big_file, run_timed, tally_command
 
 UNTIL_DRAWN = r"""
 import sys, resource
@@ -75,12 +73,9 @@ def median(xs: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ballots", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(rounds=3)
     path = big_file(args.ballots)
-    tally = shutil.which("tally") or sys.exit("install tally first (pip install -e .)")
+    tally = tally_command()
 
     replay_times, report_times, rss = [], [], 0
     for _ in range(args.rounds):

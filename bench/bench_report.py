@@ -8,11 +8,9 @@ checks nothing, so a ratio at or under 1.0 means validation is free.
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
 
-from common import big_file, compare, run_timed
+from common import arguments, big_file, compare, run_timed, tally_command
 
 BASELINE = r"""
 import json, sys
@@ -27,12 +25,9 @@ print(counts)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ballots", type=int, default=1_000_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(rounds=5)
     path = big_file(args.ballots)
-    tally = shutil.which("tally") or sys.exit("install tally first (pip install -e .)")
+    tally = tally_command()
     _, out = run_timed([tally, "report", str(path)])
     print(out.strip().splitlines()[-1])
     compare(f"report of {args.ballots:,} ballots",

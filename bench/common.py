@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -58,3 +60,15 @@ def compare(name: str, ours: list[str], baseline: list[str], rounds: int = 5) ->
           f"baseline median {med_b:.3f}s (min {b[0]:.3f}, max {b[-1]:.3f}); "
           f"ratio {ratio:.2f}")
     return ratio
+
+
+def arguments(rounds: int) -> argparse.Namespace:
+    """--ballots N (default 1,000,000) and --rounds K, shared by the file benchmarks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ballots", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=rounds)
+    return parser.parse_args()
+
+
+def tally_command() -> str:
+    return shutil.which("tally") or sys.exit("install tally first (pip install -e .)")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from tally.reducer import Count, RuleError
 from pydantic import ValidationError
@@ -32,10 +33,11 @@ class Problem:
         return f"{self.path}:{self.line}: {self.why}"
 
 
-def read_bytes(path: str | Path) -> bytes:
-    """The whole file, or FeedError saying in one line why it cannot be read."""
+@contextmanager
+def opened(path: str | Path) -> Iterator[BinaryIO]:
+    """A file open for reading, or FeedError saying in one line why it cannot be."""
     try:
-        return Path(path).read_bytes()
+        f = open(path, "rb")
     except FileNotFoundError:
         raise FeedError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -44,19 +46,19 @@ def read_bytes(path: str | Path) -> bytes:
         raise FeedError(f"{path}: permission denied") from None
     except OSError as exc:
         raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
+    with f:
+        yield f
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The whole file, or FeedError saying in one line why it cannot be read."""
+    with opened(path) as f:
+        return f.read()
 
 
 def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
     """A file's numbered events as it is read (FeedError if it cannot be opened)."""
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        raise FeedError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise FeedError(f"{path}: is a directory, not an event file") from None
-    except OSError as exc:
-        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
-    with f:
+    with opened(path) as f:
         yield from numbered_events(str(path), f)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from feeds.files import load
-from feeds.link import Link
 from feeds.publisher import Publisher
 from tally.schema import parse_event
 

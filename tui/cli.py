@@ -15,7 +15,7 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 
-def _fail(lines: Sequence[str]) -> int:
+def fail(lines: Sequence[str]) -> int:
     for line in lines:
         print(f"tally: {line}" if not line.startswith("tally:") else line, file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -29,9 +29,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         loaded = load(resolve(args.file))
     except FeedError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
     if not loaded.ok:
-        return _fail(loaded.problem_lines())
+        return fail(loaded.problem_lines())
     snap = loaded.count.snapshot()
     if args.json:
         print(json.dumps(json_report(snap), indent=2))
@@ -47,9 +47,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     path = resolve(args.file)
     problem = _unreadable(path)
     if problem:
-        return _fail([problem])
+        return fail([problem])
     if args.speed is not None and args.speed <= 0:
-        return _fail([f"--speed must be more than 0, not {args.speed:g}"])
+        return fail([f"--speed must be more than 0, not {args.speed:g}"])
     from feeds.live import LiveCount
     from feeds.replay import Replay
     from tui.app import ReplayDashboard
@@ -58,7 +58,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         summary = ReplayDashboard(replay).run()
     except FeedError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
     if summary:
         print(summary)
     return EXIT_OK
@@ -94,11 +94,11 @@ def cmd_count(args: argparse.Namespace) -> int:
             args.publish = hub_address(args.publish)
             token = read_token(args.token_file)
         except (HubError, FeedError) as exc:
-            return _fail([str(exc)])
+            return fail([str(exc)])
     try:
         opened = open_count(args.journal, flags)
     except CountSetupError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
     publisher = None
     if args.publish:
         from feeds.publishing import CountPublisher
@@ -129,14 +129,14 @@ def cmd_watch(args: argparse.Namespace) -> int:
     parts = urlsplit(args.url)
     if parts.path.strip("/"):
         if not parts.path.startswith("/elections/") or parts.scheme not in ("ws", "wss"):
-            return _fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
+            return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
         url = args.url
     else:
         try:
             hub = hub_address(args.url)
             elections = asyncio.run(list_elections(hub))
         except HubError as exc:
-            return _fail([str(exc)])
+            return fail([str(exc)])
         if not elections:
             print(f"tally: {hub} has no elections yet", file=sys.stderr)
             return EXIT_OK

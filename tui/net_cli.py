@@ -12,11 +12,10 @@ import errno
 import io
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
-from tui.cli import EXIT_BAD_INPUT, EXIT_OK, _fail
+from tui.cli import EXIT_OK, fail
 
 DEFAULT_DATA = "tally-data"
 GIVE_UP_AFTER = 8
@@ -74,9 +73,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data.mkdir(parents=True, exist_ok=True)
         token, where = hub_token(data, args.token_file)
     except OSError as exc:
-        return _fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
+        return fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
     except FeedError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
 
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
@@ -88,9 +87,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         asyncio.run(run_hub(args.host, args.port, data, token, ready))
     except FeedError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
     except OSError as exc:
-        return _fail([f"cannot listen on {args.host}:{args.port}: {_reason(exc)}"])
+        return fail([f"cannot listen on {args.host}:{args.port}: {_reason(exc)}"])
     return EXIT_OK
 
 
@@ -116,16 +115,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         data = read_bytes(path)
         loaded = load_bytes(str(path), data)
         if not loaded.ok:
-            return _fail(loaded.problem_lines())
+            return fail(loaded.problem_lines())
         token = read_token(args.token_file)
         hub = hub_address(args.url)
     except (FeedError, HubError) as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
     events = [event for _, event in numbered_events(str(path), io.BytesIO(data))]
     try:
         return asyncio.run(publish_file(events, hub, token, args.speed, str(path)))
     except HubError as exc:
-        return _fail([str(exc)])
+        return fail([str(exc)])
 
 
 async def publish_file(events: list, hub: str, token: str, speed: float | None,
