@@ -62,6 +62,21 @@ def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
         yield from numbered_events(str(path), f)
 
 
+def header_problem(path: str | Path) -> str | None:
+    """Why a file cannot be a count at all (its first event is no election header), or None.
+
+    Read before a dashboard starts, so that a wrong file is one line at the
+    prompt, not a screen full of errors.
+    """
+    for n, item in stream(path):
+        if isinstance(item, Problem):
+            return f"{item}: not an event file"
+        if item.type != "election":
+            return f"{path}:{n}: the first event must be the election header"
+        return None
+    return f"{path}: no events: not an event file"
+
+
 def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 

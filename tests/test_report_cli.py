@@ -143,3 +143,25 @@ def test_report_never_imports_textual_or_websockets():
             "assert 'textual' not in sys.modules and 'websockets' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "content,why",
+    [("# not events\n", "1: not JSON"), ('{"seq":1,"type":"note","text":"x"}\n', "1: the first event must be"),
+     ("", "no events")],
+)
+def test_replay_refuses_a_file_that_is_no_count_before_the_screen_starts(capsys, tmp_path, content, why):
+    f = tmp_path / "x.jsonl"
+    f.write_text(content)
+    code, _, err = run(capsys, "replay", str(f))
+    assert code == 2 and why in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv,why", [(["replay", "ldj5", "--speed", "0"], "--speed must be more than 0"),
+                                      (["replay", "nope.jsonl"], "no such file"),
+                                      (["watch", "not-a-url"], "watch ws://HOST:PORT/elections/ID"),
+                                      (["count", "x.jsonl", "--publish", "http://x"], "not a hub address")])
+def test_screen_commands_refuse_bad_arguments_in_one_line(capsys, tmp_path, monkeypatch, argv, why):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and why in err and len(err.splitlines()) == 1

@@ -42,10 +42,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
-    from feeds.files import FeedError
+    from feeds.files import FeedError, header_problem
 
     path = resolve(args.file)
-    problem = _unreadable(path)
+    try:
+        problem = header_problem(path)
+    except FeedError as exc:
+        problem = str(exc)
     if problem:
         return fail([problem])
     if args.speed is not None and args.speed <= 0:
@@ -62,19 +65,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if summary:
         print(summary)
     return EXIT_OK
-
-
-def _unreadable(path) -> str | None:
-    """Why a file cannot be replayed, in one line, or None."""
-    import os
-
-    if not path.exists():
-        return f"{path}: no such file"
-    if path.is_dir():
-        return f"{path}: is a directory, not an event file"
-    if not os.access(path, os.R_OK):
-        return f"{path}: permission denied"
-    return None
 
 
 HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location")
