@@ -164,3 +164,22 @@ async def test_max_plays_a_whole_file_without_waiting():
     async with app.run_test() as pilot:
         await until(pilot, lambda: app.replay.done)
         assert app.live.count.snapshot().votes == (2654, 2131)
+
+
+@pytest.mark.parametrize(
+    "votes,challenged,remaining,expected",
+    [((10, 8), 0, 10, "YES: needs 5 of 10 unopened (50.0%)"),
+     ((19, 8), 0, 10, "YES: has it, needs 0"),
+     ((875, 993), 416, 0, "YES: needs 268 of the 416 challenged, if opened"),
+     ((100, 90), 20, 5, "NO: needs 18 of the 5 unopened and 20 challenged, if opened"),
+     ((3, 20), 0, 2, "YES: needs 10, more than are left: out of reach")],
+)
+def test_needed_words_say_where_the_votes_would_come_from(votes, challenged, remaining, expected):
+    from counts import count_of
+    from tui.widgets.stats import needed_words
+
+    total = sum(votes) + challenged + remaining
+    snap = count_of(header(ballots=total), pile("yes", votes[0]), pile("no", votes[1]),
+                    *([{"type": "challenged", "count": challenged}] if challenged else [])).snapshot()
+    i = 0 if expected.startswith("YES") else 1
+    assert needed_words(snap, i) == expected

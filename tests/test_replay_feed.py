@@ -102,8 +102,8 @@ def test_margin_chart_rows_rise_and_hang_from_the_zero_line():
 
     rows = chart_rows([0, 2, 4, -3, -6], 7)
     signs = [sign for _, sign in rows]
-    assert signs == [1, 1, 1, 0, -1, -1, -1]
-    above, axis, below = rows[:3], rows[3], rows[4:]
+    assert signs == [1, 1, 0, -1, -1, -1, -1]  # rows in proportion: up to +4, down to -6
+    above, axis, below = rows[:2], rows[2], rows[3:]
     assert axis[0] == "─" * 5
     assert above[-1][0][2] == "█" and below[0][0][4] == "█" and below[-1][0][4] == "█"
     assert [s for _, s in chart_rows([-1, -2], 5)] == [0, -1, -1, -1, -1]  # one-sided: all below

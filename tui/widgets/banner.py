@@ -38,8 +38,12 @@ def early_words(snap: Snapshot) -> str:
     if snap.leader is None or snap.remaining is None or snap.remaining == 0:
         return snap.outcome.reason
     i = snap.leader
-    return (f"{choice_name(snap, i)} leads by {number(snap.margin)} and needs "
-            f"{number(snap.needed(i))} of the {number(snap.remaining)} unopened ballots to make it certain")
+    needed, leads = snap.needed(i), f"{choice_name(snap, i)} leads by {number(snap.margin)}"
+    if needed > snap.remaining:
+        return (f"{leads}; the {number(snap.remaining)} unopened ballots cannot settle it alone: "
+                f"the {number(snap.challenged)} challenged ballots may decide")
+    return (f"{leads} and needs {number(needed)} of the {number(snap.remaining)} "
+            f"unopened ballots to make it certain")
 
 
 class OutcomeBanner(Vertical):

@@ -21,9 +21,14 @@ STATE_MARKS = {
 }
 
 
+def speed_words(speed: float) -> str:
+    """2,000× rather than 2e+03×; 0.25× and 1.5× keep their decimals."""
+    return f"{speed:,.0f}×" if speed >= 10 else f"{speed:.3g}×"
+
+
 def feed_words(feed: FeedState) -> str:
     mark = STATE_MARKS.get(feed.state, feed.state.upper())
-    speed = f" {feed.speed:.3g}×" if feed.speed and feed.state in ("counting", "break", "paused") else ""
+    speed = f" {speed_words(feed.speed)}" if feed.speed and feed.state in ("counting", "break", "paused") else ""
     detail = f" · {feed.detail}" if feed.detail else ""
     return f"{mark}{speed}{detail}"
 

@@ -33,21 +33,23 @@ def chart_rows(values: list[int], height: int) -> list[tuple[str, int]]:
     """Rows of a bar chart around a zero line: (text, sign) from top to bottom.
 
     Positive values rise above the line, negative ones hang below it, in half
-    cells (▄ and ▀ for the tips), scaled to the largest margin seen. A side
-    that no value reaches gets no rows, so a one-sided count uses the height.
+    cells (▄ and ▀ for the tips), all on one scale. Each side gets rows in
+    proportion to how far the margin went that way, so a one-sided count
+    uses the whole height.
     """
-    up, down = any(v > 0 for v in values), any(v < 0 for v in values)
+    high, low = max(values, default=0), min(values, default=0)
     room = max(1, height - 1)
-    above = room // 2 if up and down else (room if up else 0)
-    below = room - above if down else 0
-    scale = max((abs(v) for v in values), default=0) or 1
+    # Each side gets rows in proportion to how far the margin went that way.
+    above = round(room * max(high, 0) / ((max(high, 0) - min(low, 0)) or 1))
+    above = max(above, 1) if high > 0 else 0
+    below = room - above if low < 0 else 0
     rows: list[tuple[str, int]] = []
     for level in range(above, 0, -1):  # above the line, top first
-        heights = [round(v * above * 2 / scale) for v in values]
+        heights = [round(v * above * 2 / high) for v in values]
         rows.append(("".join(_cell(h, level) for h in heights), 1))
     rows.append(("─" * len(values), 0))
     for level in range(1, below + 1):  # below the line, nearest first
-        heights = [round(-v * below * 2 / scale) for v in values]
+        heights = [round(v * below * 2 / low) for v in values]
         rows.append(("".join(_cell(h, level, down=True) for h in heights), -1))
     return rows
 

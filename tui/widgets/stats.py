@@ -63,17 +63,25 @@ class Turnout(SnapshotLine):
 
 
 def needed_words(snap: Snapshot, i: int) -> str:
-    """What choice i still needs for a certain result, and the share of the unopened that is."""
+    """What choice i still needs for a certain result, and from which ballots.
+
+    `Snapshot.needed` counts every challenged ballot against the choice, so a
+    need beyond the unopened ballots can still be met by challenged ballots
+    that are opened for it; beyond both, it is out of reach.
+    """
     name = choice_name(snap, i)
     needed = snap.needed(i)
     if needed is None:
         return f"{name}: needs unknown (total cast not given)"
     if needed == 0:
         return f"{name}: has it, needs 0"
-    remaining = snap.remaining or 0
-    if needed > remaining:
-        return f"{name}: needs {number(needed)}, only {number(remaining)} unopened: out of reach"
-    return f"{name}: needs {number(needed)} of {number(remaining)} unopened ({percent(needed, remaining)})"
+    remaining, challenged = snap.remaining or 0, snap.challenged
+    if needed <= remaining:
+        return f"{name}: needs {number(needed)} of {number(remaining)} unopened ({percent(needed, remaining)})"
+    if needed <= remaining + challenged:
+        source = f"the {number(remaining)} unopened and " if remaining else "the "
+        return f"{name}: needs {number(needed)} of {source}{number(challenged)} challenged, if opened"
+    return f"{name}: needs {number(needed)}, more than are left: out of reach"
 
 
 class Needed(SnapshotLine):
