@@ -37,6 +37,7 @@ def slug(name: str) -> str:
 def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
     """Open or create the journal, check the flags against its header, load it for the screen."""
     path = Path(path)
+    created = not path.exists()
     try:
         opened = Journal.open(path)
     except FeedError as exc:
@@ -53,6 +54,8 @@ def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
             live.apply(event)
     except (CountSetupError, FeedError) as exc:
         journal.close()
+        if created:
+            path.unlink(missing_ok=True)  # a count that never started leaves nothing behind
         raise CountSetupError(str(exc)) from None
     journal.count = live.count  # one count: the journal checks entries against what is shown
     return OpenedCount(journal, live, opened.repaired, events)

@@ -104,12 +104,14 @@ class Retries:
     "reconnecting (attempt 3): connection refused".
     """
 
-    def __init__(self, on_retry: Callable[[int, str], None]) -> None:
+    def __init__(self, on_retry: Callable[[int, str], None],
+                 retry_also: Callable[[Exception], bool] = lambda exc: False) -> None:
         self.on_retry = on_retry
+        self.retry_also = retry_also  # failures the caller wants retried all the same
         self.failures = 0
 
     def __call__(self, exc: Exception) -> Exception | None:
-        verdict = transient_or_fatal(exc)
+        verdict = None if self.retry_also(exc) else transient_or_fatal(exc)
         if verdict is None:
             self.failures += 1
             self.on_retry(self.failures + 1, describe(exc))

@@ -36,6 +36,7 @@ class View:
 
     snapshot: Snapshot | None
     margins: tuple[int, ...]
+    margin_range: tuple[int, int]
     ticker: tuple[TickerLine, ...]
     errors: tuple[str, ...]
     refused: int
@@ -126,6 +127,7 @@ class LiveCount:
         return View(
             snapshot=count.snapshot() if count.election is not None else None,
             margins=tuple(self.timeline.margins),
+            margin_range=(self.timeline.low, self.timeline.high),
             ticker=self.timeline.ticker(count.election is None or count.election.yes_no),
             errors=tuple(self.errors),
             refused=self.refused,

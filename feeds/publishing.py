@@ -23,6 +23,7 @@ class CountPublisher:
         self.on_change: Callable[[], None] | None = None
         self.publisher = Publisher(events, hub_url, token, on_link=self._linked, **publisher_options)
         self.link = self.publisher.link
+        self.reached = False  # whether the hub answered at all this run
 
     def published(self, event: Event) -> None:
         """An entry is durable in the journal: send it on."""
@@ -48,7 +49,18 @@ class CountPublisher:
     def close(self) -> None:
         self.publisher.close()
 
+    def unsent_words(self) -> str | None:
+        """After the count screen closes: what the hub still lacks, in one line, or None."""
+        if self.reached and self.link.seq >= len(self.events):
+            return None
+        if not self.reached:
+            return (f"the hub was not reached this time; the journal's {len(self.events)} events "
+                    "are safe: run the same command again (or tally publish) to send them")
+        return (f"the hub has {self.link.seq} of {len(self.events)} events; run the same "
+                "command again (or tally publish) to send the rest")
+
     def _linked(self, link: Link) -> None:
+        self.reached = self.reached or link.state == "live"
         self.link = link
         if self.on_change is not None:
             self.on_change()

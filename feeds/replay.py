@@ -22,7 +22,8 @@ from feeds.live import LiveCount
 from tally.schema import Event
 
 FIT_SECONDS = 60.0  # the auto speed plays a whole count in about a minute
-LONG_WAIT = 2.0  # a wait longer than this on screen is shortened to it and shown as a pause
+LONG_WAIT = 2.0  # a long gap that would wait longer than this on screen is cut to it
+LONG_GAP = 60.0  # count-time seconds: a gap this long is a pause in the count, not a call
 NO_STAMP = 5.0  # count-time seconds between events that have no `at`
 SPEEDS = (0.25, 100_000.0)
 SLICE = 0.001  # at full speed, give the screen the loop back this often (seconds)
@@ -44,11 +45,13 @@ def count_seconds(before: datetime | None, after: datetime | None) -> float:
 def wait_for(gap: float, speed: float) -> Wait:
     """How long the screen waits for a gap of `gap` count-seconds at `speed`.
 
-    A wait longer than LONG_WAIT is shortened to it, and said: a pause in the
-    count of 17 hours is worth knowing about, not worth watching.
+    A pause in the count (a gap of LONG_GAP or more) that would wait longer
+    than LONG_WAIT is cut to it, and said: 17 hours of night are worth knowing
+    about, not worth watching. Ordinary gaps between calls always take their
+    time divided by the speed, however slow the speed.
     """
     seconds = gap / speed
-    if seconds <= LONG_WAIT:
+    if seconds <= LONG_WAIT or gap < LONG_GAP:
         return Wait(seconds)
     return Wait(LONG_WAIT, pause=human_duration(gap))
 

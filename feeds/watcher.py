@@ -58,7 +58,9 @@ class Watcher:
     - ``"live"``: connected; events flow (``on_link`` is not called per event).
     - ``"reconnecting"``: the link dropped or an attempt failed; ``attempt``
       is the attempt under way or next, ``detail`` says why.
-    - ``"not found"``: final: the hub has no such election (HTTP 404).
+    - ``"waiting"``: the hub has no such election yet (HTTP 404 before any
+      event): the watcher keeps asking with backoff; ``attempt`` as above.
+    - ``"not found"``: final: the election disappeared after events came.
     - ``"refused"``: final: any other refusal (the hub speaks another
       protocol, or sent an event this version cannot read); ``detail`` says.
     - ``"closed"``: final, after `close()`.
@@ -76,6 +78,7 @@ class Watcher:
         self.on_link = on_link
         self.wait = wait
         self.link = Link("connecting", attempt=1, seq=since)
+        self._waiting = False
         self._received = since
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE)
         self._pump: asyncio.Task[None] | None = None
@@ -109,13 +112,27 @@ class Watcher:
         if self.on_link is not None:
             self.on_link(self.link)
 
+    def _not_started(self, exc: Exception) -> bool:
+        """A 404 before any event: the count has not reached the hub yet, so keep asking.
+
+        People open a watcher before the count begins; the election appears on
+        the hub only when its header is published. (A mistyped id waits too,
+        and says so on screen: "waiting", with the attempt number.)
+        """
+        self._waiting = (isinstance(exc, InvalidStatus) and exc.response.status_code == 404
+                         and self._received == 0)
+        return self._waiting
+
     def _resume_url(self) -> str:
         parts = urlsplit(self.url)
         return urlunsplit(parts._replace(query=urlencode({"since": self._received})))
 
     async def _follow(self) -> None:
         """Connect, take events, reconnect from the last one; until a final answer."""
-        retries = Retries(lambda attempt, why: self._report("reconnecting", attempt, why))
+        retries = Retries(
+            lambda attempt, why: self._report("waiting" if self._waiting else "reconnecting", attempt, why),
+            retry_also=self._not_started,
+        )
         self._report("connecting", attempt=1)
         try:
             while True:

@@ -191,8 +191,8 @@ class Count:
         remaining = self._ballots - self.opened - self.challenged
         if count > remaining:
             raise RuleError(
-                f"{count} more ballots than the {self.election.ballots} cast "
-                f"({remaining} left unopened)"
+                f"{count} more ballots would exceed the {self.election.ballots} cast "
+                f"(only {remaining} left unopened)"
             )
 
     def _ballot(self, event: Ballot) -> None:

@@ -164,6 +164,8 @@ def explain(exc: ValidationError) -> str:
         return f"unknown field {field!r}"
     if kind == "missing":
         return f"missing field {field!r}"
+    if kind == "string_pattern_mismatch" and field == "id":
+        return "id: a slug of lowercase letters, digits and -, like ldj5 or bhm1-2022"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

@@ -63,6 +63,7 @@ class Timeline:
     def __init__(self, points: int = CHART_POINTS, lines: int = TICKER_LINES) -> None:
         self._points = points
         self.margins: list[int] = []
+        self.low = self.high = 0  # over every kept point, also those thinned out since
         self.stride = 1  # ballots handled between two kept points
         self._next_at = 0
         self._recent: deque[Event | TickerLine] = deque(maxlen=lines)
@@ -83,7 +84,9 @@ class Timeline:
                      for item in self._recent)
 
     def _keep(self, count: Count) -> None:
-        self.margins.append(margin_of(count))
+        margin = margin_of(count)
+        self.low, self.high = min(self.low, margin), max(self.high, margin)
+        self.margins.append(margin)
         if len(self.margins) >= self._points:
             self.margins = self.margins[::2]
             self.stride *= 2

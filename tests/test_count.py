@@ -106,7 +106,10 @@ async def test_x_closes_after_confirmation_and_nothing_counts_after(tmp_path):
         await pilot.press("x")
         await pilot.pause()
         assert "1 ballots are still unopened" in text(app, "#dialog")
-        await press(pilot, "y")
+        await pilot.press("y")  # the yes key is not a confirmation: a close is final
+        await pilot.pause()
+        assert journal(path)[-1]["type"] == "ballot"
+        await press(pilot, "X")
         assert journal(path)[-1]["type"] == "close"
         assert "OUTCOME DECIDED — the union wins" in text(app, "#banner")
         assert "COMPLETE" in text(app, "#feed-status")
@@ -120,7 +123,7 @@ async def test_more_ballots_than_cast_are_refused_on_screen_and_not_journaled(tm
     app = count_app(path, title="Test", ballots=5)
     async with app.run_test() as pilot:
         await press(pilot, "4", "y", "2", "n")
-        assert "refused: 2 more ballots than the 5 cast (1 left unopened)" in text(app, "#said")
+        assert "refused: 2 more ballots would exceed the 5 cast (only 1 left unopened)" in text(app, "#said")
         assert len(journal(path)) == 2 and app.live.count.snapshot().votes == (4, 0)
 
 
@@ -150,7 +153,7 @@ async def test_multi_union_ballot_gets_a_key_per_choice(tmp_path):
         assert app.entry.keys == {"a": "Union A", "b": "Union B", "n": "Neither"}
         assert "a Union A · b Union B · n Neither" in text(app, "#keys")
         await press(pilot, "8", "a", "7", "b", "3", "n", "2", "v")
-        await press(pilot, "x", "y")
+        await press(pilot, "x", "X")
         assert on_disk(path).votes == (8, 7, 3)
         assert "runoff between Union A and Union B" in text(app, "#banner")
 

@@ -42,8 +42,8 @@ def test_retract_a_void_ballot():
         ({"type": "retract", "target": 3}, "not a ballot"),  # a note
         ({"type": "retract", "target": 2}, "already retracted"),
         ({"type": "ballot", "choice": "maybe"}, "unknown choice 'maybe'"),
-        ({"type": "ballot", "choice": "yes", "count": 5}, "more ballots than the 5 cast"),
-        ({"type": "challenged", "count": 5}, "more ballots than the 5 cast"),
+        ({"type": "ballot", "choice": "yes", "count": 5}, "more ballots would exceed the 5 cast"),
+        ({"type": "challenged", "count": 5}, "more ballots would exceed the 5 cast"),
     ],
 )
 def test_a_refused_event_changes_nothing(bad, why):

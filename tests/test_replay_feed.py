@@ -24,6 +24,8 @@ def test_wait_follows_the_stamps_divided_by_the_speed():
 def test_long_gaps_are_shortened_and_named():
     night = wait_for(18 * 3600, 500)
     assert night.seconds == replay_mod.LONG_WAIT and night.pause == "18 h 00 min"
+    slow = wait_for(8, 0.25)  # an ordinary call at a quarter speed: slow, not a pause
+    assert slow.seconds == 32 and slow.pause == ""
     assert human_duration(90) == "2 min" and human_duration(3 * 3600 + 65) == "3 h 01 min"
 
 
@@ -76,6 +78,19 @@ def test_timeline_is_bounded_however_long_the_count():
         timeline.record(event, count)
     assert len(timeline.margins) < CHART_POINTS and len(timeline.ticker(True)) == TICKER_LINES
     assert timeline.margins[-1] <= margin_of(count) and timeline.stride >= 256
+    assert timeline.low <= min(timeline.margins) and timeline.high >= max(timeline.margins)
+
+
+def test_the_margin_range_keeps_an_early_lead_that_the_chart_thinned_out():
+    from tally.schema import Ballot, Note
+
+    count, timeline = count_of(header()), Timeline(points=8)
+    events = [Note(seq=2, type="note", text="count opens")]
+    events += [Ballot(seq=seq, type="ballot", choice="yes" if seq == 3 else "no") for seq in range(3, 200)]
+    for event in events:
+        count.apply(event)
+        timeline.record(event, count)
+    assert max(timeline.margins) < 1 and timeline.high == 1 and timeline.low < -180
 
 
 def test_a_retraction_corrects_the_latest_chart_point():

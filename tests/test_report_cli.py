@@ -84,7 +84,7 @@ def test_runoff_json_names_the_pair(capsys, tmp_path):
         ([header(), {"type": "retract", "target": 7}], None, 2, "has not happened"),
         ([header(), *ballots("yes"), {"type": "retract", "target": 2},
           {"type": "retract", "target": 2}], None, 4, "already retracted"),
-        ([header(ballots=1), *ballots("yes", "no")], None, 3, "more ballots than the 1 cast"),
+        ([header(ballots=1), *ballots("yes", "no")], None, 3, "more ballots would exceed the 1 cast"),
     ],
 )
 def test_bad_files_are_refused_with_file_and_line(capsys, tmp_path, events, raw, line, why):
@@ -157,7 +157,7 @@ def test_replay_refuses_a_file_that_is_no_count_before_the_screen_starts(capsys,
     assert code == 2 and why in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize("argv,why", [(["replay", "ldj5", "--speed", "0"], "--speed must be more than 0"),
+@pytest.mark.parametrize("argv,why", [(["replay", "ldj5", "--speed", "0"], "--speed must be a number more than 0"),
                                       (["replay", "nope.jsonl"], "no such file"),
                                       (["watch", "not-a-url"], "watch ws://HOST:PORT/elections/ID"),
                                       (["count", "x.jsonl", "--publish", "http://x"], "not a hub address")])

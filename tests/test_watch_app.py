@@ -69,12 +69,13 @@ async def test_watch_shows_reconnecting_and_resumes_to_the_exact_totals(tmp_path
     assert json_report(app.live.count.snapshot()) == json_report(load(tmp_path / "jfk8.jsonl").count.snapshot())
 
 
-async def test_watch_an_unknown_election_says_not_found(tmp_path):
+async def test_watch_an_election_not_yet_on_the_hub_says_it_is_waiting(tmp_path):
     async with running_hub(tmp_path) as (hub, url):
-        app = WatchDashboard(f"{url}/elections/nope", Watcher(f"{url}/elections/nope", wait=FAST))
+        app = WatchDashboard(f"{url}/elections/later", Watcher(f"{url}/elections/later", wait=FAST))
         async with app.run_test() as pilot:
-            await drawn(pilot, lambda: app.watcher.link.state == "not found", "not found")
-            assert "OFFLINE" in text(app, "#feed-status") and "not found" in text(app, "#feed-status")
+            await drawn(pilot, lambda: app.watcher.link.state == "waiting", "waiting")
+            status = text(app, "#feed-status")
+            assert "WAITING" in status and "has not reached the hub yet (attempt" in status
 
 
 async def test_the_picker_lists_the_hubs_elections_and_returns_the_chosen_one():
@@ -109,6 +110,7 @@ async def test_count_publish_goes_on_offline_and_catches_up(tmp_path, unused_tcp
             await drawn(pilot, lambda: "hub has seq 8" in text(app, "#feed-status"), "live shown")
             assert "COUNTING" in text(app, "#feed-status")
             await pilot.press("q")
+    assert publisher.reached and publisher.unsent_words() is None
     on_hub = json_report(load(hub_dir / "pub.jsonl").count.snapshot())
     assert on_hub == json_report(load(journal).count.snapshot())
     assert json.loads(journal.read_text().splitlines()[-1])["choice"] == "no"

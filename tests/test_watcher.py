@@ -11,7 +11,8 @@ from feeds.hub import bound_port
 from feeds.link import HubError
 from feeds.watcher import Watcher, list_elections
 
-from hubkit import FAST, Follower, ask, ballot, header, publishing, running_hub, until
+from hubkit import FAST, Follower, ask, ballot, header, publishing, replay, running_hub, until
+from tally.schema import dump_event
 
 
 async def test_a_watcher_cut_off_mid_count_resumes_from_its_last_event(tmp_path):
@@ -60,13 +61,20 @@ async def test_a_watcher_drops_repeats_and_reconnects_from_its_last_on_a_gap():
         await follower.stop()
 
 
-async def test_a_watcher_of_an_unknown_election_says_not_found_and_stops(tmp_path):
+async def test_a_watcher_opened_before_the_count_waits_for_it_then_follows(tmp_path):
     async with running_hub(tmp_path) as (hub, url):
-        follower = Follower(f"{url}/elections/nowhere")
-        await until(follower.task.done, "events() to end")
-    assert follower.states == ["connecting", "not found"]
-    assert follower.links[-1].detail.startswith("HTTP 404")
-    assert follower.seqs == []
+        follower = Follower(f"{url}/elections/ldj5")
+        await until(lambda: follower.watcher.link.attempt >= 3, "a few attempts")
+        assert follower.watcher.link.state == "waiting"
+        assert follower.links[-1].detail.startswith("HTTP 404")
+        assert follower.seqs == [] and not follower.task.done()
+        async with publishing(url, "ldj5") as ws:
+            for event in replay("ldj5", 5):
+                await ask(ws, dump_event(event))
+        await follower.reaches(5)
+        assert follower.states[0] == "connecting" and "waiting" in follower.states
+        assert follower.states[-1] == "live"
+        await follower.stop()
 
 
 async def test_a_watcher_keeps_trying_until_the_hub_is_there(tmp_path, unused_tcp_port):

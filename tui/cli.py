@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Sequence
 
@@ -51,8 +52,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         problem = str(exc)
     if problem:
         return fail([problem])
-    if args.speed is not None and args.speed <= 0:
-        return fail([f"--speed must be more than 0, not {args.speed:g}"])
+    if args.speed is not None and not (math.isfinite(args.speed) and args.speed > 0):
+        return fail([f"--speed must be a number more than 0, not {args.speed:g}"])
     from feeds.live import LiveCount
     from feeds.replay import Replay
     from tui.app import ReplayDashboard
@@ -103,9 +104,9 @@ def cmd_count(args: argparse.Namespace) -> int:
         opened.journal.close()
     if summary:
         print(summary)
-    if publisher is not None and publisher.link.seq < len(publisher.events):
-        print(f"tally: the hub has {publisher.link.seq} of {len(publisher.events)} events; "
-              f"run the same command again (or tally publish) to send the rest", file=sys.stderr)
+    unsent = publisher.unsent_words() if publisher is not None else None
+    if unsent:
+        print(f"tally: {unsent}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -45,6 +45,7 @@ class CountDashboard(Dashboard):
     """The dashboard plus the keys that enter ballots into a journal."""
 
     BINDINGS = [
+        Binding("q", "quit", "Quit"),
         Binding("v", "enter('v')", "Void"),
         Binding("c", "enter('c')", "Challenged"),
         Binding("u", "undo", "Undo"),
@@ -52,7 +53,6 @@ class CountDashboard(Dashboard):
         Binding("x", "close_count", "Close"),
         Binding("escape", "clear", "Clear", show=False),
         *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
-        Binding("q", "quit", "Quit"),
     ]
 
     def __init__(self, journal: Journal, live: LiveCount, repaired: str | None = None,
@@ -62,9 +62,13 @@ class CountDashboard(Dashboard):
         self.repaired = repaired
         self.publisher = publisher  # sends each durable entry on to a hub, when publishing
         self.entry = Entry(choice_keys(live.count.election))
+        # The ballot keys come first in the Footer, so a narrow terminal keeps them.
         yes_no = live.count.election.yes_no
+        fixed = dict(self._bindings.key_to_bindings)
+        self._bindings.key_to_bindings.clear()
         for key, choice in self.entry.keys.items():
             self.bind(key, f"enter('{key}')", description=choice.upper() if yes_no else choice)
+        self._bindings.key_to_bindings.update(fixed)
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -178,8 +182,9 @@ class NoteScreen(ModalScreen[str | None]):
 class ConfirmClose(ModalScreen[bool]):
     """Closing is final: after it nothing more can be entered."""
 
-    BINDINGS = [Binding("y", "dismiss(True)", "Close the count"),
-                Binding("n,escape", "dismiss(False)", "Keep counting")]
+    # Not y: it is the most-typed ballot key, and a close cannot be taken back.
+    BINDINGS = [Binding("X", "dismiss(True)", "Close the count", key_display="shift+x"),
+                Binding("escape,n", "dismiss(False)", "Keep counting")]
 
     def __init__(self, remaining: int | None) -> None:
         super().__init__()
@@ -192,8 +197,8 @@ class ConfirmClose(ModalScreen[bool]):
                 yield Label(f"The header says {self.remaining:,} ballots are still unopened: "
                             "closing counts them as never cast.", id="warning")
             with Horizontal(id="buttons"):
-                yield Button("y: close the count", id="yes", variant="error")
-                yield Button("n: keep counting", id="no", variant="primary")
+                yield Button("shift+X: close the count", id="yes", variant="error")
+                yield Button("Esc: keep counting", id="no", variant="primary")
 
     def on_button_pressed(self, pressed: Button.Pressed) -> None:
         self.dismiss(pressed.button.id == "yes")

@@ -30,7 +30,7 @@ def add_commands(sub: Any) -> None:
     """Register `serve` and `publish` on the `tally` command's subparsers."""
     p = sub.add_parser("serve", help="host elections for publishers and watchers (WebSocket hub)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free port)")
+    p.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0: any free port)")
     p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
                    help=f"where each election is kept as DIR/<id>.jsonl (default ./{DEFAULT_DATA})")
     p.add_argument("--token-file", metavar="FILE",
@@ -49,6 +49,17 @@ def add_commands(sub: Any) -> None:
     pace.add_argument("--max", action="store_true",
                       help="send everything as fast as the hub takes it (the default)")
     p.set_defaults(run=cmd_publish)
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free port), or argparse's one-line error."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
+    return port
 
 
 def _positive(text: str) -> float:

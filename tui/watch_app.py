@@ -26,6 +26,8 @@ def link_words(link: Link) -> tuple[str, str]:
         return "live", "following the hub"
     if link.state == "connecting":
         return "reconnecting", "connecting …"
+    if link.state == "waiting":
+        return "waiting", f"the count has not reached the hub yet (attempt {link.attempt})"
     if link.state == "reconnecting":
         why = f": {link.detail}" if link.detail else ""
         return "reconnecting", f"attempt {link.attempt}{why} · showing seq {link.seq}"

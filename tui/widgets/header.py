@@ -17,6 +17,7 @@ STATE_MARKS = {
     "ended": "■ END OF RECORDING",
     "live": "● LIVE",
     "reconnecting": "↻ RECONNECTING",
+    "waiting": "◌ WAITING",
     "offline": "○ OFFLINE",
 }
 

@@ -76,7 +76,7 @@ class MarginChart(Vertical):
         snap = view.snapshot
         yes_no = snap is None or snap.election.yes_no
         what = "above the line YES leads" if yes_no else "the leader's lead"
-        low, high = min(view.margins), max(view.margins)
+        low, high = view.margin_range
         self.query_one(".chart-label", Readout).say(
             f"Running margin {signed(low)} to {signed(high)} ({what})")
         self.query_one(MarginBars).margins = view.margins
