@@ -114,3 +114,16 @@ async def test_count_publish_goes_on_offline_and_catches_up(tmp_path, unused_tcp
     on_hub = json_report(load(hub_dir / "pub.jsonl").count.snapshot())
     assert on_hub == json_report(load(journal).count.snapshot())
     assert json.loads(journal.read_text().splitlines()[-1])["choice"] == "no"
+
+
+async def test_the_picker_keeps_its_list_current(tmp_path, monkeypatch):
+    monkeypatch.setattr(PickElection, "REFRESH", 0.05)
+    async with running_hub(tmp_path) as (hub, url):
+        app = PickElection(url, [])
+        async with app.run_test() as pilot:
+            await publish(url, replay("ldj5", 20))
+            options = app.query_one("OptionList")
+            await until(lambda: options.option_count == 1, "the new election listed")
+            assert "ldj5" in str(options.get_option_at_index(0).prompt)
+            await pilot.press("enter")
+        assert app.return_value == "ldj5"

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
-from feeds.link import Link
+from feeds.link import HubError, Link
 from feeds.live import LiveCount
-from feeds.watcher import Watcher
+from feeds.watcher import Watcher, list_elections
 from tui.app import Dashboard
 
 def link_words(link: Link) -> tuple[str, str]:
@@ -68,10 +69,11 @@ def election_label(election: dict[str, Any]) -> str:
 
 
 class PickElection(App[str]):
-    """The hub's elections, to choose the one to watch (Enter)."""
+    """The hub's elections, to choose the one to watch (Enter); the list keeps itself current."""
 
     CSS = "OptionList { height: 1fr; } Label { padding: 1 2; }"
     BINDINGS = [Binding("q,escape", "quit", "Quit")]
+    REFRESH = 2.0  # seconds between asking the hub for its list again
 
     def __init__(self, hub: str, elections: list[dict[str, Any]]) -> None:
         super().__init__()
@@ -82,6 +84,25 @@ class PickElection(App[str]):
         yield Label(f"Elections on {self.hub} — Enter watches one")
         yield OptionList(*[Option(election_label(e), id=e["id"]) for e in self.elections])
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(self.REFRESH, self.refresh_list)
+
+    @work(exclusive=True)
+    async def refresh_list(self) -> None:
+        """Ask the hub again; keep the highlighted election highlighted."""
+        try:
+            elections = await list_elections(self.hub)
+        except HubError as exc:
+            self.query_one(Label).update(f"Elections on {self.hub} — not answering: {exc}")
+            return
+        self.query_one(Label).update(f"Elections on {self.hub} — Enter watches one")
+        options = self.query_one(OptionList)
+        current = options.highlighted_option.id if options.highlighted_option else None
+        options.clear_options()
+        options.add_options([Option(election_label(e), id=e["id"]) for e in elections])
+        ids = [e["id"] for e in elections]
+        options.highlighted = ids.index(current) if current in ids else (0 if ids else None)
 
     def on_option_list_option_selected(self, selected: OptionList.OptionSelected) -> None:
         self.exit(selected.option.id)
