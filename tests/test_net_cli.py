@@ -123,7 +123,8 @@ async def test_publish_paced_starts_after_what_the_hub_has(tmp_path):
 async def test_publish_of_a_bad_file_is_one_line_per_problem(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"seq": 1, "type": "ballot", "choice": "yes"}\n')
-    code, out, err = await tally("publish", str(bad), "ws://127.0.0.1:1", "--token-file", str(bad))
+    (tmp_path / "token").write_text("a-token\n")
+    code, out, err = await tally("publish", str(bad), "ws://127.0.0.1:1", "--token-file", str(tmp_path / "token"))
     assert (code, err) == (2, f"tally: {bad}:1: the first event must be the election header\n")
 
 
@@ -143,3 +144,8 @@ async def test_publish_gives_up_on_a_hub_that_never_comes(unused_tcp_port, capsy
     said = capsys.readouterr().out.splitlines()
     assert said[0] == f"tally publish: {url} offline (connection refused); attempt 2 …"
     assert len(said) == GIVE_UP_AFTER
+
+
+async def test_publish_says_a_bad_address_before_anything_else(tmp_path):
+    code, out, err = await tally("publish", "ldj5", "not-a-url", "--token-file", str(tmp_path / "none"))
+    assert (code, err) == (2, "tally: not-a-url: not a hub address (ws://HOST:PORT)\n")

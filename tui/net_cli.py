@@ -122,13 +122,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from feeds.tokens import read_token
 
     path = resolve(args.file)
-    try:
+    try:  # the cheapest mistakes first: the address, then the token, then the file
+        hub = hub_address(args.url)
+        token = read_token(args.token_file)
         data = read_bytes(path)
         loaded = load_bytes(str(path), data)
         if not loaded.ok:
             return fail(loaded.problem_lines())
-        token = read_token(args.token_file)
-        hub = hub_address(args.url)
     except (FeedError, HubError) as exc:
         return fail([str(exc)])
     events = [event for _, event in numbered_events(str(path), io.BytesIO(data))]
