@@ -205,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        args = parser.parse_args(["replay", "ldj5"])
+        from feeds.bundled import DEFAULT
+
+        args = parser.parse_args(["replay", DEFAULT])
     try:
         return args.run(args)
     except KeyboardInterrupt:
