@@ -165,3 +165,18 @@ def test_screen_commands_refuse_bad_arguments_in_one_line(capsys, tmp_path, monk
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, *argv)
     assert code == 2 and why in err and len(err.splitlines()) == 1
+
+
+def test_tally_alone_replays_ldj5_fitted_to_about_a_minute(capsys, monkeypatch):
+    from tui.app import ReplayDashboard
+
+    seen = {}
+
+    def run(self):
+        seen.update(path=self.replay.path, speed=self.replay.speed, fast=self.replay.fast)
+        return "the summary line"
+
+    monkeypatch.setattr(ReplayDashboard, "run", run)
+    assert main([]) == 0
+    assert seen["path"].name == "ldj5.jsonl" and seen["speed"] is None and not seen["fast"]
+    assert capsys.readouterr().out == "the summary line\n"
