@@ -79,9 +79,22 @@ class Timeline:
         self._recent.append(TickerLine(seq, "error", text))
 
     def ticker(self, yes_no: bool) -> tuple[TickerLine, ...]:
-        """The latest lines, oldest first, worded for a ballot that is (or is not) yes/no."""
-        return tuple(item if isinstance(item, TickerLine) else describe(item, yes_no)
-                     for item in self._recent)
+        """The latest lines, oldest first, worded for a ballot that is (or is not) yes/no.
+
+        A retraction says what it took back when that entry is still in view.
+        """
+        events = {item.seq: item for item in self._recent if not isinstance(item, TickerLine)}
+        lines = []
+        for item in self._recent:
+            if isinstance(item, TickerLine):
+                lines.append(item)
+                continue
+            line = describe(item, yes_no)
+            target = events.get(item.target) if isinstance(item, Retract) else None
+            if target is not None:
+                line = TickerLine(line.seq, line.kind, f"{line.text}: {describe(target, yes_no).text}")
+            lines.append(line)
+        return tuple(lines)
 
     def _keep(self, count: Count) -> None:
         margin = margin_of(count)

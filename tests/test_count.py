@@ -78,7 +78,7 @@ async def test_u_retracts_the_latest_entry_then_the_one_before(tmp_path):
         await press(pilot, "u")
         assert "nothing left to retract" in text(app, "#said")
         assert journal(path)[-1]["target"] == 2  # the refusal wrote nothing
-        assert "RETRACTED #3" in text(app, "#ticker")
+        assert "RETRACTED #3: 5 × NO (pile)" in text(app, "#ticker")
 
 
 async def test_a_note_is_journaled_and_escape_cancels_it(tmp_path):
