@@ -129,7 +129,8 @@ class ReplayDashboard(Dashboard):
         self.replay = replay
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls every on_mount in the class hierarchy itself: no super() here,
+        # or the base's frame timer would run twice.
         self.run_worker(self.replay.run(), name="replay", exclusive=True)
 
     def action_pause(self) -> None:

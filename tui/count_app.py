@@ -77,7 +77,8 @@ class CountDashboard(Dashboard):
             yield widget
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls every on_mount in the class hierarchy itself: no super() here,
+        # or the base's frame timer would run twice.
         self.live.set_feed(*self._feed_words())
         if self.publisher is not None:
             self.publisher.on_change = self._relink

@@ -46,7 +46,8 @@ class WatchDashboard(Dashboard):
         self.watcher.on_link = self.linked
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual calls every on_mount in the class hierarchy itself: no super() here,
+        # or the base's frame timer would run twice.
         self.linked(self.watcher.link)
         self.run_worker(self.follow(), name="watch", exclusive=True)
 
