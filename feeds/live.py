@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from feeds.files import Problem
 from tally.reducer import Count, RuleError, Snapshot
 from tally.schema import Event
-from tally.timeline import TickerLine, Timeline
+from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
 ERRORS_KEPT = 20
 
@@ -80,26 +80,40 @@ class LiveCount:
         """Apply numbered events until the clock passes `deadline`; True when none are left.
 
         The flood path of a replay: the same as `apply` and `problem` per item,
-        with the lookups hoisted out of a loop that may run a million times.
+        with the lookups hoisted out of a loop that may run a million times,
+        and the timeline told once per run of good events (`Timeline.record_run`).
         """
-        count, record = self.count, self.timeline.record
-        apply = count.apply
-        clock = time.perf_counter
+        count, timeline = self.count, self.timeline
+        apply, clock = count.apply, time.perf_counter
+        run: deque[Event] = deque(maxlen=TICKER_LINES)
+        keep = run.append
+        next_at = timeline.next_at
         try:
             for i, (line, item) in enumerate(items, 1):
+                if item.__class__ is not Problem:
+                    try:
+                        apply(item)
+                    except RuleError:
+                        pass
+                    else:
+                        keep(item)
+                        if count.opened + count.challenged >= next_at:  # the chart's next point
+                            timeline.record_run(run, count)
+                            run.clear()
+                            next_at = timeline.next_at
+                        if not i & 255 and clock() > deadline:
+                            return False
+                        continue
+                timeline.record_run(run, count)  # what came before the bad one, in order
+                run.clear()
+                next_at = timeline.next_at
                 if item.__class__ is Problem:
                     self.problem(item)
-                    continue
-                try:
-                    apply(item)
-                except RuleError:
-                    self.apply(item, line)  # refused again, and said so
-                    continue
-                record(item, count)
-                if not i & 255 and clock() > deadline:
-                    return False
+                else:
+                    self.apply(item, line)  # refused again, and this time said so
             return True
         finally:
+            timeline.record_run(run, count)
             self.version += 1
 
     def problem(self, problem: Problem) -> None:

@@ -9,6 +9,7 @@ full (every other point is dropped), and the ticker keeps only its last lines.
 from __future__ import annotations
 
 from collections import deque
+from typing import Iterable
 from dataclasses import dataclass
 
 from tally.reducer import Count
@@ -65,15 +66,25 @@ class Timeline:
         self.margins: list[int] = []
         self.low = self.high = 0  # over every kept point, also those thinned out since
         self.stride = 1  # ballots handled between two kept points
-        self._next_at = 0
+        self.next_at = 0  # ballots handled at which the chart keeps its next point
         self._recent: deque[Event | TickerLine] = deque(maxlen=lines)
 
     def record(self, event: Event, count: Count) -> None:
         self._recent.append(event)
         if event.__class__ is Retract:
             self._replace_last(count)
-        elif count.opened + count.challenged >= self._next_at:
+        elif count.opened + count.challenged >= self.next_at:
             self._keep(count)
+
+    def record_run(self, events: Iterable[Event], count: Count) -> None:
+        """Events applied back to back since the last record: the same as `record`
+        for each, when the run ends no later than `next_at` ballots handled (so the
+        chart misses no point) — the caller's loop then needs no call per event."""
+        self._recent.extend(events)
+        if count.handled >= self.next_at:
+            self._keep(count)
+        elif any(event.__class__ is Retract for event in events):
+            self._replace_last(count)
 
     def error(self, seq: int, text: str) -> None:
         self._recent.append(TickerLine(seq, "error", text))
@@ -103,7 +114,7 @@ class Timeline:
         if len(self.margins) >= self._points:
             self.margins = self.margins[::2]
             self.stride *= 2
-        self._next_at = count.handled + self.stride
+        self.next_at = count.handled + self.stride
 
     def _replace_last(self, count: Count) -> None:
         """A retraction corrects the count now, so the latest point shows the correction."""
