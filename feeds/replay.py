@@ -26,7 +26,7 @@ LONG_WAIT = 2.0  # a long gap that would wait longer than this on screen is cut 
 LONG_GAP = 60.0  # count-time seconds: a gap this long is a pause in the count, not a call
 NO_STAMP = 5.0  # count-time seconds between events that have no `at`
 SPEEDS = (0.25, 100_000.0)
-SLICE = 0.002  # at full speed, give the screen the loop back this often (seconds)
+SLICE = 0.001  # at full speed, give the screen the loop back this often (seconds)
 
 
 @dataclass(frozen=True, slots=True)
