@@ -183,3 +183,14 @@ def test_needed_words_say_where_the_votes_would_come_from(votes, challenged, rem
                     *([{"type": "challenged", "count": challenged}] if challenged else [])).snapshot()
     i = 0 if expected.startswith("YES") else 1
     assert needed_words(snap, i) == expected
+
+
+async def test_one_frame_timer_however_deep_the_app_class():
+    # Textual dispatches on_mount to every class in the hierarchy; a subclass that also
+    # called super().on_mount() would start a second frame timer and a second replay.
+    app = replay_app("ldj5")
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        frames = [t for t in app._timers if getattr(t._callback, "__name__", "") == "draw"]
+        assert len(frames) == 1
+        assert len([w for w in app.workers if w.name == "replay"]) == 1
