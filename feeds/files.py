@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import BinaryIO, Iterable, Iterator
 from tally.reducer import Count, RuleError
 from pydantic import ValidationError
 
-from tally.schema import EVENT, EVENTS, Event, explain
+from tally.schema import EVENT, EVENTS, MAX_LINE, Event, explain
 
 MAX_PROBLEMS = 20
 BATCH = 64  # measured: larger batches keep more objects alive for the GC
@@ -33,11 +35,20 @@ class Problem:
         return f"{self.path}:{self.line}: {self.why}"
 
 
-@contextmanager
-def opened(path: str | Path) -> Iterator[BinaryIO]:
-    """A file open for reading, or FeedError saying in one line why it cannot be."""
+KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO (named pipe)",
+         stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
+         stat.S_IFSOCK: "a socket"}
+
+
+def regular_file_fd(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:
+    """An fd of a regular file, or FeedError (one line) without reading anything.
+
+    A FIFO would hang the reader until someone writes to it, and /dev/zero
+    would fill the memory: only a regular file is an event file. O_NONBLOCK
+    makes opening a FIFO return at once, so that it can be refused.
+    """
     try:
-        f = open(path, "rb")
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC, mode)
     except FileNotFoundError:
         raise FeedError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -45,9 +56,36 @@ def opened(path: str | Path) -> Iterator[BinaryIO]:
     except PermissionError:
         raise FeedError(f"{path}: permission denied") from None
     except OSError as exc:
-        raise FeedError(f"{path}: cannot read ({exc.strerror})") from None
-    with f:
+        raise FeedError(f"{path}: cannot open ({exc.strerror})") from None
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        what = KINDS.get(kind, "not a regular file")
+        raise FeedError(f"{path}: is {what}, not an event file")
+    os.set_blocking(fd, True)
+    return fd
+
+
+@contextmanager
+def opened(path: str | Path) -> Iterator[BinaryIO]:
+    """A regular file open for reading, or FeedError saying in one line why it cannot be."""
+    with os.fdopen(regular_file_fd(path), "rb") as f:
         yield f
+
+
+def bounded_lines(f: BinaryIO) -> Iterator[bytes]:
+    """The file's lines, each cut at MAX_LINE + 1 bytes (the rest of a longer line is skipped).
+
+    A line longer than the format allows is refused without being parsed or
+    held whole in memory: what is yielded is enough to see that it is too long.
+    """
+    readline = f.readline
+    limit = MAX_LINE + 1
+    for line in iter(lambda: readline(limit), b""):
+        yield line
+        if len(line) == limit and not line.endswith(b"\n"):
+            while (rest := readline(limit)) and not rest.endswith(b"\n"):
+                pass
 
 
 def read_bytes(path: str | Path) -> bytes:
@@ -59,7 +97,7 @@ def read_bytes(path: str | Path) -> bytes:
 def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
     """A file's numbered events as it is read (FeedError if it cannot be opened)."""
     with opened(path) as f:
-        yield from numbered_events(str(path), f)
+        yield from numbered_events(str(path), bounded_lines(f))
 
 
 def header_problem(path: str | Path) -> str | None:
@@ -89,7 +127,11 @@ def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Ev
     """
     batch: list[tuple[int, bytes]] = []
     for n, line in enumerate(lines, 1):
-        if line.strip():
+        if len(line) > MAX_LINE and len(line.rstrip(b"\r\n")) > MAX_LINE:
+            yield from _validated(path, batch)
+            batch = []
+            yield n, Problem(path, n, f"line longer than {MAX_LINE // 1024} KiB: not read")
+        elif line.strip():
             batch.append((n, line))
             if len(batch) == BATCH:
                 yield from _validated(path, batch)

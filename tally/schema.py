@@ -27,9 +27,21 @@ FORMAT_VERSION = 1
 YES_NO = ("yes", "no")
 VOID = "void"
 
-Seq = Annotated[int, Field(ge=1, description="1 for the header, then +1 for each event")]
-Count = Annotated[int, Field(ge=1, description="how many ballots this event stands for")]
+# The format's limits (docs/FORMAT.md, "Limits"): far above any real count, low
+# enough that no file can make a reader do unbounded work or overflow a counter.
+MAX_BALLOTS = 10_000_000
+"""A pile's count, `ballots` and `eligible`: the largest NLRB unit is far below it."""
+MAX_SEQ = 1_000_000_000
+MAX_CHOICES = 12
+"""Each choice needs its own key on the count screen (21 letters are free)."""
+MAX_LINE = 64 * 1024
+"""Bytes in one line of an event file or one frame on the wire."""
+
+Seq = Annotated[int, Field(ge=1, le=MAX_SEQ, description="1 for the header, then +1 for each event")]
+Count = Annotated[int, Field(ge=1, le=MAX_BALLOTS, description="how many ballots this event stands for")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+ChoiceName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _Event(BaseModel):
@@ -46,22 +58,23 @@ class Election(_Event):
 
     type: Literal["election"]
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="slug")]
-    title: Text
-    choices: tuple[Text, ...] = Field(
+    title: Name
+    choices: tuple[ChoiceName, ...] = Field(
         default=YES_NO,
+        max_length=MAX_CHOICES,
         description='["yes","no"] (the default) or three or more choices of a multi-union ballot',
     )
-    union: Text | None = Field(default=None, description="the petitioner, on a yes/no ballot")
-    eligible: Annotated[int, Field(ge=1)] | None = Field(
+    union: Name | None = Field(default=None, description="the petitioner, on a yes/no ballot")
+    eligible: Annotated[int, Field(ge=1, le=MAX_BALLOTS)] | None = Field(
         default=None, description="approximate number of eligible voters"
     )
-    ballots: Annotated[int, Field(ge=0)] | None = Field(
+    ballots: Annotated[int, Field(ge=0, le=MAX_BALLOTS)] | None = Field(
         default=None,
         description="total ballots cast, void and challenged included; bounds what is unopened",
     )
-    case: Text | None = None
-    location: Text | None = None
-    office: Text | None = None
+    case: Name | None = None
+    location: Name | None = None
+    office: Name | None = None
 
     @field_validator("choices")
     @classmethod
@@ -93,7 +106,7 @@ class Ballot(_Event):
     """Ballots opened and called: ``count`` of them for ``choice`` (or "void")."""
 
     type: Literal["ballot"]
-    choice: Text
+    choice: ChoiceName
     count: Count = 1
 
 
@@ -166,6 +179,13 @@ def explain(exc: ValidationError) -> str:
         return f"missing field {field!r}"
     if kind == "string_pattern_mismatch" and field == "id":
         return "id: a slug of lowercase letters, digits and -, like ldj5 or bhm1-2022"
+    limit = (err.get("ctx") or {})
+    if kind == "less_than_equal":
+        return f"{field}: at most {limit['le']:,} (a limit of the format)"
+    if kind == "string_too_long":
+        return f"{field}: at most {limit['max_length']:,} characters (a limit of the format)"
+    if kind == "too_long":
+        return f"{field}: at most {limit['max_length']:,} items (a limit of the format)"
     msg = err["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -181,4 +201,8 @@ def json_schema() -> str:
     """The JSON Schema of one event, generated from the models above."""
     schema = EVENT.json_schema()
     schema["title"] = f"tally event, format v{FORMAT_VERSION}"
+    schema["description"] = (
+        f"One event per line of JSON Lines; a line is at most {MAX_LINE // 1024} KiB. "
+        f"Limits: a pile's count, ballots and eligible at most {MAX_BALLOTS:,}; "
+        f"2 to {MAX_CHOICES} choices; seq at most {MAX_SEQ:,}.")
     return json.dumps(schema, indent=2)

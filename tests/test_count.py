@@ -13,7 +13,7 @@ from feeds.files import load
 from tally.entry import choice_keys
 from tally.report import json_report
 from tally.schema import parse_event
-from tui.count_app import CountDashboard
+from tui.count_app import ConfirmClose, CountDashboard
 
 
 def count_app(path, **flags):
@@ -95,6 +95,25 @@ async def test_a_note_is_journaled_and_escape_cancels_it(tmp_path):
         assert "note: break for lunch" in text(app, "#ticker")
 
 
+CANCELLING_KEYS = ["enter", "space", "y", "n", "escape", "x", "q", "u", "v", "c", "1", "tab",
+                   "exclamation_mark", "ctrl+c", "up", "shift+y"]
+
+
+@pytest.mark.parametrize("key", CANCELLING_KEYS)
+async def test_every_key_but_shift_x_cancels_the_close(tmp_path, key):
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test", ballots=500)
+    async with app.run_test() as pilot:
+        await press(pilot, "y")
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmClose))
+        await pilot.press(key)
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmClose))
+        assert app.is_running
+        assert [e["type"] for e in journal(path)] == ["election", "ballot"]
+        assert not app.live.count.closed
+
+
 async def test_x_closes_after_confirmation_and_nothing_counts_after(tmp_path):
     path = tmp_path / "j.jsonl"
     app = count_app(path, title="Test", ballots=3)
@@ -106,9 +125,6 @@ async def test_x_closes_after_confirmation_and_nothing_counts_after(tmp_path):
         await pilot.press("x")
         await pilot.pause()
         assert "1 ballots are still unopened" in text(app, "#dialog")
-        await pilot.press("y")  # the yes key is not a confirmation: a close is final
-        await pilot.pause()
-        assert journal(path)[-1]["type"] == "ballot"
         await press(pilot, "X")
         assert journal(path)[-1]["type"] == "close"
         assert "OUTCOME DECIDED — the union wins" in text(app, "#banner")
@@ -233,3 +249,56 @@ def test_any_keys_give_the_same_state_live_as_the_report_of_the_journal(tmp_path
 
     live = asyncio.run(run())
     assert live == json_report(load(path).count.snapshot())
+
+
+async def test_a_full_disk_refuses_the_entry_and_the_count_goes_on(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test", ballots=10)
+    real_write = os.write
+    async with app.run_test() as pilot:
+        await press(pilot, "y")
+        before = path.read_bytes()
+
+        def full(fd, data):  # the first bytes go down, then the disk is full
+            real_write(fd, data[:5])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "write", full)
+        await press(pilot, "n")
+        assert text(app, "#said") == "not saved: No space left on device"
+        assert path.read_bytes() == before  # the journal is whole: no torn entry
+        assert app.live.count.snapshot().votes == (1, 0)  # never counted
+        assert "0 · 0.0%" in text(app, ".-no .choice-count")
+        monkeypatch.setattr(os, "write", real_write)
+        await press(pilot, "n")  # the disk has room again: the count goes on
+        assert text(app, "#said") == "saved: #3"
+    assert on_disk(path).votes == (1, 1)
+
+
+async def test_a_real_write_failure_file_size_limit_refuses_the_entry(tmp_path):
+    """RLIMIT_FSIZE makes the kernel refuse the write (EFBIG), as a full disk would."""
+    import resource
+    import signal
+
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test", ballots=10)
+    async with app.run_test() as pilot:
+        await press(pilot, "y")
+        before = path.read_bytes()
+        old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 10, old_limit[1]))
+        try:
+            await press(pilot, "n")
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+            signal.signal(signal.SIGXFSZ, old_handler)
+        assert text(app, "#said").startswith("not saved: File too large")
+        assert path.read_bytes() == before
+        assert app.live.count.snapshot().votes == (1, 0)
+        await press(pilot, "n")
+        assert text(app, "#said") == "saved: #3"
+    assert on_disk(path).votes == (1, 1)

@@ -82,7 +82,7 @@ async def test_the_picker_lists_the_hubs_elections_and_returns_the_chosen_one():
     elections = [{"id": "ldj5", "title": "LDJ5", "last": 10, "totals": {"yes": 3, "no": 5},
                   "outcome": "undecided"},
                  {"id": "jfk8", "title": "JFK8", "last": 4, "totals": {}, "outcome": "undecided"}]
-    assert "3 yes · 5 no" in election_label(elections[0])
+    assert "3 yes · 5 no" in election_label(elections[0]).plain
     app = PickElection("ws://127.0.0.1:1", elections)
     async with app.run_test() as pilot:
         await pilot.press("down", "enter")

@@ -17,9 +17,41 @@ EXIT_BAD_INPUT = 2
 
 
 def fail(lines: Sequence[str]) -> int:
+    from tally.text import literal
+
     for line in lines:
+        line = literal(line)
         print(f"tally: {line}" if not line.startswith("tally:") else line, file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def say(line: str | None) -> None:
+    """A line for the terminal after a screen closes (a count's summary): literally."""
+    if line:
+        from tally.text import literal
+
+        print(literal(line))
+
+
+def run_app(app) -> tuple[object, int]:
+    """Run a Textual app; its result, and the exit code (EXIT_CRASH after an unexpected error).
+
+    Textual prints the traceback of an error inside the app to its error
+    console when it exits; that console is pointed at a crash log, so the
+    terminal gets one line that names it.
+    """
+    from rich.console import Console
+
+    from tui.crash import EXIT_CRASH, CrashLog, crash_line
+
+    log = CrashLog()
+    app.error_console = Console(file=log, width=120, markup=False, highlight=False)
+    result = app.run()
+    log.close()
+    if app.return_code:
+        print(crash_line(log.path, getattr(app, "_exception", None)), file=sys.stderr)
+        return None, EXIT_CRASH
+    return result, EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -59,13 +91,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from tui.app import ReplayDashboard
 
     replay = Replay(path, LiveCount(), speed=args.speed, fast=args.max, paused=args.paused)
-    try:
-        summary = ReplayDashboard(replay).run()
-    except FeedError as exc:
-        return fail([str(exc)])
-    if summary:
-        print(summary)
-    return EXIT_OK
+    summary, code = run_app(ReplayDashboard(replay))
+    say(summary)
+    return code
 
 
 HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location")
@@ -99,15 +127,14 @@ def cmd_count(args: argparse.Namespace) -> int:
 
     app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
     try:
-        summary = app.run()
+        summary, code = run_app(app)
     finally:
         opened.journal.close()
-    if summary:
-        print(summary)
+    say(summary)
     unsent = publisher.unsent_words() if publisher is not None else None
     if unsent:
         print(f"tally: {unsent}", file=sys.stderr)
-    return EXIT_OK
+    return code
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -133,16 +160,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
             return EXIT_OK
         from tui.watch_app import PickElection
 
-        chosen = PickElection(hub, elections).run()
+        chosen, code = run_app(PickElection(hub, elections))
         if not chosen:
-            return EXIT_OK
+            return code
         url = f"{hub}/elections/{chosen}"
     from tui.watch_app import WatchDashboard
 
-    summary = WatchDashboard(url).run()
-    if summary:
-        print(summary)
-    return EXIT_OK
+    summary, code = run_app(WatchDashboard(url))
+    say(summary)
+    return code
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -214,6 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug, not the user's mistake: one line, the rest in a log
+        from tui.crash import EXIT_CRASH, crash_line, log_exception
+
+        print(crash_line(log_exception(exc), exc), file=sys.stderr)
+        return EXIT_CRASH
 
 
 if __name__ == "__main__":

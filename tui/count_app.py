@@ -10,17 +10,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Protocol
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label
+from textual.widgets import Footer, Input, Label
 
 from feeds.journal import Journal
 from feeds.live import LiveCount
 from tally.entry import Entry, choice_keys, undo_target
 from tally.reducer import RuleError
 from tally.schema import EVENT, Close, Note, Retract
+from tally.text import literal
 from tui.app import Dashboard
 from tui.widgets.entry_line import EntryLine
 
@@ -67,7 +69,7 @@ class CountDashboard(Dashboard):
         fixed = dict(self._bindings.key_to_bindings)
         self._bindings.key_to_bindings.clear()
         for key, choice in self.entry.keys.items():
-            self.bind(key, f"enter('{key}')", description=choice.upper() if yes_no else choice)
+            self.bind(key, f"enter('{key}')", description=literal(choice.upper() if yes_no else choice))
         self._bindings.key_to_bindings.update(fixed)
 
     def compose(self) -> ComposeResult:
@@ -85,7 +87,8 @@ class CountDashboard(Dashboard):
             self.run_worker(self.publisher.run(), name="publish", exclusive=True)
         if self.repaired:
             self.live.warn(self.live.count.last_seq + 1, self.repaired)
-            self.notify(self.repaired, title="Journal repaired", severity="warning", timeout=10)
+            self.notify(literal(self.repaired), title="Journal repaired", severity="warning",
+                        timeout=10, markup=False)
         self.show_entry()
 
     # -- entering ------------------------------------------------------------
@@ -123,13 +126,21 @@ class CountDashboard(Dashboard):
         self.push_screen(ConfirmClose(remaining), lambda yes: yes and self.save({"type": "close"}))
 
     def save(self, fields: dict) -> bool:
-        """Journal one entry (fsync'd), then count it on screen; or say why not."""
+        """Journal one entry (fsync'd), then count it on screen; or say why not.
+
+        A refused entry (the rules) and an entry the disk would not take (full,
+        failing) are both said on the entry line and never counted; the count
+        goes on, and the next key tries again.
+        """
         count = self.live.count
         event = EVENT.validate_python({"seq": count.last_seq + 1, "at": now(), **fields})
         try:
             self.journal.append(event)
         except RuleError as exc:
             self.show_entry(f"refused: {exc}")
+            return False
+        except OSError as exc:  # disk full, I/O error: the journal is left as it was
+            self.show_entry(f"not saved: {exc.strerror or exc}")
             return False
         if self.publisher is not None:
             self.publisher.published(event)  # durable now: it may go on to the hub
@@ -181,11 +192,15 @@ class NoteScreen(ModalScreen[str | None]):
 
 
 class ConfirmClose(ModalScreen[bool]):
-    """Closing is final: after it nothing more can be entered."""
+    """Closing is final: after it nothing more can be entered.
 
-    # Not y: it is the most-typed ballot key, and a close cannot be taken back.
-    BINDINGS = [Binding("X", "dismiss(True)", "Close the count", key_display="shift+x"),
-                Binding("escape,n", "dismiss(False)", "Keep counting")]
+    Only shift+X confirms; every other key cancels, Enter and space included.
+    The dialog has no buttons: a focused button would turn Enter (typed a
+    moment too late, or out of habit) into a close that cannot be taken back,
+    and `y`, the ballot key typed most, must never be a yes here either.
+    """
+
+    CONFIRM = "X"
 
     def __init__(self, remaining: int | None) -> None:
         super().__init__()
@@ -197,9 +212,9 @@ class ConfirmClose(ModalScreen[bool]):
             if self.remaining:
                 yield Label(f"The header says {self.remaining:,} ballots are still unopened: "
                             "closing counts them as never cast.", id="warning")
-            with Horizontal(id="buttons"):
-                yield Button("shift+X: close the count", id="yes", variant="error")
-                yield Button("Esc: keep counting", id="no", variant="primary")
+            yield Label("shift+X closes the count · any other key keeps counting", id="keys-hint")
 
-    def on_button_pressed(self, pressed: Button.Pressed) -> None:
-        self.dismiss(pressed.button.id == "yes")
+    def on_key(self, event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()
+        self.dismiss(event.character == self.CONFIRM)

@@ -13,12 +13,14 @@ from typing import Any
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from feeds.link import HubError, Link
 from feeds.live import LiveCount
 from feeds.watcher import Watcher, list_elections
+from tally.text import literal
 from tui.app import Dashboard
 
 def link_words(link: Link) -> tuple[str, str]:
@@ -63,10 +65,17 @@ class WatchDashboard(Dashboard):
         super().action_quit()
 
 
-def election_label(election: dict[str, Any]) -> str:
+def election_label(election: dict[str, Any]) -> Content:
+    """One election of the hub's list, literally (its title is somebody's text)."""
     votes = " · ".join(f"{v:,} {c}" for c, v in (election.get("totals") or {}).items())
-    return (f"{election.get('id')}  {election.get('title', '')}  —  seq {election.get('last', 0)}"
-            f"{'  ·  ' + votes if votes else ''}  ·  {election.get('outcome', '')}")
+    return Content(literal(
+        f"{election.get('id')}  {election.get('title', '')}  —  seq {election.get('last', 0)}"
+        f"{'  ·  ' + votes if votes else ''}  ·  {election.get('outcome', '')}"))
+
+
+def picker_heading(hub: str, trouble: str = "") -> Content:
+    said = f" — not answering: {trouble}" if trouble else " — Enter watches one"
+    return Content(literal(f"Elections on {hub}{said}"))
 
 
 class PickElection(App[str]):
@@ -82,7 +91,7 @@ class PickElection(App[str]):
         self.elections = elections
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Elections on {self.hub} — Enter watches one")
+        yield Label(picker_heading(self.hub))
         yield OptionList(*[Option(election_label(e), id=e["id"]) for e in self.elections])
         yield Footer()
 
@@ -95,9 +104,9 @@ class PickElection(App[str]):
         try:
             elections = await list_elections(self.hub)
         except HubError as exc:
-            self.query_one(Label).update(f"Elections on {self.hub} — not answering: {exc}")
+            self.query_one(Label).update(picker_heading(self.hub, str(exc)))
             return
-        self.query_one(Label).update(f"Elections on {self.hub} — Enter watches one")
+        self.query_one(Label).update(picker_heading(self.hub))
         options = self.query_one(OptionList)
         current = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()

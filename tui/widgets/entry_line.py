@@ -33,4 +33,4 @@ class EntryLine(Horizontal):
         self.query_one("#keys", Readout).say(keys_words(self.entry))
         said = self.query_one("#said", Readout)
         said.say(message or f"journal: {self.journal}")
-        said.set_class(message.startswith(("refused", "nothing", "a pile")), "-refused")
+        said.set_class(message.startswith(("refused", "not saved", "nothing", "a pile")), "-refused")

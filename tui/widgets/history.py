@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tally.text import literal
 from tui.widgets.readout import Readout
 from feeds.live import View
 from tally.timeline import TickerLine
@@ -113,7 +114,7 @@ def ticker_text(lines: tuple[TickerLine, ...], rows: int) -> Content:
     """The newest `rows` lines, newest first."""
     parts: list[tuple[str, str]] = []
     for line in reversed(lines[-rows:] if rows > 0 else ()):
-        parts += [(f"#{line.seq:<7}", "dim"), (line.text + "\n", KIND_STYLE.get(line.kind, ""))]
+        parts += [(f"#{line.seq:<7}", "dim"), (literal(line.text) + "\n", KIND_STYLE.get(line.kind, ""))]
     return Content.assemble(*parts).rstrip()
 
 

@@ -87,5 +87,5 @@ def needed_words(snap: Snapshot, i: int) -> str:
 class Needed(SnapshotLine):
     """Votes each choice still needs for a certain result."""
 
-    def words(self, snap: Snapshot) -> str:
-        return "\n".join(needed_words(snap, i) for i in range(len(snap.choices)))
+    def words(self, snap: Snapshot) -> tuple[str, ...]:
+        return tuple(needed_words(snap, i) for i in range(len(snap.choices)))
