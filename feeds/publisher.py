@@ -11,17 +11,34 @@ import asyncio
 import json
 from typing import Callable, Iterator
 
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from feeds.link import HubError, Link, Retries, delays, describe, hub_address, reconnecting, until_closed
+from feeds.link import (MAX_FRAME, HubError, Link, Retries, delays, describe, hub_address,
+                        reconnecting, until_closed)
 from tally.schema import Event, dump_event
 
 WINDOW = 64
 """Events sent ahead of their acknowledgement: enough to keep a fast replay
 streaming over a slow link, few enough that a refusal stops it quickly."""
 
-FINAL = ("refused", "closed")
+FINAL = ("refused", "conflict", "closed")
+CONFLICT = "HUB CONFLICT"
+DIFFERENT = "already stored, as a different event"
+"""The hub's words when a seq it holds is not this count's (feeds/hub.py)."""
+
+
+class HubConflict(HubError):
+    """The hub holds a different count under this election's id: nothing more can go there."""
+
+    def __init__(self, election_id: str, first: int | None, hub_last: int, ours: int) -> None:
+        if first is not None:
+            why = f"its {election_id} differs from this count from seq {first} on"
+        else:
+            why = (f"it has {hub_last:,} events of {election_id}, more than the {ours:,} "
+                   "of this count")
+        super().__init__(f"{CONFLICT}: the hub holds another count under this id: {why}")
+        self.first = first
 
 
 class Publisher:
@@ -55,6 +72,9 @@ class Publisher:
     - ``"refused"``: final. The hub refused the token (HTTP 401), or answered
       an event with an error (``detail`` says which seq and why). Retrying
       would get the same answer, so `run()` returns.
+    - ``"conflict"``: final. The hub holds a different count under this id
+      (another journal published as the same election); ``detail`` starts
+      with "HUB CONFLICT" and names the first seq that differs.
     - ``"closed"``: final, after `close()`.
     """
 
@@ -103,9 +123,11 @@ class Publisher:
         """Publish until refused or closed; the final Link."""
         try:
             await until_closed(self._publish(), self._closing)
+        except HubConflict as exc:
+            self._report("conflict", detail=str(exc))
         except HubError as exc:
             self._report("refused", detail=str(exc))
-        if self.link.state != "refused":
+        if self.link.state not in ("refused", "conflict"):
             self._report("closed")
         return self.link
 
@@ -136,19 +158,28 @@ class Publisher:
     async def _session(self, ws: ClientConnection, retries: Retries) -> None:
         """One connection: learn what the hub has, check it is ours, then stream.
 
-        The hub's last event is sent again first, alone, and nothing more is
-        sent until it is acknowledged: only then are the events before it
-        known to be this count's. Then events go out up to `window` ahead of
-        the acks. Ends with ConnectionClosed, however the connection ends.
+        The event at min(hub's last, ours) is sent again first, alone, and
+        nothing more is sent until it is acknowledged: only then are the
+        events before it known to be this count's. A hub that holds more
+        events than this count, or a different event at that seq, holds
+        another count under the same id: HubConflict, with the first seq that
+        differs. Then events go out up to `window` ahead of the acks. Ends
+        with ConnectionClosed, however the connection ends.
         """
         last = self.hub_last = _last(await ws.recv())
         retries.succeeded()
-        self.acked = max(last - 1, 0)
-        self._report("live")
+        self._report("live")  # the caller may add what the hub already has (tally publish --speed)
+        check = min(last, len(self.events))
+        self.acked = max(check - 1, 0)
         if last:
-            await self._have(last)
-            await ws.send(dump_event(self.events[last - 1]))
-            self._check(await ws.recv(), last)
+            await ws.send(dump_event(self.events[check - 1]))
+            try:
+                self._check(await ws.recv(), check)
+            except HubConflict:
+                raise HubConflict(self.events[0].id, await self._first_difference(check),
+                                  last, len(self.events)) from None
+            if last > check:
+                raise HubConflict(self.events[0].id, None, last, len(self.events))
             self.acked = last
             self._report("live")
         sender = asyncio.create_task(self._send(ws, self.acked))
@@ -160,9 +191,21 @@ class Publisher:
                 expect += 1
                 self._more.set()
                 self._report("live")
+        except HubConflict:  # another publisher took this seq first: it is the first difference
+            raise HubConflict(self.events[0].id, expect, self.hub_last, len(self.events)) from None
         finally:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
+
+    async def _first_difference(self, upto: int) -> int:
+        """The first seq ≤ upto at which the hub's count is not this one (read as a watcher)."""
+        mine = self.events
+        async with connect(f"{self.hub}/elections/{mine[0].id}", compression=None,
+                           max_size=MAX_FRAME) as watch:
+            for seq in range(1, upto + 1):
+                if await watch.recv() != dump_event(mine[seq - 1]):
+                    return seq
+        return upto
 
     async def _have(self, n: int) -> None:
         """Wait until the caller's list holds at least n events."""
@@ -189,6 +232,8 @@ class Publisher:
             answer = None
         if isinstance(answer, dict) and answer.get("ack") == expect:
             return
+        if isinstance(answer, dict) and DIFFERENT in str(answer.get("error")):
+            raise HubConflict("", answer.get("seq"), 0, 0)  # the caller says what differs
         if isinstance(answer, dict) and "error" in answer:
             raise HubError(f"the hub refused seq {answer.get('seq')}: {answer['error']}")
         raise HubError(f"unexpected answer from the hub (expected ack {expect}): {reply!r:.80}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable
 
 from feeds.link import Link
-from feeds.publisher import Publisher
+from feeds.publisher import CONFLICT, Publisher
 from tally.schema import Event
 
 
@@ -31,7 +31,7 @@ class CountPublisher:
         self.publisher.notify()
 
     def words(self) -> tuple[str, str]:
-        """The link in the count's header: ("live" | "offline" | "counting", words)."""
+        """The link in the count's header: ("live" | "offline" | "conflict" | "counting", words)."""
         link = self.link
         behind = len(self.events) - link.seq
         queued = f", {behind} to send" if behind > 0 else ""
@@ -41,6 +41,8 @@ class CountPublisher:
             return "offline", f"hub offline (attempt {link.attempt}): counting locally{queued}"
         if link.state == "refused":
             return "offline", f"hub refused: {link.detail}"
+        if link.state == "conflict":
+            return "conflict", f"{link.detail.removeprefix(CONFLICT + ': ')} · counting here only"
         return "counting", f"{link.state} to the hub{queued}"
 
     async def run(self) -> Link:
@@ -51,6 +53,9 @@ class CountPublisher:
 
     def unsent_words(self) -> str | None:
         """After the count screen closes: what the hub still lacks, in one line, or None."""
+        if self.link.state == "conflict":
+            return (f"{self.link.detail}; the journal's {len(self.events)} events are safe here, "
+                    "and nothing more was sent to the hub")
         if self.reached and self.link.seq >= len(self.events):
             return None
         if not self.reached:

@@ -138,7 +138,7 @@ async def test_publish_with_a_wrong_token_is_one_line(tmp_path):
 async def test_publish_gives_up_on_a_hub_that_never_comes(unused_tcp_port, capsys):
     url = f"ws://127.0.0.1:{unused_tcp_port}"
     with pytest.raises(HubError) as gave_up:
-        await publish_file(replay("ldj5", 3), url, TOKEN, None, "ldj5", wait=FAST)
+        await publish_file(replay("ldj5", 3), url, TOKEN, None, wait=FAST)
     assert str(gave_up.value) == (f"{url}: hub unreachable (connection refused); "
                                   f"gave up after {GIVE_UP_AFTER} attempts")
     said = capsys.readouterr().out.splitlines()

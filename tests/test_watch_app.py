@@ -12,6 +12,7 @@ from feeds.watcher import Watcher
 from hubkit import FAST, TOKEN, replay, running_hub, until
 from tally.report import json_report
 from tui.count_app import CountDashboard
+from tally.schema import parse_event
 from tui.watch_app import PickElection, WatchDashboard, election_label
 
 
@@ -127,3 +128,62 @@ async def test_the_picker_keeps_its_list_current(tmp_path, monkeypatch):
             assert "ldj5" in str(options.get_option_at_index(0).prompt)
             await pilot.press("enter")
         assert app.return_value == "ldj5"
+
+
+async def test_a_count_whose_id_the_hub_holds_for_another_count_says_hub_conflict(tmp_path):
+    """A new journal with --id ldj5 against a hub holding the real ldj5: a lasting HUB
+    CONFLICT on screen naming the first differing seq; the count goes on locally."""
+    journal = tmp_path / "new.jsonl"
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        await publish(url, replay("ldj5", 40))
+        opened = open_count(journal, {"title": "Mine", "id": "ldj5", "ballots": 1000})
+        publisher = CountPublisher(opened.events, url, TOKEN, wait=FAST)
+        app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await until(lambda: publisher.link.state == "conflict", "the conflict")
+            await drawn(pilot, lambda: "HUB CONFLICT" in text(app, "#feed-status"), "conflict shown")
+            status = text(app, "#feed-status")
+            assert "differs from this count from seq 1 on" in status and "counting here only" in status
+            for key in "yyn":
+                await pilot.press(key)
+            await drawn(pilot, lambda: app.live.count.last_seq == 4, "the count goes on")
+            assert "HUB CONFLICT" in text(app, "#feed-status")  # and it stays said
+            await pilot.press("q")
+        assert publisher.unsent_words().startswith("HUB CONFLICT: the hub holds another count")
+        assert load(tmp_path / "hub" / "ldj5.jsonl").count.last_seq == 40  # the hub's count untouched
+    assert load(journal).count.snapshot().votes == (2, 1)
+
+
+async def test_a_copied_journal_that_went_on_elsewhere_conflicts_at_its_first_new_seq(tmp_path):
+    events = replay("ldj5", 30)
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        await publish(url, events)
+        mine = events[:20] + [parse_event(json.dumps(
+            {"seq": 21, "type": "note", "text": "counted on another laptop"}))]
+        publisher = Publisher(mine, url, TOKEN, wait=FAST)
+        final = await publisher.run()
+    assert final.state == "conflict"
+    assert final.detail == ("HUB CONFLICT: the hub holds another count under this id: "
+                            "its ldj5 differs from this count from seq 21 on")
+
+
+async def test_a_hub_ahead_of_the_journal_is_a_conflict(tmp_path):
+    events = replay("ldj5", 30)
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        await publish(url, events)
+        final = await Publisher(events[:10], url, TOKEN, wait=FAST).run()
+    assert final.state == "conflict"
+    assert final.detail.endswith("it has 30 events of ldj5, more than the 10 of this count")
+
+
+async def test_tally_publish_of_another_count_exits_2_with_the_same_words(tmp_path):
+    from test_net_cli import tally
+
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"seq": 1, "type": "election", "id": "ldj5", "title": "Not LDJ5"}) + "\n")
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        await publish(url, replay("ldj5", 5))
+        code, out, err = await tally("publish", str(other), url, "--token-file", str(tmp_path / "token"))
+    assert (code, err) == (2, f"tally: {url}: HUB CONFLICT: the hub holds another count under "
+                              "this id: its ldj5 differs from this count from seq 1 on\n")

@@ -164,7 +164,7 @@ class CountDashboard(Dashboard):
         if self.publisher is None:
             return state, saved
         hub_state, hub_words = self.publisher.words()
-        return (hub_state if hub_state == "offline" else state), f"{saved} · {hub_words}"
+        return (hub_state if hub_state in ("offline", "conflict") else state), f"{saved} · {hub_words}"
 
     @staticmethod
     def _saved_words(event) -> str:

@@ -19,6 +19,7 @@ STATE_MARKS = {
     "reconnecting": "↻ RECONNECTING",
     "waiting": "◌ WAITING",
     "offline": "○ OFFLINE",
+    "conflict": "✖ HUB CONFLICT",
 }
 
 
