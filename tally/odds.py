@@ -44,6 +44,8 @@ NO_ELIGIBLE = ("the number of eligible voters is not known, so a deauthorization
                "cannot be modelled")
 YES_NO_KEYS = ("yes", "no", "pending")
 DEAUTHORIZATION = "deauthorization"
+Window = tuple[int, list[float]]
+"""(first, pmf): the probabilities of first, first + 1, … (all others negligible)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,7 @@ def yes_no_chances(y: int, m: int, v: int, challenged: int, remaining: int,
     Each is Σ_s P(S=s)·P(D_s > t), which `_lead_above` computes in O(R).
     """
     a, b = prior[0] + y, prior[1] + m
-    weights = beta_binomial_pmf(remaining, a + b, prior[2] + v)
+    weights = beta_binomial_window(remaining, a + b, prior[2] + v)
     win = _clamp(_lead_above(weights, a, b, m - y + challenged))
     # With no challenged ballot the two lines meet: whatever is not a win is a loss.
     above_loss = _lead_above(weights, a, b, m - y - challenged) if challenged else win
@@ -190,8 +192,8 @@ def _clamp(p: float) -> float:
     return min(1.0, max(0.0, p))
 
 
-def _lead_above(weights: list[float], a: float, b: float, t: int) -> float:
-    """Σ_s weights[s]·P(D_s > t), D_s = 2K_s − s, K_s ~ BetaBinomial(s; a, b).
+def _lead_above(weights: Window, a: float, b: float, t: int) -> float:
+    """Σ_s P(S=s)·P(D_s > t), D_s = 2K_s − s, K_s ~ BetaBinomial(s; a, b).
 
     K_s is one Pólya urn path: K_{s+1} = K_s + 1 with probability
     (a + K_s)/(a + b + s). So the tail T_s = P(K_s > k_s) at the moving threshold
@@ -202,22 +204,25 @@ def _lead_above(weights: list[float], a: float, b: float, t: int) -> float:
         the paths at k+1 that do not step up.
     The pmf point needed, P(K_s = π_s) with π_s = ⌈(t+s)/2⌉, follows by one
     ratio per step. Before π_s enters [0, s] every path is above (t < 0) or none
-    is (t ≥ 0), so the walk starts there with T = 1 or 0.
-    The pmf is kept as q·e^unit so that a point far in the tail (10^−400) can
-    underflow and come back without being lost; the work is O(R) in all.
+    is (t ≥ 0); the walk starts there, or where P(S=s) starts to matter, with
+    the tail summed afresh. The pmf is kept as q·e^unit so that a point far in
+    the tail (10^−400) can underflow and come back without being lost.
+    O(R) in all, and only over the s that matter.
     """
-    n = len(weights) - 1
-    start = max(0, -1 - t, t)  # first s with 0 ≤ π_s ≤ s
-    before = math.fsum(weights[:start]) if t < 0 else 0.0
-    if start > n:
-        return min(before, 1.0)
-    tail, pi = (1.0, 0) if t < 0 else (0.0, start)
+    first, pmf = weights
+    last = first + len(pmf) - 1
+    start = max(first, -1 - t, t)  # first s that matters with 0 ≤ π_s ≤ s
+    if start > last:
+        return math.fsum(pmf) if t < 0 else 0.0
+    total = math.fsum(pmf[: start - first]) if t < 0 else 0.0
+    tail = tail_above(start, a, b, (t + start) // 2)
+    pi = (t + start + 1) // 2
     unit = log_beta_binomial(start, pi, a, b)
     q, scale, ab = 1.0, math.exp(unit), a + b
-    total = before
-    for s in range(start, n):
-        total += weights[s] * tail
-        if (t + s) % 2 == 0:
+    odd = (t + start) % 2 == 1  # the parity of t + s, flipped each step
+    for s, weight in zip(range(start, last), pmf[start - first:]):
+        total += weight * tail
+        if not odd:
             step = q * (a + pi) / (ab + s)
             tail += step * scale
             q = step * (s + 1) / (pi + 1)
@@ -226,10 +231,17 @@ def _lead_above(weights: list[float], a: float, b: float, t: int) -> float:
             step = q * (b + s - pi) / (ab + s)
             tail -= step * scale
             q = step * (s + 1) / (s + 1 - pi)
+        odd = not odd
         if not 1e-150 < q < 1e150:
             unit += math.log(q)
             q, scale = 1.0, math.exp(unit)
-    return total + weights[n] * tail
+    return total + pmf[-1] * tail
+
+
+def tail_above(n: int, a: float, b: float, k: int) -> float:
+    """P(K > k), K ~ BetaBinomial(n; a, b), summed."""
+    first, pmf = beta_binomial_window(n, a, b)
+    return math.fsum(pmf[max(0, k + 1 - first):])
 
 
 def log_beta_binomial(n: int, k: int, alpha: float, beta: float) -> float:
@@ -239,26 +251,51 @@ def log_beta_binomial(n: int, k: int, alpha: float, beta: float) -> float:
             - lg(n + alpha + beta) + lg(alpha + beta) - lg(alpha) - lg(beta))
 
 
-def beta_binomial_pmf(n: int, alpha: float, beta: float) -> list[float]:
-    """P(K = k) for k = 0 … n, K ~ BetaBinomial(n; alpha, beta).
+def beta_binomial_window(n: int, alpha: float, beta: float) -> Window:
+    """(first, pmf): P(K = first + i), K ~ BetaBinomial(n; alpha, beta), for the
+    values of K that matter; the rest add up to less than 10^−16.
 
     One term by lgamma at the peak, the others by the ratio
-    P(k+1)/P(k) = (n−k)(k+α)/((k+1)(n−k−1+β)), multiplied outwards (in C-level
-    maps: a Python loop costs three times as much). Starting at the peak means
-    no term can underflow before a larger one: the pmf is unimodal when α, β ≥ 1
-    and otherwise largest at an end (J or U shaped, with no deep valley), so the
-    products only shrink, or rise again by a polynomial factor. Dividing by the
-    sum takes out the rounding the products carry (about 10^−12 at n = 10,000).
+    P(k+1)/P(k) = (n−k)(k+α)/((k+1)(n−k−1+β)), multiplied outwards in C-level
+    maps (a Python loop costs three times as much), a chunk at a time. Starting
+    at the peak, no term can underflow before a larger one. When α, β ≥ 1 the
+    pmf is log-concave: past the peak the terms only shrink, so once one is
+    under 10^−20 of the peak every later one is too, and at most n of them are
+    left out. Otherwise it is largest at an end (J or U shaped, no deep valley)
+    and every term is kept. Dividing by the sum takes out the rounding the
+    products carry (about 10^−12 at n = 10,000).
     """
     alpha, beta = float(alpha), float(beta)
-    ratios = list(map(truediv, map(mul, range(n, 0, -1), map(alpha.__add__, range(n))),
-                      map(mul, range(1, n + 1), map((n - 1 + beta).__sub__, range(n)))))
     peak = _peak(n, alpha, beta)
     top = math.exp(log_beta_binomial(n, peak, alpha, beta))
-    right = accumulate(ratios[peak:], mul, initial=top)
-    left = list(accumulate(reversed(ratios[:peak]), truediv, initial=top))[:0:-1]
-    pmf = left + list(right)
-    return list(map((1.0 / sum(pmf)).__mul__, pmf))
+    floor = top * 1e-20 if alpha >= 1 and beta >= 1 else -1.0
+    left = _terms_beyond(n, alpha, beta, peak, top, floor, -1)
+    pmf = left[::-1] + [top] + _terms_beyond(n, alpha, beta, peak, top, floor, +1)
+    return peak - len(left), list(map((1.0 / sum(pmf)).__mul__, pmf))
+
+
+def _terms_beyond(n: int, alpha: float, beta: float, peak: int, top: float, floor: float,
+                  way: int) -> list[float]:
+    """The terms after the peak (way = +1) or before it (−1, nearest first), in
+    chunks of doubling size, until one falls under `floor`."""
+    terms, value, k, size = [], top, peak, 64
+    while (k < n if way > 0 else k > 0) and value >= floor:
+        lo, hi = (k, min(n, k + size)) if way > 0 else (max(0, k - size), k)
+        ratios = list(map(truediv, map(mul, range(n - lo, n - hi, -1), map(alpha.__add__, range(lo, hi))),
+                          map(mul, range(lo + 1, hi + 1), map((n - 1 + beta).__sub__, range(lo, hi)))))
+        if way > 0:
+            terms += accumulate(ratios, mul, initial=value)
+        else:
+            terms += accumulate(reversed(ratios), truediv, initial=value)
+        terms.pop(len(terms) - len(ratios) - 1)  # the initial value, already counted
+        value, k, size = terms[-1], hi if way > 0 else lo, size * 2
+    return terms
+
+
+def beta_binomial_pmf(n: int, alpha: float, beta: float) -> list[float]:
+    """P(K = k) for every k = 0 … n (0 where it is negligible)."""
+    first, pmf = beta_binomial_window(n, alpha, beta)
+    return [0.0] * first + pmf + [0.0] * (n + 1 - first - len(pmf))
 
 
 def _peak(n: int, alpha: float, beta: float) -> int:
@@ -269,16 +306,17 @@ def _peak(n: int, alpha: float, beta: float) -> int:
     return 0 if log_beta_binomial(n, 0, alpha, beta) >= log_beta_binomial(n, n, alpha, beta) else n
 
 
-def central_range(opened: int, pmf: list[float]) -> tuple[int, int]:
-    """The 10th and 90th percentiles of opened + K, K with the given pmf.
+def central_range(opened: int, window: Window) -> tuple[int, int]:
+    """The 10th and 90th percentiles of opened + K, K with the given pmf window.
 
     A percentile is the smallest value whose cumulative probability reaches it
     (less a hair, so that 0.1 reached exactly is not lost to rounding).
     """
+    first, pmf = window
     cumulative = list(accumulate(pmf))
     last = len(pmf) - 1
-    return (opened + min(last, bisect_left(cumulative, LOW - 1e-12)),
-            opened + min(last, bisect_left(cumulative, HIGH - 1e-12)))
+    return (opened + first + min(last, bisect_left(cumulative, LOW - 1e-12)),
+            opened + first + min(last, bisect_left(cumulative, HIGH - 1e-12)))
 
 
 def deauthorization_chances(y: int, v_other: float, challenged: int, remaining: int,
@@ -291,17 +329,17 @@ def deauthorization_chances(y: int, v_other: float, challenged: int, remaining: 
     It carries when 2(y+k) > eligible, fails when even every challenged ballot
     added would not carry it, 2(y+k+C) ≤ eligible; else the challenges decide.
     """
-    pmf = beta_binomial_pmf(remaining, prior_yes + y, v_other)
-    carries = math.fsum(p for k, p in enumerate(pmf) if 2 * (y + k) > eligible)
-    fails = math.fsum(p for k, p in enumerate(pmf) if 2 * (y + k + challenged) <= eligible)
+    first, pmf = beta_binomial_window(remaining, prior_yes + y, v_other)
+    carries = math.fsum(p for k, p in enumerate(pmf, first) if 2 * (y + k) > eligible)
+    fails = math.fsum(p for k, p in enumerate(pmf, first) if 2 * (y + k + challenged) <= eligible)
     return carries, fails, _clamp(1.0 - carries - fails)
 
 
 def _exact_odds(snap: Snapshot, prior: tuple[float, ...]) -> Odds:
     """The needle of a yes/no ballot: exact outcomes, exact ranges."""
     (y, m), v, c, r = snap.votes, snap.void, snap.challenged, snap.remaining
-    ranges = {"yes": central_range(y, beta_binomial_pmf(r, prior[0] + y, prior[1] + prior[2] + m + v)),
-              "no": central_range(m, beta_binomial_pmf(r, prior[1] + m, prior[0] + prior[2] + y + v))}
+    ranges = {"yes": central_range(y, beta_binomial_window(r, prior[0] + y, prior[1] + prior[2] + m + v)),
+              "no": central_range(m, beta_binomial_window(r, prior[1] + m, prior[0] + prior[2] + y + v))}
     if snap.outcome.decided or r == 0:
         chances = tuple(float(key == _yes_no_key(snap.outcome)) for key in YES_NO_KEYS)
     elif rule_of(snap.election) == DEAUTHORIZATION:
