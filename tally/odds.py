@@ -258,17 +258,18 @@ def beta_binomial_window(n: int, alpha: float, beta: float) -> Window:
     One term by lgamma at the peak, the others by the ratio
     P(k+1)/P(k) = (n−k)(k+α)/((k+1)(n−k−1+β)), multiplied outwards in C-level
     maps (a Python loop costs three times as much), a chunk at a time. Starting
-    at the peak, no term can underflow before a larger one. When α, β ≥ 1 the
-    pmf is log-concave: past the peak the terms only shrink, so once one is
-    under 10^−20 of the peak every later one is too, and at most n of them are
-    left out. Otherwise it is largest at an end (J or U shaped, no deep valley)
-    and every term is kept. Dividing by the sum takes out the rounding the
-    products carry (about 10^−12 at n = 10,000).
+    at the peak, no term can underflow before a larger one. When α ≥ 1 or
+    β ≥ 1 the pmf is unimodal (log-concave, or monotone when the other is under
+    1): past the peak the terms only shrink, so once one is under 10^−20 of the
+    peak every later one is too, and at most n of them are left out. When both
+    are under 1 it is U shaped (no deep valley) and every term is kept. Dividing
+    by the sum takes out the rounding the products carry (about 10^−12 at
+    n = 10,000).
     """
     alpha, beta = float(alpha), float(beta)
     peak = _peak(n, alpha, beta)
     top = math.exp(log_beta_binomial(n, peak, alpha, beta))
-    floor = top * 1e-20 if alpha >= 1 and beta >= 1 else -1.0
+    floor = top * 1e-20 if alpha >= 1 or beta >= 1 else -1.0
     left = _terms_beyond(n, alpha, beta, peak, top, floor, -1)
     pmf = left[::-1] + [top] + _terms_beyond(n, alpha, beta, peak, top, floor, +1)
     return peak - len(left), list(map((1.0 / sum(pmf)).__mul__, pmf))
@@ -300,7 +301,7 @@ def beta_binomial_pmf(n: int, alpha: float, beta: float) -> list[float]:
 
 def _peak(n: int, alpha: float, beta: float) -> int:
     """Where the pmf of BetaBinomial(n; α, β) is (about) largest: the mode when
-    α, β ≥ 1, else the larger end."""
+    α, β ≥ 1, else the larger end (it is monotone, or U shaped)."""
     if alpha >= 1 and beta >= 1:
         return min(n, max(0, round((n + 1) * (alpha - 1) / max(alpha + beta - 2, 1e-9))))
     return 0 if log_beta_binomial(n, 0, alpha, beta) >= log_beta_binomial(n, n, alpha, beta) else n
