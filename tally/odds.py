@@ -10,18 +10,18 @@ in the box: they are set aside, and a final state in which they can still
 change the result is "pending" (this is no forecast of how challenges are
 resolved, nor of counting errors).
 
-Yes/no ballots are computed exactly in O(R) (see `yes_no_chances`); deauthoriz-
-ation polls exactly from the marginal of the yes ballots; every other ballot by
-a seeded simulation whose final states are classified by `rules.decide`, so the
-rules live in one place. numpy is imported only by the simulation: `tally
+Yes/no ballots are computed exactly in O(R) (see `yes_no_chances`);
+deauthorization polls exactly from the marginal of the yes ballots; every other
+ballot by a seeded simulation whose final states are classified by
+`rules.decide`, so the rules live in one place. numpy is imported only by the simulation: `tally
 report` and the dashboard start without it.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 import zlib
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -36,7 +36,7 @@ PRIOR_WEIGHT = 1.0
 """Dirichlet weight of each choice and of void before the count: 1 is uniform."""
 DRAWS = 20_000
 """Simulated counts per multi-choice needle: the outcome shares are within about
-±0.7 % (two standard errors at 50 %)."""
+±0.7 percentage points (two standard errors at 50 %)."""
 LOW, HIGH = 0.1, 0.9
 """The range of each side's final votes is its 10th–90th percentile: 80 %."""
 NO_TOTAL = "the total ballots cast is not known, so the unopened ballots cannot be modelled"
