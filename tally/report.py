@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tally.odds import odds_json, odds_words
 from tally.reducer import Snapshot
 
 
@@ -84,6 +85,7 @@ def text_report(snap: Snapshot) -> str:
     lines.append(f"{len(rows) + 2:>2}. {_majority_sentence(snap)}")
     lines.append("")
     lines.append(f"Result: {result_line(snap)}")
+    lines.append(odds_words(snap))
     return "\n".join(lines) + "\n"
 
 
@@ -122,6 +124,7 @@ def json_report(snap: Snapshot) -> dict[str, Any]:
         "needed": {c: snap.needed(i) for i, c in enumerate(e.choices)},
         "reason": out.reason,
         "result": result_line(snap),
+        "odds": odds_json(snap),
     }
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)
