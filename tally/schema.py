@@ -63,6 +63,12 @@ class Election(_Event):
     location: Text | None = None
     office: Text | None = None
 
+    rule: Literal["representation", "deauthorization"] = Field(
+        default="representation",
+        description="representation (the default), or deauthorization: a Section 9(e)(1) poll "
+        "in which yes needs a majority of all eligible voters",
+    )
+
     @field_validator("choices")
     @classmethod
     def _choices_make_a_ballot(cls, choices: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,10 +76,8 @@ class Election(_Event):
             raise ValueError("choices must be distinct")
         if VOID in choices:
             raise ValueError('"void" is not a choice: void ballots are not votes')
-        if len(choices) == 2 and choices != YES_NO:
-            raise ValueError(
-                'a two-choice ballot is ["yes","no"] with the petitioner in "union"'
-            )
+        if len(choices) == 2 and choices != YES_NO and set(choices) & set(YES_NO):
+            raise ValueError('a yes/no ballot is ["yes","no"], in that order')
         if len(choices) < 2:
             raise ValueError("a ballot needs at least two choices")
         return choices
@@ -82,6 +86,16 @@ class Election(_Event):
     def _header_is_first(self) -> Election:
         if self.seq != 1:
             raise ValueError("the election header must be seq 1")
+        return self
+
+    @model_validator(mode="after")
+    def _deauthorization_poll(self) -> Election:
+        # Yes needs a majority of the eligible voters, so without them nothing can be called.
+        if self.rule == "deauthorization" and self.choices != YES_NO:
+            raise ValueError('a deauthorization poll is a yes/no ballot: choices ["yes","no"]')
+        if self.rule == "deauthorization" and self.eligible is None:
+            raise ValueError('a deauthorization poll needs "eligible": yes wins only with '
+                             "a majority of all eligible voters")
         return self
 
     @property
