@@ -200,9 +200,10 @@ def final_result(
     """The result once every ballot is resolved (nothing unopened, no challenges).
 
     - Deauthorization poll (NLRA 9(e)(1)): yes wins with a majority of E.
-    - A choice with more than half the valid votes wins (29 CFR 102.69).
-    - Yes/no: otherwise no union ("no"). Any other two choices — a runoff ballot,
-      102.70(c) — otherwise tie: no majority, nobody certified.
+    - Yes/no: the union wins with more than half the valid votes (29 CFR
+      102.69), else no union ("no"): a tie is not a majority.
+    - Any other ballot: a choice with more than half the valid votes wins. Two
+      choices — a runoff ballot, 102.70(c) — otherwise tie: nobody is certified.
     - Three or more choices, no majority: the 102.70(d) exception
       (`certification_tie`), else a rerun (`rerun_tie`), else a runoff between
       the top two.
@@ -211,11 +212,13 @@ def final_result(
         return Result("majority", "yes") if deauthorized(votes[0], eligible) else (
             Result("no_majority", "no"))
     total = sum(votes)
+    if _is_yes_no(choices):
+        return Result("majority", "yes") if 2 * votes[0] > total else Result("no_majority", "no")
     for choice, v in zip(choices, votes):
         if 2 * v > total:
             return Result("majority", choice)
     if len(votes) == 2:
-        return Result("no_majority", "no" if tuple(choices) == YES_NO else None)
+        return Result("no_majority")
     if certification_tie(votes, eligible):
         return Result("no_majority")
     if rerun_tie(votes):
@@ -344,6 +347,8 @@ def _no_majority_results(votes: Sequence[int], spare: int, eligible: int | None)
 def _settle(choices: Sequence[str], votes: Sequence[int], challenged: int, remaining: int,
             eligible: int | None, rule: Rule) -> Result | None:
     """The final result if every way the rest can fall gives it, else None."""
+    if challenged + remaining == 0:
+        return final_result(choices, votes, eligible=eligible, rule=rule)
     if rule == DEAUTHORIZATION:
         if deauthorized(votes[0], eligible):
             return Result("majority", "yes")

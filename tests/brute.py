@@ -22,11 +22,11 @@ def result(choices: tuple[str, ...], votes: tuple[int, ...], eligible: int | Non
     total = sum(votes)
     if rule == "deauthorization":  # a majority of the eligible voters, not of the votes cast
         return ("majority", "yes", None) if 2 * votes[0] > eligible else ("no_majority", "no", None)
+    if choices == ("yes", "no"):  # the union's majority, or no union (a tie is not a majority)
+        return ("majority", "yes", None) if 2 * votes[0] > total else ("no_majority", "no", None)
     for choice, v in zip(choices, votes):
         if 2 * v > total:  # 102.69: a majority of the valid votes
             return ("majority", choice, None)
-    if choices == ("yes", "no"):  # a tie is not a majority: no union
-        return ("no_majority", "no", None)
     if len(choices) == 2:  # a runoff ballot that ties: nobody certified
         return ("no_majority", None, None)
     # 102.70(d), the exception: two choices tie (with votes), another has none, every
