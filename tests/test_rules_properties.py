@@ -1,0 +1,89 @@
+"""The reducer's fast path on every ballot kind: it must never miss a decision.
+
+`Count` skips the outcome checks while `rules.ballots_before_decided` says no
+decision is possible yet; these properties replay random counts of each kind
+(runoff ballots, 102.70(d) ties, deauthorization polls, with and without the
+eligible voters) with retractions, and compare every step with a fresh look.
+"""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from counts import header
+from tally import rules
+from tally.reducer import Count
+from tally.schema import parse_event
+
+BALLOTS = [
+    ({"choices": ["yes", "no"]}, "yes/no"),
+    ({"choices": ["Teamsters Local 727", "UFCW Local 881"]}, "two unions"),
+    ({"choices": ["UFCW Local 881", "Neither"]}, "union or neither"),
+    ({"choices": ["A", "B", "Neither"]}, "three"),
+    ({"choices": ["A", "B", "C", "Neither"]}, "four"),
+    ({"choices": ["yes", "no"], "rule": "deauthorization"}, "deauthorization"),
+]
+
+
+@st.composite
+def counts(draw):
+    """A header of some kind, and counting events that fit in its total."""
+    fields, _ = draw(st.sampled_from(BALLOTS))
+    choices = fields["choices"]
+    # Small counts and few choices make ties, reruns and the 102.70(d) exception common.
+    events = draw(st.lists(st.one_of(
+        st.builds(lambda c, n: {"type": "ballot", "choice": c, "count": n},
+                  st.sampled_from([*choices, *choices, "void"]), st.integers(1, 3)),
+        st.builds(lambda n: {"type": "challenged", "count": n}, st.integers(1, 2))), max_size=30))
+    total = sum(e["count"] for e in events) + draw(st.integers(0, 6))
+    eligible = draw(st.one_of(st.none(), st.integers(max(1, total - 3), total + 3)))
+    if fields.get("rule") == "deauthorization" and eligible is None:
+        eligible = max(1, total)
+    extra = {"eligible": eligible} if eligible is not None else {}
+    return header(**fields, ballots=total, **extra), events
+
+
+def apply(count: Count, event: dict) -> None:
+    count.apply(parse_event(json.dumps({"seq": count.last_seq + 1, **event})))
+
+
+@settings(max_examples=300, deadline=None)
+@given(counts(), st.data())
+def test_the_fast_path_never_misses_a_decision(count_events, data):
+    head, events = count_events
+    count = Count()
+    apply(count, head)
+    live: dict[int, int] = {}  # seq -> ballots it handled, for retractions
+    decided_at = None
+    for event in events:
+        apply(count, event)
+        live[count.last_seq] = event["count"]
+        if data.draw(st.integers(0, 5)) == 0:
+            target = data.draw(st.sampled_from(sorted(live)))
+            apply(count, {"type": "retract", "target": target})
+            del live[target]
+        fresh = rules.is_decided(count.election.choices, count.votes, count.challenged, count.remaining,
+                                 eligible=count.election.eligible, rule=count.election.rule)
+        snap = count.snapshot()
+        assert fresh == snap.outcome.decided == (count.decided_at is not None)
+        decided_at = (decided_at or count.handled) if fresh else None
+        assert count.decided_at == decided_at
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts())
+def test_once_decided_more_ballots_never_undecide_it(count_events):
+    head, events = count_events
+    count = Count()
+    apply(count, head)
+    decided = None
+    for event in [*events, {"type": "close"}]:
+        apply(count, event)
+        out = count.snapshot().outcome
+        if decided is not None:
+            assert out.decided and (out.outcome, out.winner, out.runoff) == decided
+        elif out.decided:
+            decided = (out.outcome, out.winner, out.runoff)
+    # Closed, a count is decided or its challenges are determinative.
+    assert decided is not None or count.snapshot().outcome.outcome == "pending"
