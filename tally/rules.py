@@ -478,13 +478,13 @@ def _decided_reason(result: Result, choices: Sequence[str], votes: Sequence[int]
         if spare:
             tie = "every way the rest can fall leaves a tie for a runoff place"
         elif len(set(votes)) == 1:
-            tie = "votes equally divided among all the choices"
+            tie = "the votes are equally divided among the choices"
         else:
-            tie = "a tie for second place: no runoff pair"
-        return f"{tie}: the election is a nullity and is run again with all the choices ({NULLITY})"
+            tie = "a tie for second place leaves no runoff pair"
+        return f"{tie}; the election is a nullity, run again with all the choices ({NULLITY})"
     if _is_yes_no(choices):
         return "no union"
     if len(votes) == 2:
-        return "a tie is not a majority: nobody is certified"
+        return "the vote is tied, and a tie is not a majority: nobody is certified"
     return (f"a tie, a choice with no votes and every eligible voter voting: no runoff, "
             f"a certification of results ({NULLITY})")
