@@ -157,7 +157,8 @@ def settled_runoff_pair(
     order = _ranked(votes)
     second = votes[order[1]]
     if all(second > votes[t] + challenged + remaining for t in order[2:]):
-        return tuple(choices[i] for i in sorted(order[:2]))  # type: ignore[return-value]
+        first, second = sorted(order[:2])
+        return choices[first], choices[second]
     return None
 
 
@@ -217,9 +218,7 @@ def final_result(
     for choice, v in zip(choices, votes):
         if 2 * v > total:
             return Result("majority", choice)
-    if len(votes) == 2:
-        return Result("no_majority")
-    if certification_tie(votes, eligible):
+    if len(votes) == 2 or certification_tie(votes, eligible):
         return Result("no_majority")
     if rerun_tie(votes):
         return Result("rerun")
