@@ -240,7 +240,7 @@ def distinct_cost(values: Sequence[int]) -> int:
 
 
 def runoff_possible(votes: Sequence[int], spare: int, eligible: int | None) -> bool:
-    """With no majority possible, some way the S ballots fall gives a runoff.
+    """With no majority possible, some way the S ballots fall gives a 102.70(c) runoff.
 
     A runoff needs the top two strictly above the third: already so (0 votes),
     or one of those tied for second gets one more (1), or two of three or more
@@ -345,15 +345,21 @@ def _no_majority_results(votes: Sequence[int], spare: int, eligible: int | None)
 
 def _settle(choices: Sequence[str], votes: Sequence[int], challenged: int, remaining: int,
             eligible: int | None, rule: Rule) -> Result | None:
-    """The final result if every way the rest can fall gives it, else None."""
-    if challenged + remaining == 0:
-        return final_result(choices, votes, eligible=eligible, rule=rule)
+    """The final result if every way the rest can fall gives it, else None.
+
+    With R unknown any number of ballots may follow, so only a result that no
+    ballot can undo is settled: a poll's yes majority of the eligible voters.
+    """
     if rule == DEAUTHORIZATION:
         if deauthorized(votes[0], eligible):
             return Result("majority", "yes")
-        if deauthorization_defeated(votes[0], challenged, remaining, eligible):
+        if remaining is not None and deauthorization_defeated(votes[0], challenged, remaining, eligible):
             return Result("no_majority", "no")
         return None
+    if remaining is None:
+        return None
+    if challenged + remaining == 0:
+        return final_result(choices, votes, eligible=eligible, rule=rule)
     if _is_yes_no(choices):
         if has_clinched(votes, 0, challenged, remaining):
             return Result("majority", "yes")
@@ -379,8 +385,6 @@ def is_decided(choices: Sequence[str], votes: Sequence[int], challenged: int, re
 
     `decide(...).decided` without its words, for the reducer's hot path.
     """
-    if remaining is None:
-        return False
     return _settle(choices, votes, challenged, remaining, eligible, rule) is not None
 
 
@@ -399,14 +403,17 @@ def ballots_before_decided(
       certification all need no majority possible first.
     - deauthorization: yes rises by at most 1 a ballot, and yes + C + R falls
       by at most 1 (a no or a void), so each test is short by whole ballots.
-    With R unknown nothing is decided before close, however many ballots come.
+    With R unknown nothing is decided before close, however many ballots come
+    — except a poll's yes majority, which no later ballot can undo.
     """
+    if rule == DEAUTHORIZATION:
+        line = deauthorization_line(eligible)
+        if remaining is None:
+            return max(0, line - votes[0])
+        return max(0, min(line - votes[0], votes[0] + challenged + remaining - line + 1))
     if remaining is None:
         return 1 << 62
     spare = challenged + remaining
-    if rule == DEAUTHORIZATION:
-        line = deauthorization_line(eligible)
-        return max(0, min(line - votes[0], votes[0] + spare - line + 1))
     clinch = [sum(votes) - 2 * v + spare + 1 for v in votes]
     if _is_yes_no(choices):
         other = votes[0] + spare - votes[1]  # union defeated
@@ -419,7 +426,8 @@ def decide(choices: Sequence[str], votes: Sequence[int], challenged: int, remain
            *, eligible: int | None = None, rule: Rule = REPRESENTATION) -> Outcome:
     """The outcome as it stands: decided, pending on challenges, or not yet.
 
-    - R unknown: nothing is decided before the count is closed.
+    - R unknown: nothing is decided before the count is closed (but a poll's
+      yes majority of the eligible voters, which no ballot can undo).
     - Decided (`_settle`: every way the rest can fall gives one result): that
       result, with its winner or runoff pair.
     - R = 0 and not decided: the challenged ballots are sufficient in number to
@@ -430,15 +438,16 @@ def decide(choices: Sequence[str], votes: Sequence[int], challenged: int, remain
     """
     if rule == DEAUTHORIZATION and eligible is None:
         raise ValueError("a deauthorization poll needs the number of eligible voters")
-    if remaining is None:
-        return Outcome(False, "undecided", None, None, False,
-                       "total ballots not known: nothing is decided before the count is closed")
     settled = _settle(choices, votes, challenged, remaining, eligible, rule)
     if settled is not None:
         majority = settled.outcome == "majority"
         return Outcome(True, settled.outcome, settled.winner, settled.runoff, False,
-                       _decided_reason(settled, choices, votes, challenged + remaining, eligible, rule),
+                       _decided_reason(settled, choices, votes, challenged + (remaining or 0),
+                                       eligible, rule),
                        majority, () if majority else (settled.outcome,))
+    if remaining is None:
+        return Outcome(False, "undecided", None, None, False,
+                       "total ballots not known: nothing is decided before the count is closed")
     if rule == DEAUTHORIZATION or _is_yes_no(choices) or not no_majority_possible(
             votes, challenged, remaining):
         possible, majority = (), True

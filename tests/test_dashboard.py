@@ -219,7 +219,7 @@ KINDS = {
     "no majority possible": ([header(choices=ABN, ballots=50), pile("Union A", 20), pile("Union B", 15),
                               pile("Neither", 13)],
                              "NO MAJORITY POSSIBLE — a runoff or rerun is certain",
-                             "no choice can reach a majority"),
+                             "no choice can reach a majority; the 2 unopened ballots decide which"),
     "pending, no majority": ([header(choices=ABN, ballots=50), pile("Union A", 20), pile("Union B", 15),
                               pile("Neither", 13), {"type": "challenged", "count": 2}],
                              "CHALLENGES DETERMINATIVE — outcome pending",

@@ -287,3 +287,12 @@ def test_ballots_before_decided_in_a_poll_counts_whole_ballots():
     assert rules.ballots_before_decided(YN, (10, 0), 0, 20, eligible=30, rule="deauthorization") == 6
     # The other way, every no or void lowers yes + C + R by one: 10 + 10 - 15 = 5 ballots.
     assert rules.ballots_before_decided(YN, (10, 0), 0, 10, eligible=30, rule="deauthorization") == 5
+
+
+def test_a_polls_yes_majority_is_decided_even_with_the_total_unknown():
+    # No later ballot can take a yes away, however many come; anything else must wait.
+    out = decide(YN, (16, 0), 0, None, eligible=30, rule="deauthorization")
+    assert (out.outcome, out.decided) == ("majority", True)
+    assert not decide(YN, (15, 0), 0, None, eligible=30, rule="deauthorization").decided
+    assert not decide(YN, (0, 15), 0, None, eligible=30, rule="deauthorization").decided
+    assert rules.ballots_before_decided(YN, (10, 0), 0, None, eligible=30, rule="deauthorization") == 6

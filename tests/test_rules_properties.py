@@ -37,11 +37,15 @@ def counts(draw):
                   st.sampled_from([*choices, *choices, "void"]), st.integers(1, 3)),
         st.builds(lambda n: {"type": "challenged", "count": n}, st.integers(1, 2))), max_size=30))
     total = sum(e["count"] for e in events) + draw(st.integers(0, 6))
-    eligible = draw(st.one_of(st.none(), st.integers(max(1, total - 3), total + 3)))
+    # Near the total for the 102.70(d) exception; anywhere below it for a poll's yes majority.
+    eligible = draw(st.one_of(st.none(), st.integers(max(1, total - 3), total + 3),
+                              st.integers(1, total + 1)))
     if fields.get("rule") == "deauthorization" and eligible is None:
         eligible = max(1, total)
     extra = {"eligible": eligible} if eligible is not None else {}
-    return header(**fields, ballots=total, **extra), events
+    if draw(st.integers(0, 3)):  # mostly a known total; without it only a poll's yes can decide early
+        extra["ballots"] = total
+    return header(**fields, **extra), events
 
 
 def apply(count: Count, event: dict) -> None:

@@ -40,8 +40,10 @@ def banner_lines(snap: Snapshot | None) -> tuple[str, str]:
         return (f"{state} — outcome pending",
                 f"{number(snap.challenged)} challenged ballots can change the result{certain}")
     if state == NO_MAJORITY:
+        challenged = f" and {number(snap.challenged)} challenged" if snap.challenged else ""
         return (f"{state} — {certain_words(snap.outcome.possible)}",
-                "no choice can reach a majority; the rest decide which")
+                f"no choice can reach a majority; the {number(snap.remaining)} unopened"
+                f"{challenged} ballots decide which")
     return state, early_words(snap)
 
 
