@@ -373,7 +373,7 @@ def _settle(choices: Sequence[str], votes: Sequence[int], challenged: int, remai
         return None
     spare = challenged + remaining
     results = _no_majority_results(votes, spare, eligible)
-    if results == ("runoff",):
+    if results == ("runoff",):  # one kind of result, but one result only if the pair is settled
         pair = settled_runoff_pair(choices, votes, challenged, remaining)
         return None if pair is None else Result("runoff", runoff=pair)
     return Result(results[0]) if len(results) == 1 else None
