@@ -84,6 +84,8 @@ def half_then(errno_: int):
 
 
 def failing(errno_: int):
+    """A stand-in for an os call that always fails with errno_."""
+
     def call(*args):
         raise OSError(errno_, os.strerror(errno_))
     return call
