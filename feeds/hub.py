@@ -72,6 +72,8 @@ would cost the hub memory without limit. It resumes later with ``since=``.
 
 CLOSE_WATCHERS_DO_NOT_SEND = 1008
 CLOSE_JOURNAL_FAILED = 1011
+BEARER = {"WWW-Authenticate": 'Bearer realm="tally"'}  # with every 401
+OUT_OF_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)  # what asyncio's accept retries
 
 
 class HttpError(Exception):
@@ -207,12 +209,6 @@ class Throttled:
         held = self._held.pop(key, 0)
         self._last[key] = now
         log.warning("%s%s", line, f" ({held} more like it since the last)" if held else "")
-
-
-OUT_OF_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
-
-
-BEARER = {"WWW-Authenticate": 'Bearer realm="tally"'}
 
 
 class Hub:
