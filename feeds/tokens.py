@@ -43,6 +43,10 @@ def hub_token(data_dir: Path, token_file: str | None) -> tuple[str, str]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise FeedError(f"{path}: cannot write the token ({exc.strerror})") from None
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+    except OSError as exc:  # a full disk: leave no empty token file to be read next time
+        path.unlink(missing_ok=True)
+        raise FeedError(f"{path}: cannot write the token ({exc.strerror})") from None
     return token, f"the publish token is in {path} (new, readable by you alone)"

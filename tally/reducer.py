@@ -21,6 +21,7 @@ _VOID = -1
 _CHALLENGED = -2
 _RETRACTED = -3
 _NOT_A_COUNT = -4
+_MOST = 2**31 - 1  # the largest amount array("i") holds
 
 
 class RuleError(ValueError):
@@ -125,6 +126,13 @@ class Count:
             Note: self._note,
             Close: self._close,
         }
+        self._checks = {
+            Ballot: self._ballot_did,
+            Challenged: self._check_challenged,
+            Retract: self._retracted_did,
+            Note: _no_check,
+            Close: self._check_close,
+        }
 
     # -- reading -----------------------------------------------------------
     @property
@@ -166,18 +174,33 @@ class Count:
     # -- applying ----------------------------------------------------------
     def apply(self, event: Event) -> None:
         """Apply one event, or raise RuleError and leave the count unchanged."""
-        if event.seq != self.last_seq + 1:
-            raise RuleError(f"seq {event.seq} out of order: expected {self.last_seq + 1}")
-        if self.election is None:
-            if not isinstance(event, Election):
-                raise RuleError("the first event must be the election header")
+        if event.seq != self.last_seq + 1 or self.election is None:
+            self._check_order(event)
             self._start(event)
         else:
             handler = self._handlers.get(type(event))
             if handler is None:  # an Election after seq 1 cannot pass the schema
-                raise RuleError("only seq 1 can be an election header")
+                _not_a_first_header(event)
             handler(event)
         self.last_seq = event.seq
+
+    def check(self, event: Event) -> None:
+        """Raise the RuleError that `apply(event)` would raise; change nothing.
+
+        A journal asks this before it writes, so that an event is stored only
+        if it will count, and counted only once it is stored. Each handler
+        runs the same checks before it changes anything.
+        """
+        if event.seq != self.last_seq + 1 or self.election is None:
+            self._check_order(event)
+        else:
+            self._checks.get(type(event), _not_a_first_header)(event)
+
+    def _check_order(self, event: Event) -> None:
+        if event.seq != self.last_seq + 1:
+            raise RuleError(f"seq {event.seq} out of order: expected {self.last_seq + 1}")
+        if self.election is None and not isinstance(event, Election):
+            raise RuleError("the first event must be the election header")
 
     def _start(self, header: Election) -> None:
         self.election = header
@@ -195,6 +218,8 @@ class Count:
 
     def _check_room(self, count: int) -> None:
         """More ballots than were cast means a miscount: refuse it."""
+        if count > _MOST:  # no count is that big; refused before anything changes
+            raise RuleError(f"a pile of {count} ballots is more than tally can count")
         if self._ballots is None or self.closed:
             return
         remaining = self._ballots - self.opened - self.challenged
@@ -204,8 +229,8 @@ class Count:
                 f"(only {remaining} left unopened)"
             )
 
-    def _ballot(self, event: Ballot) -> None:
-        # The hot path of every report and replay: kept flat on purpose.
+    def _ballot_did(self, event: Ballot) -> int:
+        """What a ballot would do (its choice's index, or void), or RuleError."""
         if self.closed:
             self._check_open("ballots")
         did = self._did_by_choice.get(event.choice)
@@ -214,6 +239,15 @@ class Count:
                 f"unknown choice {event.choice!r}: the ballot offers "
                 + ", ".join(self.election.choices) + " (or void)"
             )
+        self._check_room(event.count)
+        return did
+
+    def _ballot(self, event: Ballot) -> None:
+        # The hot path of every report and replay: kept flat on purpose
+        # (`_ballot_did` only to say why a ballot is refused).
+        did = self._did_by_choice.get(event.choice)
+        if did is None or self.closed:
+            did = self._ballot_did(event)
         count = event.count
         self._check_room(count)
         self._add(did, count)
@@ -222,15 +256,19 @@ class Count:
         if self.decided_at is None:
             self._handled_more(count)
 
-    def _challenged(self, event: Challenged) -> None:
+    def _check_challenged(self, event: Challenged) -> None:
         self._check_open("challenged ballots")
         self._check_room(event.count)
+
+    def _challenged(self, event: Challenged) -> None:
+        self._check_challenged(event)
         self._add(_CHALLENGED, event.count)
         self._record(_CHALLENGED, event.count)
         if self.decided_at is None:
             self._handled_more(event.count)
 
-    def _retract(self, event: Retract) -> None:
+    def _retracted_did(self, event: Retract) -> int:
+        """What the retracted event did, or RuleError if it cannot be retracted."""
         self._check_open("retractions")
         target = event.target
         if target >= len(self._did):
@@ -240,6 +278,11 @@ class Count:
             raise RuleError(f"seq {target} is already retracted")
         if did == _NOT_A_COUNT:
             raise RuleError(f"seq {target} is not a ballot or challenged event")
+        return did
+
+    def _retract(self, event: Retract) -> None:
+        did = self._retracted_did(event)
+        target = event.target
         self._add(did, -self._amount[target])
         self._did[target] = _RETRACTED
         self._record(_NOT_A_COUNT, 0)
@@ -248,8 +291,11 @@ class Count:
     def _note(self, event: Note) -> None:
         self._record(_NOT_A_COUNT, 0)
 
-    def _close(self, event: Close) -> None:
+    def _check_close(self, event: Close) -> None:
         self._check_open("close")
+
+    def _close(self, event: Close) -> None:
+        self._check_close(event)
         self.closed = True
         self._record(_NOT_A_COUNT, 0)
         self._recheck_decision()
@@ -294,6 +340,14 @@ class Count:
             self._quiet = rules.ballots_before_decided(
                 choices, self.votes, self.challenged, remaining, **kind
             )
+
+
+def _no_check(event: Event) -> None:
+    """A note keeps every rule."""
+
+
+def _not_a_first_header(event: Event) -> None:
+    raise RuleError("only seq 1 can be an election header")
 
 
 def replay(events) -> Count:

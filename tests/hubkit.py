@@ -77,6 +77,37 @@ async def ask(ws: ClientConnection, frame: str) -> dict:
     return json.loads(await ws.recv())
 
 
+def port_of(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
+async def raw_http(url: str, request: bytes, timeout: float = PATIENCE, eof: bool = False) -> bytes:
+    """Send bytes as they are to the hub at url; all it answers until it closes.
+
+    ``eof``: then end the sending side, so that the hub need not wait for
+    the rest of a request that will never come (websockets then closes
+    without answering, as it should).
+    """
+    reader, writer = await asyncio.open_connection("127.0.0.1", port_of(url))
+    try:
+        writer.write(request)
+        if eof:
+            writer.write_eof()
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+
+
+async def http(url: str, path: str, method: str = "GET", headers: str = "") -> tuple[int, dict, bytes]:
+    """One plain HTTP/1.1 request: (status, headers with lowercase names, body)."""
+    answer = await raw_http(url, f"{method} {path} HTTP/1.1\r\nHost: hub\r\n{headers}\r\n".encode())
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    fields = dict(line.split(": ", 1) for line in lines)
+    return int(status_line.split()[1]), {k.lower(): v for k, v in fields.items()}, body
+
+
 class Follower:
     """A Watcher applied to a Count in a task, with every link state it reported."""
 

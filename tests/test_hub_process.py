@@ -17,13 +17,16 @@ from hubkit import FAST, TOKEN, Follower, replay, until
 TALLY = [sys.executable, "-m", "tui.cli"]
 
 
-async def start_hub(data: Path, port: int = 0) -> tuple[asyncio.subprocess.Process, int]:
-    """`tally serve` on 127.0.0.1; the process and the port it says it listens on."""
+async def start_hub(data: Path, port: int = 0, **kwargs) -> tuple[asyncio.subprocess.Process, int]:
+    """`tally serve` on 127.0.0.1; the process and the port it says it listens on.
+
+    ``kwargs`` go to the subprocess (a ``preexec_fn`` that sets limits, say).
+    """
     token_file = data.parent / "token"
     token_file.write_text(TOKEN + "\n")
     proc = await asyncio.create_subprocess_exec(
         *TALLY, "serve", "--port", str(port), "--data", str(data), "--token-file", str(token_file),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs)
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         listening = re.search(r"listening on ws://127\.0\.0\.1:(\d+) ", line)

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label
 
-from feeds.journal import Journal
+from feeds.journal import Journal, JournalWriteError
 from feeds.live import LiveCount
 from tally.entry import Entry, choice_keys, undo_target
 from tally.reducer import RuleError
@@ -139,8 +139,12 @@ class CountDashboard(Dashboard):
         except RuleError as exc:
             self.show_entry(f"refused: {exc}")
             return False
-        except OSError as exc:  # disk full, I/O error: the journal is left as it was
-            self.show_entry(f"not saved: {exc.strerror or exc}")
+        except JournalWriteError as exc:  # disk full, I/O error: nothing stored, nothing counted
+            self.show_entry(str(exc))
+            if not exc.whole:
+                self.notify("The journal could not be repaired after a failed write: quit and "
+                            "run the same command again to repair it.", title="Journal",
+                            severity="error", timeout=30, markup=False)
             return False
         if self.publisher is not None:
             self.publisher.published(event)  # durable now: it may go on to the hub

@@ -76,16 +76,24 @@ def _positive(text: str) -> float:
 def cmd_serve(args: argparse.Namespace) -> int:
     from feeds.files import FeedError
     from feeds.hub import bound_port, run_hub
+    from feeds.locks import directory_lock
     from feeds.tokens import hub_token
 
     logging.basicConfig(level=logging.WARNING, format="tally serve: %(message)s")
     data = Path(args.data)
     try:
         data.mkdir(parents=True, exist_ok=True)
-        token, where = hub_token(data, args.token_file)
+        # The directory's lock first: a second hub on it is refused before it
+        # touches anything (two first starts would race to make DIR/token).
+        lock = directory_lock(data)
     except OSError as exc:
         return fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
     except FeedError as exc:
+        return fail([str(exc)])
+    try:
+        token, where = hub_token(data, args.token_file)
+    except FeedError as exc:
+        lock.release()
         return fail([str(exc)])
 
     def ready(hub: Any, server: Any) -> None:
@@ -96,7 +104,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _say("serve", where)
 
     try:
-        asyncio.run(run_hub(args.host, args.port, data, token, ready))
+        asyncio.run(run_hub(args.host, args.port, data, token, ready, lock=lock))
     except FeedError as exc:
         return fail([str(exc)])
     except OSError as exc:
