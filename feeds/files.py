@@ -94,10 +94,14 @@ def read_bytes(path: str | Path) -> bytes:
         return f.read()
 
 
-def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
-    """A file's numbered events as it is read (FeedError if it cannot be opened)."""
+def stream(path: str | Path, growing: bool = False) -> Iterator[tuple[int, Event | Problem]]:
+    """A file's numbered events as it is read (FeedError if it cannot be opened).
+
+    `growing`: the file may be a journal being written right now (see
+    `numbered_events`).
+    """
     with opened(path) as f:
-        yield from numbered_events(str(path), bounded_lines(f))
+        yield from numbered_events(str(path), bounded_lines(f), growing)
 
 
 def header_problem(path: str | Path) -> str | None:
@@ -106,7 +110,7 @@ def header_problem(path: str | Path) -> str | None:
     Read before a dashboard starts, so that a wrong file is one line at the
     prompt, not a screen full of errors.
     """
-    for n, item in stream(path):
+    for n, item in stream(path, growing=True):
         if isinstance(item, Problem):
             return f"{item}: not an event file"
         if item.type != "election":
@@ -115,7 +119,8 @@ def header_problem(path: str | Path) -> str | None:
     return f"{path}: no events: not an event file"
 
 
-def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Event | Problem]]:
+def numbered_events(path: str, lines: Iterable[bytes],
+                    growing: bool = False) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 
     `lines` keep their newlines (a binary file object will do), so a file is
@@ -124,38 +129,44 @@ def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Ev
     with any problem is validated again line by line to say exactly which line
     and why. A last line without its newline that does not parse is reported
     as torn: a write cut short by a crash, not a mistake in what was written.
+    A reader (`growing`) skips it instead: in a journal being written it is an
+    entry not yet stored, which no reader may count or show; only the writer
+    (`Journal.open`) cuts it off.
     """
     batch: list[tuple[int, bytes]] = []
     for n, line in enumerate(lines, 1):
         if len(line) > MAX_LINE and len(line.rstrip(b"\r\n")) > MAX_LINE:
-            yield from _validated(path, batch)
+            yield from _validated(path, batch, growing)
             batch = []
             yield n, Problem(path, n, f"line longer than {MAX_LINE // 1024} KiB: not read")
         elif line.strip():
             batch.append((n, line))
             if len(batch) == BATCH:
-                yield from _validated(path, batch)
+                yield from _validated(path, batch, growing)
                 batch = []
-    yield from _validated(path, batch)
+    yield from _validated(path, batch, growing)
 
 
-def _validated(path: str, batch: list[tuple[int, bytes]]) -> Iterator[tuple[int, Event | Problem]]:
+def _validated(path: str, batch: list[tuple[int, bytes]],
+               growing: bool) -> Iterator[tuple[int, Event | Problem]]:
     if not batch:
         return
     try:
         events = validate_batch(b"[" + b",".join(line for _, line in batch) + b"]")
     except ValidationError:
-        yield from _one_by_one(path, batch)
+        yield from _one_by_one(path, batch, growing)
     else:
         yield from zip((n for n, _ in batch), events)
 
 
-def _one_by_one(path: str, batch: list[tuple[int, bytes]]):
+def _one_by_one(path: str, batch: list[tuple[int, bytes]], growing: bool):
     for n, line in batch:
         try:
             yield n, validate_one(line)
         except ValidationError as exc:
             torn = not line.endswith(b"\n")
+            if torn and growing:
+                return
             why = "incomplete last line (a write cut short?)" if torn else explain(exc)
             yield n, Problem(path, n, why)
 
@@ -180,12 +191,12 @@ class Loaded:
         return lines
 
 
-def load(path: str | Path) -> Loaded:
+def load(path: str | Path, growing: bool = False) -> Loaded:
     """Read and apply a whole event file (FeedError if it cannot be read)."""
-    return load_bytes(str(path), read_bytes(path))
+    return load_bytes(str(path), read_bytes(path), growing)
 
 
-def load_bytes(path: str, data: bytes) -> Loaded:
+def load_bytes(path: str, data: bytes, growing: bool = False) -> Loaded:
     """Apply the events of a file's contents; `path` names it in problems.
 
     Events are applied until the first problem; after it nothing is applied
@@ -195,7 +206,7 @@ def load_bytes(path: str, data: bytes) -> Loaded:
     loaded = Loaded(Count())
     apply = loaded.count.apply
     events = 0
-    for n, item in numbered_events(path, io.BytesIO(data)):
+    for n, item in numbered_events(path, io.BytesIO(data), growing):
         if item.__class__ is Problem:
             _note(loaded, item)
             break
@@ -210,7 +221,7 @@ def load_bytes(path: str, data: bytes) -> Loaded:
             _note(loaded, Problem(path, 1, "no election header: the file has no events"))
         loaded.events = events
         return loaded
-    for n, item in numbered_events(path, io.BytesIO(data)):
+    for n, item in numbered_events(path, io.BytesIO(data), growing):
         if n > loaded.problems[0].line and item.__class__ is Problem:
             _note(loaded, item)
     loaded.events = events

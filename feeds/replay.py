@@ -66,7 +66,7 @@ def human_duration(seconds: float) -> str:
 
 def gaps_of(path: Path) -> list[float]:
     """The count-time gaps between a file's events, in order."""
-    stamps = [item.at for _, item in stream(path) if not isinstance(item, Problem)]
+    stamps = [item.at for _, item in stream(path, growing=True) if not isinstance(item, Problem)]
     return [count_seconds(a, b) for a, b in pairwise(stamps)]
 
 
@@ -170,7 +170,7 @@ class Replay:
 
     async def _play(self) -> None:
         before: datetime | None = None
-        events = stream(self.path)
+        events = stream(self.path, growing=True)
         for n, item in events:
             if isinstance(item, Problem):
                 self.live.problem(item)

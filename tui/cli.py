@@ -60,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tally.report import json_report, text_report
 
     try:
-        loaded = load(resolve(args.file))
+        loaded = load(resolve(args.file), growing=True)  # a journal may be mid-write
     except FeedError as exc:
         return fail([str(exc)])
     if not loaded.ok:

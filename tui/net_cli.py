@@ -134,12 +134,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
         hub = hub_address(args.url)
         token = read_token(args.token_file)
         data = read_bytes(path)
-        loaded = load_bytes(str(path), data)
+        loaded = load_bytes(str(path), data, growing=True)
         if not loaded.ok:
             return fail(loaded.problem_lines())
     except (FeedError, HubError) as exc:
         return fail([str(exc)])
-    events = [event for _, event in numbered_events(str(path), io.BytesIO(data))]
+    events = [event for _, event in numbered_events(str(path), io.BytesIO(data), growing=True)]
     try:
         return asyncio.run(publish_file(events, hub, token, args.speed))
     except HubError as exc:
