@@ -28,6 +28,10 @@ DIFFERENT = "already stored, as a different event"
 """The hub's words when a seq it holds is not this count's (feeds/hub.py)."""
 
 
+class HubNotSaved(Exception):
+    """The hub could not store an event this time (its disk said no) but is whole: try again."""
+
+
 class HubConflict(HubError):
     """The hub holds a different count under this election's id: nothing more can go there."""
 
@@ -143,6 +147,7 @@ class Publisher:
         url = f"{self.hub}/elections/{self.events[0].id}/publish"
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
+        pauses = self.wait()  # between tries of a hub that could not store an event
         try:
             async for ws in reconnecting(
                 url, retries, self.wait,
@@ -152,6 +157,9 @@ class Publisher:
                     await self._session(ws, retries)
                 except ConnectionClosed as exc:
                     self._report("offline", attempt=1, detail=describe(exc))
+                except HubNotSaved as exc:
+                    self._report("offline", attempt=1, detail=f"the hub: {exc}")
+                    await asyncio.sleep(next(pauses))  # then connect again and resend
         except (InvalidHandshake, InvalidURI) as exc:  # what websockets will not retry
             raise HubError(describe(exc)) from None
 
@@ -234,9 +242,21 @@ class Publisher:
             return
         if isinstance(answer, dict) and DIFFERENT in str(answer.get("error")):
             raise HubConflict("", answer.get("seq"), 0, 0)  # the caller says what differs
+        if isinstance(answer, dict) and _not_saved(answer.get("error")):
+            raise HubNotSaved(answer["error"])
         if isinstance(answer, dict) and "error" in answer:
             raise HubError(f"the hub refused seq {answer.get('seq')}: {answer['error']}")
         raise HubError(f"unexpected answer from the hub (expected ack {expect}): {reply!r:.80}")
+
+
+def _not_saved(error: object) -> bool:
+    """A hub's "not saved: …" answer that it may not give again (docs/PROTOCOL.md): retry.
+
+    "…; restart the hub" means it cannot store anything more for this
+    election until it is restarted: that one is final, like any refusal.
+    """
+    return (isinstance(error, str) and error.startswith("not saved")
+            and not error.endswith("restart the hub"))
 
 
 def _last(hello: str | bytes) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from feeds.files import load
 from feeds.publisher import Publisher
@@ -100,3 +101,32 @@ async def test_a_publisher_resends_nothing_the_hub_has(tmp_path):
         await running
     lines = (tmp_path / "ldj5.jsonl").read_text().splitlines()
     assert len(lines) == 50
+
+
+async def test_a_hub_that_could_not_store_an_event_gets_it_again(tmp_path, monkeypatch):
+    """`not saved: …` (the hub's disk said no, its file is whole) is retried, not final."""
+    import errno
+    import os
+    import stat
+
+    real_write = os.write
+    failures = []
+
+    def full_once(fd, data):
+        if stat.S_ISREG(os.fstat(fd).st_mode) and not failures:
+            failures.append(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    events = replay("ldj5", 40)
+    async with running_hub(tmp_path) as (hub, url):
+        monkeypatch.setattr(os, "write", full_once)
+        publisher, links, running = _start(events, url)
+        assert await asyncio.wait_for(publisher.flushed(), 20)
+        publisher.close()
+        final = await running
+    assert failures and final.state == "closed"
+    assert any(l.state == "offline" and "not saved: No space left on device" in l.detail
+               for l in links)
+    assert [json.loads(line)["seq"] for line in (tmp_path / "ldj5.jsonl").read_text().splitlines()] \
+        == list(range(1, 41))
