@@ -25,7 +25,7 @@ streaming over a slow link, few enough that a refusal stops it quickly."""
 FINAL = ("refused", "conflict", "closed")
 CONFLICT = "HUB CONFLICT"
 DIFFERENT = "already stored, as a different event"
-"""The hub's words when a seq it holds is not this count's (feeds/hub.py)."""
+"""The hub's words when a seq it holds is not this count's (feeds/hub/server.py)."""
 
 
 class HubNotSaved(Exception):

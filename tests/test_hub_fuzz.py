@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from websockets.sync.client import connect
 
-import feeds.hub
+import feeds.hub.server
 from hubkit import TOKEN, ballot, header, running_hub
 from test_hub_abuse import captured
 
@@ -84,7 +84,7 @@ class Publishers:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(feeds.hub, "LIST_REFRESH", 0.0)  # every GET /elections is current
+        patch.setattr(feeds.hub.server, "LIST_REFRESH", 0.0)  # every GET /elections is current
         with captured("tally.hub", "websockets", "asyncio") as records, ExitStack() as stack:
             hub = HubThread(tmp_path_factory.mktemp("hub"))
             stack.callback(hub.close)
