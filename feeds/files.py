@@ -57,13 +57,33 @@ def regular_file_fd(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o64
         raise FeedError(f"{path}: permission denied") from None
     except OSError as exc:
         raise FeedError(f"{path}: cannot open ({exc.strerror})") from None
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
+    why = _not_regular(path, os.fstat(fd).st_mode)
+    if why:
         os.close(fd)
-        what = KINDS.get(kind, "not a regular file")
-        raise FeedError(f"{path}: is {what}, not an event file")
+        raise FeedError(why)
     os.set_blocking(fd, True)
     return fd
+
+
+def refuse_non_regular(path: str | Path) -> None:
+    """FeedError (one line) if `path` exists and is not a regular file; nothing is opened.
+
+    For a writer: opening a FIFO to write would wait for a reader forever.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing (to be created) or unreadable: the open that follows says why
+    why = _not_regular(path, mode)
+    if why:
+        raise FeedError(why)
+
+
+def _not_regular(path: str | Path, mode: int) -> str | None:
+    kind = stat.S_IFMT(mode)
+    if kind == stat.S_IFREG:
+        return None
+    return f"{path}: is {KINDS.get(kind, 'not a regular file')}, not an event file"
 
 
 @contextmanager
