@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from itertools import count
+from typing import BinaryIO, Callable, Iterable, Iterator
 
-from tally.reducer import Count, RuleError
 from pydantic import ValidationError
 
-from tally.schema import EVENT, EVENTS, MAX_LINE, Event, explain
+from tally.reducer import Count, RuleError
+from tally.schema import EVENT, EVENTS, MAX_LINE, Event, as_event, explain, validate_events_fast
 
 MAX_PROBLEMS = 20
-BATCH = 64  # measured: larger batches keep more objects alive for the GC
-validate_batch = EVENTS.validator.validate_json
-validate_one = EVENT.validator.validate_json
+BATCH = 64  # lines per call into pydantic-core on the line-by-line path
+BLOCK = MAX_LINE  # bytes read at a time: a whole line of the longest kind fits in one block
+
+
+def validate_batch(data: bytes) -> list:
+    return EVENTS.validator.validate_json(data)
+
+
+def validate_one(line: bytes) -> Event:
+    return EVENT.validator.validate_json(line)
 
 
 class FeedError(Exception):
@@ -97,7 +106,8 @@ def read_bytes(path: str | Path) -> bytes:
 def stream(path: str | Path) -> Iterator[tuple[int, Event | Problem]]:
     """A file's numbered events as it is read (FeedError if it cannot be opened)."""
     with opened(path) as f:
-        yield from numbered_events(str(path), bounded_lines(f))
+        for first, items in runs(str(path), f, validate_batch):
+            yield from zip(count(first), items)
 
 
 def header_problem(path: str | Path) -> str | None:
@@ -115,39 +125,67 @@ def header_problem(path: str | Path) -> str | None:
     return f"{path}: no events: not an event file"
 
 
-def numbered_events(path: str, lines: Iterable[bytes]) -> Iterator[tuple[int, Event | Problem]]:
+def numbered_events(path: str, lines: Iterable[bytes], first: int = 1,
+                    validate: Callable[[bytes], list] = validate_batch
+                    ) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 
     `lines` keep their newlines (a binary file object will do), so a file is
-    read as it streams. Lines are validated a batch at a time (one call into
-    pydantic-core for many events is much cheaper than one per event); a batch
-    with any problem is validated again line by line to say exactly which line
-    and why. A last line without its newline that does not parse is reported
-    as torn: a write cut short by a crash, not a mistake in what was written.
+    read as it streams; `first` is the first one's number. Lines are validated
+    a batch at a time (one call into pydantic-core for many events is much
+    cheaper than one per event); a batch with any problem is validated again
+    line by line to say exactly which line and why. A last line without its
+    newline that does not parse is reported as torn: a write cut short by a
+    crash, not a mistake in what was written.
     """
     batch: list[tuple[int, bytes]] = []
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(lines, first):
         if len(line) > MAX_LINE and len(line.rstrip(b"\r\n")) > MAX_LINE:
-            yield from _validated(path, batch)
+            yield from _validated(path, batch, validate)
             batch = []
             yield n, Problem(path, n, f"line longer than {MAX_LINE // 1024} KiB: not read")
         elif line.strip():
             batch.append((n, line))
             if len(batch) == BATCH:
-                yield from _validated(path, batch)
+                yield from _validated(path, batch, validate)
                 batch = []
-    yield from _validated(path, batch)
+    yield from _validated(path, batch, validate)
 
 
-def _validated(path: str, batch: list[tuple[int, bytes]]) -> Iterator[tuple[int, Event | Problem]]:
+def _validated(path: str, batch: list[tuple[int, bytes]], validate: Callable[[bytes], list]
+               ) -> Iterator[tuple[int, Event | Problem]]:
     if not batch:
         return
-    try:
-        events = validate_batch(b"[" + b",".join(line for _, line in batch) + b"]")
-    except ValidationError:
+    lines = b"".join(line if line.endswith(b"\n") else line + b"\n" for _, line in batch)
+    events = _one_per_line(lines, len(batch), validate)
+    if events is None:
         yield from _one_by_one(path, batch)
     else:
         yield from zip((n for n, _ in batch), events)
+
+
+def _one_per_line(lines: bytes, k: int, validate: Callable[[bytes], list]) -> list | None:
+    """The events of `k` whole lines validated in one call, or None unless each line is one event.
+
+    Joined into one JSON array, lines can parse as something other than one
+    event each: a line `{"seq":2,…,"text":"x"` and the next `"at":null}` make
+    one valid event between them, and a line holding two objects can make up
+    the difference. So the batch counts only when every line starts with `{`
+    and there are exactly k `{` in all: each event is an object and has at
+    least one, so each has exactly one, at the start of its own line; it ends
+    at the next `}`, inside that line, and only blanks may follow it there
+    (the array's one comma between two events is the newline's). Each line is
+    then exactly one event, and validates alone as it did in the array. A
+    batch that does not pass (a `{` inside a text, a blank line) is read line
+    by line: the same result, more slowly.
+    """
+    if not lines.startswith(b"{") or lines.count(b"{") != k or lines.count(b"\n{") != k - 1:
+        return None
+    try:
+        events = validate(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
+    except ValidationError:
+        return None
+    return events if len(events) == k else None
 
 
 def _one_by_one(path: str, batch: list[tuple[int, bytes]]):
@@ -158,6 +196,63 @@ def _one_by_one(path: str, batch: list[tuple[int, bytes]]):
             torn = not line.endswith(b"\n")
             why = "incomplete last line (a write cut short?)" if torn else explain(exc)
             yield n, Problem(path, n, why)
+
+
+def runs(path: str, f: BinaryIO, validate: Callable[[bytes], list] = validate_events_fast
+         ) -> Iterator[tuple[int, list]]:
+    """A file's lines as runs: (n, items), items[i] being line n + i's event or Problem.
+
+    The file is read a block at a time; the whole lines of a block are
+    validated in one call when they are one event each (see `_one_per_line`)
+    and make one run, with `validate_events_fast` plain dicts for most events
+    (`tally.schema.as_event` makes models of them). Anything else — a blank
+    line, a line too long, a bad one — goes through `numbered_events`, line by
+    line, in runs of one (blank lines have none). Memory stays at a block,
+    whatever the file's size.
+    """
+    read = f.read
+    n = 1  # the number of the next line
+    carry = b""  # the start of a line whose end is not read yet
+    while True:
+        block = read(BLOCK)
+        if not block:
+            break
+        end = block.rfind(b"\n") + 1
+        if not end:
+            carry += block
+            if len(carry) > MAX_LINE + 1:  # too long: refused unread, the rest of it skipped
+                carry = _rest_skipped(f, carry[:MAX_LINE + 1])
+                yield from _slow(path, [carry], n, validate)
+                n += 1
+                carry = b""
+            continue
+        lines = carry + block[:end] if carry else block[:end]
+        carry = block[end:]
+        k = lines.count(b"\n")
+        if lines.find(b"\n") <= MAX_LINE:  # the first line fits; the others came in one block
+            events = _one_per_line(lines, k, validate)
+            if events is not None:
+                yield n, events
+                n += k
+                continue
+        yield from _slow(path, bounded_lines(io.BytesIO(lines)), n, validate)
+        n += k
+    if carry:  # a last line without its newline
+        yield from _slow(path, [carry], n, validate)
+
+
+def _rest_skipped(f: BinaryIO, head: bytes) -> bytes:
+    """What `bounded_lines` yields of a line longer than the limit: its head; the rest is read past."""
+    readline = f.readline
+    while (rest := readline(MAX_LINE + 1)) and not rest.endswith(b"\n"):
+        pass
+    return head
+
+
+def _slow(path: str, lines: Iterable[bytes], first: int, validate: Callable[[bytes], list]
+          ) -> Iterator[tuple[int, list]]:
+    for n, item in numbered_events(path, lines, first, validate):
+        yield n, [item]
 
 
 @dataclass
@@ -181,38 +276,55 @@ class Loaded:
 
 
 def load(path: str | Path) -> Loaded:
-    """Read and apply a whole event file (FeedError if it cannot be read)."""
-    return load_bytes(str(path), read_bytes(path))
+    """Read and apply a whole event file as it streams (FeedError if it cannot be read)."""
+    with opened(path) as f:
+        return _load(str(path), f)
 
 
 def load_bytes(path: str, data: bytes) -> Loaded:
-    """Apply the events of a file's contents; `path` names it in problems.
+    """Apply the events of a file's contents; `path` names it in problems."""
+    return _load(path, io.BytesIO(data))
+
+
+def _load(path: str, f: BinaryIO) -> Loaded:
+    """Apply the events of a file as it is read.
 
     Events are applied until the first problem; after it nothing is applied
     (the count would be wrong), but the rest of the file is still checked
     against the format so that one run shows every broken line.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # only acyclic objects are made here: cycle collection would be wasted time
+    try:
+        return _load_runs(path, runs(path, f))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_runs(path: str, items: Iterator[tuple[int, list]]) -> Loaded:
     loaded = Loaded(Count())
-    apply = loaded.count.apply
+    apply_run = loaded.count.apply_run
     events = 0
-    for n, item in numbered_events(path, io.BytesIO(data)):
-        if item.__class__ is Problem:
-            _note(loaded, item)
+    for first, run in items:
+        if run[0].__class__ is Problem:
+            _note(loaded, run[0])
             break
-        events += 1
         try:
-            apply(item)
+            apply_run(run)
         except RuleError as exc:
-            _note(loaded, Problem(path, n, str(exc)))
+            events += exc.index + 1  # the refused event counts, as it always has
+            _note(loaded, Problem(path, first + exc.index, str(exc)))
             break
+        events += len(run)
     else:
         if loaded.count.election is None:
             _note(loaded, Problem(path, 1, "no election header: the file has no events"))
         loaded.events = events
         return loaded
-    for n, item in numbered_events(path, io.BytesIO(data)):
-        if n > loaded.problems[0].line and item.__class__ is Problem:
-            _note(loaded, item)
+    for _, run in items:  # the rest of the file, checked, not applied
+        if run[0].__class__ is Problem:
+            _note(loaded, run[0])
     loaded.events = events
     return loaded
 

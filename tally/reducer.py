@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from itertools import repeat
+from operator import contains, itemgetter, methodcaller
 
 from tally import rules
-from tally.schema import VOID, Ballot, Challenged, Close, Election, Event, Note, Retract
+from tally.schema import (BALLOT_COUNT, VOID, Ballot, Challenged, Close, Election, Event, Note,
+                          Retract, as_event)
 
 # What each seq did, so that a retract can undo it: a choice index (≥ 0), or one
 # of these markers.
@@ -21,10 +24,17 @@ _VOID = -1
 _CHALLENGED = -2
 _RETRACTED = -3
 _NOT_A_COUNT = -4
+_NO_LIMIT = 1 << 62  # more ballots than any count can hold (the format's limits are far below)
+_SEQ, _CHOICE = itemgetter("seq"), itemgetter("choice")
+_COUNT = methodcaller("get", "count", BALLOT_COUNT)
+_ONES = array("i", [BALLOT_COUNT])
 
 
 class RuleError(ValueError):
     """An event that keeps the format but breaks the rules of the count."""
+
+    index = 0
+    """In `Count.apply_run`: the refused event's place in the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +122,7 @@ class Count:
         self.decided_at: int | None = None
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
+        self._did_byte: dict[str, int] = {}
         self._ballot_kind: dict = {}  # eligible and rule: what the rules need besides the votes
         # By seq (seq 0 unused), in compact arrays: a count's memory grows by
         # five bytes an event, not by a Python object.
@@ -179,6 +190,142 @@ class Count:
             handler(event)
         self.last_seq = event.seq
 
+    def apply_run(self, events: list, start: int = 0, until_handled: int | None = None) -> int:
+        """Apply events[start:] in order, as `apply` would one by one; the index after the last.
+
+        `events` may hold plain events (dicts from `tally.schema`'s fast path)
+        as well as models. It stops early, after the event that brings the
+        ballots handled to `until_handled` or more (a chart's next point). On
+        an event that breaks the rules it raises RuleError with its `index`
+        in `events`; the events before it stay applied. Plain ballots are
+        applied by a flat loop; anything else, and any ballot that the loop
+        would not apply as it stands, goes through `apply`, which applies it
+        or words the refusal exactly as it always has.
+        """
+        i, n = start, len(events)
+        while i < n:
+            if self.election is not None and not self.closed:
+                j = self._ballot_run(events, i, n, until_handled)
+                if j >= n or (j > i and until_handled is not None and self.handled >= until_handled):
+                    return j
+                i = j
+            item = events[i]
+            if item.__class__ is dict:
+                item = events[i] = as_event(item)  # kept: readers of the run see the model
+            try:
+                self.apply(item)
+            except RuleError as exc:
+                exc.index = i
+                raise
+            i += 1
+            if until_handled is not None and self.handled >= until_handled:
+                break
+        return i
+
+    def _ballot_run(self, events: list, i: int, n: int, until_handled: int | None) -> int:
+        """The hot path: plain ballots from events[i] on, flat; the index of the first not applied.
+
+        It stops at anything it does not apply exactly as `_ballot` would
+        (another type, a seq out of order, an unknown choice, no room left),
+        and leaves that event to `apply`.
+        """
+        if i == 0 and n == len(events) and self._whole_run(events, until_handled):
+            return n
+        by_choice = self._did_by_choice
+        votes = self.votes
+        dids: list[int] = []
+        amounts: list[int] = []
+        did_append, amount_append = dids.append, amounts.append
+        first = last = self.last_seq
+        opened, void = self.opened, self.void
+        room = _NO_LIMIT if self._ballots is None else self._ballots - opened - self.challenged
+        deciding = self.decided_at is None
+        quiet = self._quiet if deciding else _NO_LIMIT
+        stop = _NO_LIMIT if until_handled is None else until_handled - self.challenged  # in opened
+        try:
+            for event in events[i:n] if i or n < len(events) else events:
+                if event.__class__ is not dict or event["type"] != "ballot" or event["seq"] != last + 1:
+                    break
+                did = by_choice.get(event["choice"])
+                if did is None:
+                    break
+                count = event.get("count", BALLOT_COUNT)
+                if count > room:
+                    break
+                room -= count
+                if did >= 0:
+                    votes[did] += count
+                else:
+                    void += count
+                opened += count
+                did_append(did)
+                amount_append(count)
+                last += 1
+                quiet -= count
+                if quiet <= 0:
+                    self.last_seq, self.opened, self.void = last, opened, void
+                    self._quiet = quiet
+                    self._recheck_decision()
+                    deciding = self.decided_at is None
+                    quiet = self._quiet if deciding else _NO_LIMIT
+                if opened >= stop:
+                    break
+        finally:
+            self.last_seq, self.opened, self.void = last, opened, void
+            self._did.extend(dids)
+            self._amount.extend(amounts)
+            if deciding:
+                self._quiet = quiet
+        return i + last - first
+
+    def _whole_run(self, events: list, until_handled: int | None) -> bool:
+        """Apply a run of plain ballots at once, if each would pass `_ballot` untouched; or nothing.
+
+        A run of n ballot dicts with seqs last+1 … last+n, known choices, room
+        for all of them, no decision check falling due inside the run (the
+        quiet ballots outlast it) and no chart point inside it is applied by
+        C-level passes over the run: what the one-by-one loop would do, as sums.
+        Anything else is left, untouched, to that loop.
+        """
+        try:  # only a ballot has a "choice" (tests/test_fast_path.py checks the models say so)
+            dids = bytes(map(self._did_byte.__getitem__, map(_CHOICE, events)))
+        except (TypeError, KeyError):  # a model (the header), not a ballot, an unknown choice
+            return False
+        n, last = len(events), self.last_seq
+        if list(map(_SEQ, events)) != list(range(last + 1, last + 1 + n)):
+            return False
+        if any(map(contains, events, repeat("count"))):
+            counts = list(map(_COUNT, events))
+            total = sum(counts)
+        else:
+            counts, total = None, BALLOT_COUNT * n
+        if self._ballots is not None and total > self._ballots - self.opened - self.challenged:
+            return False
+        deciding = self.decided_at is None
+        if deciding and self._quiet - total <= 0:
+            return False
+        if until_handled is not None and self.handled + total >= until_handled:
+            return False
+        votes = self.votes
+        if total == n:  # no piles (each is 1): each choice's share is a count of its index
+            for did in range(len(votes)):
+                votes[did] += dids.count(did)
+            self.void += dids.count(_VOID & 0xFF)
+            self._amount += _ONES * n
+        else:
+            for did, count in zip(dids, counts):
+                if did < 0x80:
+                    votes[did] += count
+                else:
+                    self.void += count
+            self._amount.extend(counts)
+        self.opened += total
+        self._did.frombytes(dids)  # the same signed bytes as appending each did
+        self.last_seq = last + n
+        if deciding:
+            self._quiet -= total
+        return True
+
     def _start(self, header: Election) -> None:
         self.election = header
         self._ballots = header.ballots
@@ -186,6 +333,7 @@ class Count:
         self._ballot_kind = {"eligible": header.eligible, "rule": header.rule}
         self._did_by_choice = {c: i for i, c in enumerate(header.choices)}
         self._did_by_choice[VOID] = _VOID
+        self._did_byte = {c: did & 0xFF for c, did in self._did_by_choice.items()}  # as in _did
         self._record(_NOT_A_COUNT, 0)
         self._recheck_decision()
 
