@@ -205,10 +205,14 @@ class Count:
         i, n = start, len(events)
         while i < n:
             if self.election is not None and not self.closed:
-                j = self._ballot_run(events, i, n, until_handled)
+                j = i + self._bulk(events, i, n, until_handled)
+                if j == i:
+                    j = self._ballot_run(events, i, n, until_handled)
                 if j >= n or (j > i and until_handled is not None and self.handled >= until_handled):
                     return j
-                i = j
+                if j > i:
+                    i = j
+                    continue
             item = events[i]
             if item.__class__ is dict:
                 item = events[i] = as_event(item)  # kept: readers of the run see the model
@@ -229,8 +233,6 @@ class Count:
         (another type, a seq out of order, an unknown choice, no room left),
         and leaves that event to `apply`.
         """
-        if i == 0 and n == len(events) and self._whole_run(events, until_handled):
-            return n
         by_choice = self._did_by_choice
         votes = self.votes
         dids: list[int] = []
@@ -278,53 +280,50 @@ class Count:
                 self._quiet = quiet
         return i + last - first
 
-    def _whole_run(self, events: list, until_handled: int | None) -> bool:
-        """Apply a run of plain ballots at once, if each would pass `_ballot` untouched; or nothing.
+    def _bulk(self, events: list, i: int, n: int, until_handled: int | None) -> int:
+        """Apply plain ballots events[i:i+m] at once, each as `_ballot` would; m (0: none).
 
-        A run of n ballot dicts with seqs last+1 … last+n, known choices, room
-        for all of them, no decision check falling due inside the run (the
-        quiet ballots outlast it) and no chart point inside it is applied by
-        C-level passes over the run: what the one-by-one loop would do, as sums.
-        Anything else is left, untouched, to that loop.
+        When events[i:n] are all ballot dicts with seqs last+1, last+2, …,
+        known choices and no piles, the first m of them go in by C-level passes
+        (counts of each choice's index, one extend each of the retract table),
+        m being as many as pass before anything the one-by-one loop would stop
+        or look at: no room left, the next decision check falling due (it is
+        done here, after the m-th, as the loop does it), a chart point. Any
+        other run is left, untouched, to that loop.
         """
+        part = events[i:n] if i or n < len(events) else events
         try:  # only a ballot has a "choice" (tests/test_fast_path.py checks the models say so)
-            dids = bytes(map(self._did_byte.__getitem__, map(_CHOICE, events)))
+            dids = bytes(map(self._did_byte.__getitem__, map(_CHOICE, part)))
         except (TypeError, KeyError):  # a model (the header), not a ballot, an unknown choice
-            return False
-        n, last = len(events), self.last_seq
-        if list(map(_SEQ, events)) != list(range(last + 1, last + 1 + n)):
-            return False
-        if any(map(contains, events, repeat("count"))):
-            counts = list(map(_COUNT, events))
-            total = sum(counts)
-        else:
-            counts, total = None, BALLOT_COUNT * n
-        if self._ballots is not None and total > self._ballots - self.opened - self.challenged:
-            return False
+            return 0
+        m, last = len(part), self.last_seq
+        if (list(map(_SEQ, part)) != list(range(last + 1, last + 1 + m))
+                or any(map(contains, part, repeat("count")))):
+            return 0
+        if self._ballots is not None:
+            m = min(m, self._ballots - self.opened - self.challenged)
         deciding = self.decided_at is None
-        if deciding and self._quiet - total <= 0:
-            return False
-        if until_handled is not None and self.handled + total >= until_handled:
-            return False
-        votes = self.votes
-        if total == n:  # no piles (each is 1): each choice's share is a count of its index
-            for did in range(len(votes)):
-                votes[did] += dids.count(did)
-            self.void += dids.count(_VOID & 0xFF)
-            self._amount += _ONES * n
-        else:
-            for did, count in zip(dids, counts):
-                if did < 0x80:
-                    votes[did] += count
-                else:
-                    self.void += count
-            self._amount.extend(counts)
-        self.opened += total
-        self._did.frombytes(dids)  # the same signed bytes as appending each did
-        self.last_seq = last + n
         if deciding:
-            self._quiet -= total
-        return True
+            m = min(m, max(self._quiet, 1))  # the ballot at which the check falls due, at most
+        if until_handled is not None:
+            m = min(m, max(until_handled - self.handled, 1))
+        if m < 1:
+            return 0
+        if m < len(dids):
+            dids = dids[:m]
+        votes = self.votes
+        for did in range(len(votes)):
+            votes[did] += dids.count(did)
+        self.void += dids.count(_VOID & 0xFF)
+        self.opened += m
+        self._did.frombytes(dids)  # the same signed bytes as appending each did
+        self._amount += _ONES * m
+        self.last_seq = last + m
+        if deciding:
+            self._quiet -= m
+            if self._quiet <= 0:
+                self._recheck_decision()
+        return m
 
     def _start(self, header: Election) -> None:
         self.election = header
