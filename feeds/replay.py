@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from itertools import pairwise
-from typing import Iterator
+from typing import Any, Iterator
 
 from feeds.files import Problem, stream
 from feeds.live import LiveCount
@@ -98,7 +98,12 @@ def clamp(speed: float) -> float:
 
 
 class Replay:
-    """Plays an event file into a LiveCount; the dashboard drives it with its keys."""
+    """Plays an event file into a LiveCount; the dashboard drives it with its keys.
+
+    What it plays and into what are three methods (`_events`, `_gaps`,
+    `_reset`, `_closed`): `feeds.board.BoardReplay` plays several files in
+    step into several counts with the same pacing and controls.
+    """
 
     def __init__(self, path: Path, live: LiveCount, speed: float | None = None,
                  fast: bool = False, paused: bool = False) -> None:
@@ -153,13 +158,12 @@ class Replay:
         """Play the file; after its end, wait for a restart. Runs until cancelled."""
         if self.speed is None and not self.fast:
             self.live.set_feed("loading", "measuring the count's pace")
-            self.speed = fit_speed(await asyncio.to_thread(gaps_of, self.path))
+            self.speed = fit_speed(await asyncio.to_thread(self._gaps))
         while True:
             if self._restart:  # keys pressed before a restart do not carry over
                 self._to_end, self._steps = False, 0
             self._restart = self.done = False
-            self.live.reset()
-            self.live.source = str(self.path)
+            self._reset()
             self._show()
             await self._play()
             if not self._restart:
@@ -168,9 +172,24 @@ class Replay:
                 while not self._restart:
                     await self._sleep(None)
 
+    # -- what is played, into what --------------------------------------------
+    def _events(self) -> Iterator[tuple[Any, Event | Problem]]:
+        """The items to play, each with where it comes from (what `LiveCount.apply` takes as line)."""
+        return stream(self.path, growing=True)
+
+    def _gaps(self) -> list[float]:
+        return gaps_of(self.path)
+
+    def _reset(self) -> None:
+        self.live.reset()
+        self.live.source = str(self.path)
+
+    def _closed(self) -> bool:
+        return self.live.count.closed
+
     async def _play(self) -> None:
         before: datetime | None = None
-        events = stream(self.path, growing=True)
+        events = self._events()
         for n, item in events:
             if isinstance(item, Problem):
                 self.live.problem(item)
@@ -185,7 +204,7 @@ class Replay:
                 if not await self._flood(events):
                     return
 
-    async def _flood(self, events: Iterator[tuple[int, Event | Problem]]) -> bool:
+    async def _flood(self, events: Iterator[tuple[Any, Event | Problem]]) -> bool:
         """Apply events as fast as they read, handing the loop back every SLICE seconds.
 
         The screen draws and keys are read in those gaps, so q works at once
@@ -230,7 +249,7 @@ class Replay:
 
     def _show(self, pause: str = "") -> None:
         live = self.live
-        closed = live.count.closed
+        closed = self._closed()
         if self.done:
             state = "complete" if closed else "ended"
             detail = "count closed" if closed else "the recording stops before close"
