@@ -81,7 +81,7 @@
     const fill = el("span", "fill");
     fill.style.width = (scale ? Math.min(100, 100 * votes / scale) : 0) + "%";
     box.appendChild(fill);
-    if (scale) {
+    if (scale && line !== null) {
       const mark = el("span", "mark");
       mark.style.left = Math.min(100, 100 * line / scale) + "%";
       box.appendChild(mark);
@@ -199,7 +199,7 @@
       } else {
         s.chances.forEach((c) => {
           const li = el("li", "chance -" + c.key.replace(/[^a-z0-9]/gi, ""));
-          li.append(el("span", "words", c.words), bar(c.p, 1, 0.5, false), el("span", "percent", c.percent));
+          li.append(el("span", "words", c.words), bar(c.p, 1, null, false), el("span", "percent", c.percent));
           chances.appendChild(li);
         });
       }
