@@ -26,7 +26,7 @@ from feeds.watcher import Watcher
 from tally.text import literal
 from tui.app import FRAME, Dashboard
 from tui.watch_app import link_words
-from tui.widgets.board import BoardHeading, BoardRows, board_words, heading_line
+from tui.widgets.board import BoardHeading, BoardRows, board_words, columns, heading_line
 from tui.widgets.header import feed_words
 
 BOARD_FRAME = 0.25
@@ -132,8 +132,9 @@ class Board(App[None]):
         total = board.scrollable_content_region.width or board.size.width or 80
         with self.batch_update():
             self.status.update(Content(literal(board_words(rows, self.where, feed_words(self.feed())))))
-            self.heading.update(heading_line(total))
-            board.show(rows)
+            cols = columns(rows, total)
+            self.heading.update(heading_line(cols))
+            board.show(rows, cols)
 
     def on_resize(self) -> None:
         self._drawn = -1
@@ -160,13 +161,14 @@ class ReplayBoard(Board):
     """Recorded counts replayed together, in step by their `at` stamps, with the replay keys."""
 
     BINDINGS = [
-        Binding("enter", "open_highlighted", "Open"),
-        Binding("space", "pause", "Pause/Resume"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="−"),
-        Binding("end", "to_end", "End"),
-        Binding("home", "restart", "Restart"),
-        Binding("q", "quit", "Quit"),
+        # The list would take enter, end and home (select, last row, first row): these come first.
+        Binding("enter", "open_highlighted", "Open", priority=True),
+        Binding("space", "pause", "Pause/Resume", priority=True),
+        Binding("plus,equals_sign", "faster", "Faster", key_display="+", priority=True),
+        Binding("minus", "slower", "Slower", key_display="−", priority=True),
+        Binding("end", "to_end", "End", priority=True),
+        Binding("home", "restart", "Restart", priority=True),
+        Binding("q", "quit", "Quit", priority=True),
     ]
 
     def __init__(self, replay: BoardReplay, where: str = "") -> None:
@@ -208,7 +210,8 @@ class ReplayBoard(Board):
 class HubBoard(Board):
     """Every election on a hub, from its ``/board`` stream (one WebSocket for all)."""
 
-    BINDINGS = [Binding("enter", "open_highlighted", "Open"), Binding("q", "quit", "Quit")]
+    BINDINGS = [Binding("enter", "open_highlighted", "Open", priority=True),
+                Binding("q", "quit", "Quit", priority=True)]
 
     def __init__(self, follower: BoardFollower, watcher_options: dict[str, Any] | None = None) -> None:
         super().__init__(follower, follower.hub)

@@ -7,6 +7,7 @@ they are shown as literal Content with control characters as symbols.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from textual.content import Content
@@ -24,10 +25,17 @@ STATE_STYLES = {"counting": "bold $text-primary", "decided": "bold $text-success
                 "challenges determinative": "bold $text-warning", "final": "$text-muted"}
 MARKER = "┃"
 
-# Column widths at 80 columns; the title and the bar share whatever is wider.
-VOTES, LEAD, LEFT, CHANCE, STATE = 7, 7, 5, 8, 10
-BAR = 9
-FIXED = VOTES + LEAD + LEFT + CHANCE + STATE + 6  # and one space after each but the last
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Each column's width in cells: the figures take what the widest row needs, the title the rest."""
+
+    title: int
+    bar: int
+    votes: int
+    lead: int
+    left: int
+    chance: int
+    state: int
 
 
 def fit(text: str, width: int, right: bool = False) -> str:
@@ -39,11 +47,23 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-def widths(total: int) -> tuple[int, int]:
-    """The title's and the bar's widths for a line of `total` cells."""
-    spare = max(0, total - FIXED - BAR - 24)
-    bar = BAR + spare // 3
-    return max(8, total - FIXED - bar), bar
+BAR = 9  # odd: the majority line sits in the middle cell
+CHANCE = 8
+
+
+def columns(rows: list[dict[str, Any]], total: int) -> Columns:
+    """Widths for `rows` on a line of `total` cells (a wider screen gives the bar and the title more)."""
+
+    def widest(words: Any, least: int, most: int) -> int:
+        return min(most, max([least, *(len(w) for w in words)]))
+
+    votes = widest((votes_words(r) for r in rows), 5, 13)
+    lead = widest((lead_short(r) for r in rows), 4, 10)
+    left = widest((_count(r.get("remaining")) for r in rows), 4, 9)
+    state = widest((STATE_WORDS.get(str(r.get("state")), "") for r in rows), 5, 10)
+    spare = total - (votes + lead + left + CHANCE + state + 6)
+    bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)
+    return Columns(max(8, spare - bar - 1), bar, votes, lead, left, CHANCE, state)
 
 
 def bar(row: dict[str, Any], width: int) -> Content:
@@ -100,28 +120,30 @@ def lead_short(row: dict[str, Any]) -> str:
     return f"{names.get(leader, leader)[:3]} +{row.get('margin', 0):,}"
 
 
-def row_line(row: dict[str, Any], total: int) -> Content:
-    """One election as one line of `total` cells."""
-    title_width, bar_width = widths(total)
+def votes_words(row: dict[str, Any]) -> str:
+    return "–".join(f"{int(row.get('votes', {}).get(c, 0)):,}" for c in row.get("choices", []))
+
+
+def row_line(row: dict[str, Any], cols: Columns) -> Content:
+    """One election as one line."""
     state = str(row.get("state", ""))
-    votes = "–".join(f"{int(row.get('votes', {}).get(c, 0)):,}" for c in row.get("choices", []))
     return Content.assemble(
-        (fit(literal(str(row.get("title", row.get("id", "")))), title_width), "bold"), " ",
-        bar(row, bar_width), " ",
-        fit(votes, VOTES, right=True), " ",
-        (fit(literal(lead_short(row)), LEAD), "$text"), " ",
-        fit(_count(row.get("remaining")), LEFT, right=True), " ",
-        fit(literal(chance_words(row)), CHANCE, right=True), " ",
-        (fit(STATE_WORDS.get(state, state.upper()), STATE), STATE_STYLES.get(state, "")),
+        (fit(literal(str(row.get("title", row.get("id", "")))), cols.title), "bold"), " ",
+        bar(row, cols.bar), " ",
+        fit(votes_words(row), cols.votes, right=True), " ",
+        (fit(literal(lead_short(row)), cols.lead), "$text"), " ",
+        fit(_count(row.get("remaining")), cols.left, right=True), " ",
+        fit(literal(chance_words(row)), cols.chance, right=True), " ",
+        (fit(STATE_WORDS.get(state, state.upper()), cols.state), STATE_STYLES.get(state, "")),
     )
 
 
-def heading_line(total: int) -> Content:
-    title_width, bar_width = widths(total)
-    words = (fit("count", title_width) + " " + fit("bars (┃ majority)", bar_width) + " "
-             + fit("votes", VOTES, right=True) + " " + fit("lead", LEAD) + " "
-             + fit("left", LEFT, right=True) + " " + fit("chance", CHANCE, right=True) + " "
-             + fit("state", STATE))
+def heading_line(cols: Columns) -> Content:
+    bars = "bars (┃ majority)" if cols.bar >= 17 else "bars"
+    words = (fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
+             + fit("votes", cols.votes, right=True) + " " + fit("lead", cols.lead) + " "
+             + fit("left", cols.left, right=True) + " " + fit("chance", cols.chance, right=True)
+             + " " + fit("state", cols.state))
     return Content.assemble((words, "$text-muted"))
 
 
@@ -140,17 +162,16 @@ class BoardHeading(Static):
 class BoardRows(OptionList):
     """The elections, one line each, in a stable order; Enter opens one."""
 
-    def show(self, rows: list[dict[str, Any]]) -> None:
+    def show(self, rows: list[dict[str, Any]], cols: Columns) -> None:
         """Lay the rows out again, keeping the highlighted election highlighted."""
         rows = sorted(rows, key=order_key)
-        total = self.scrollable_content_region.width or self.size.width or 80
         current = self.highlighted_option.id if self.highlighted_option is not None else None
         ids = [str(r.get("id")) for r in rows]
         with self.app.batch_update():
             if [o.id for o in self.options] == ids:
                 for i, r in enumerate(rows):
-                    self.replace_option_prompt_at_index(i, row_line(r, total))
+                    self.replace_option_prompt_at_index(i, row_line(r, cols))
             else:
-                self.set_options([Option(row_line(r, total), id=i) for r, i in zip(rows, ids)])
+                self.set_options([Option(row_line(r, cols), id=i) for r, i in zip(rows, ids)])
                 if ids:
                     self.highlighted = ids.index(current) if current in ids else 0
