@@ -210,3 +210,17 @@ def test_count_opened_from_the_board(snap_compare):
         await pilot.pause(0.3)
 
     assert snap_compare(day_board(), terminal_size=(100, 32), run_before=open_one)
+
+
+async def test_titles_and_choices_are_shown_literally(tmp_path):
+    path = tmp_path / "markup.jsonl"
+    path.write_text("\n".join([
+        '{"seq":1,"type":"election","id":"markup","title":"[bold red]x[/] \\u001b[2J <b>",'
+        '"choices":["[u]A[/u]","Neither"],"ballots":3}',
+        '{"seq":2,"type":"ballot","choice":"[u]A[/u]"}']) + "\n")
+    app = day_board([path])
+    async with app.run_test(size=(100, 24)) as pilot:
+        await board_to_end(pilot)
+        line = app.board_rows.options[0].prompt.plain
+        assert "[bold red]x[/] ␛[2J <b>" in line
+        assert "[u]A" in line  # the lead names the choice as written

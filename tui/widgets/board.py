@@ -48,7 +48,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 BAR = 9  # odd: the majority line sits in the middle cell
-CHANCE = 8
+CHANCE = 9
 
 
 def columns(rows: list[dict[str, Any]], total: int) -> Columns:
@@ -106,7 +106,7 @@ def chance_words(row: dict[str, Any]) -> str:
     p = float(top.get("p", 0))
     key = str(top.get("key", ""))
     names = dict(zip(row.get("choices", []), row.get("names", [])))
-    name = names.get(key, "CHALL." if key == "pending" else key)
+    name = names.get(key, "PEND" if key == "pending" else key.upper())
     pct = "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{100 * p:.0f}%"
     return f"{name[:CHANCE - len(pct) - 1]} {pct}"
 
