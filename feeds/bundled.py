@@ -7,6 +7,8 @@ from pathlib import Path
 from feeds.files import FeedError
 
 NAMES = ("ldj5", "jfk8", "bhm1-2022")
+SETS = ("starbucks-2022-06-07",)
+"""Bundled days of several counts (`tally board NAME`): a folder of files, one per count."""
 DEFAULT = "ldj5"
 
 
@@ -24,3 +26,14 @@ def resolve(name_or_path: str) -> Path:
     if name_or_path in NAMES:
         return replays_dir() / f"{name_or_path}.jsonl"
     return Path(name_or_path)
+
+
+def resolve_many(names_or_paths: list[str]) -> list[Path]:
+    """Each argument as files: a bundled set's NAME gives its counts (by file name), any other as `resolve`."""
+    paths: list[Path] = []
+    for name in names_or_paths:
+        if name in SETS:
+            paths += sorted((replays_dir() / name).glob("*.jsonl"))
+        else:
+            paths.append(resolve(name))
+    return paths

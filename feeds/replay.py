@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from itertools import pairwise
+from typing import Any, Iterator
 
 import os
 
 from feeds.files import Cursor, Problem
 from feeds.live import LiveCount
+from tally.schema import Event
 
 FIT_SECONDS = 60.0  # the auto speed plays a whole count in about a minute
 LONG_WAIT = 2.0  # a long gap that would wait longer than this on screen is cut to it
@@ -111,7 +113,12 @@ def clamp(speed: float) -> float:
 
 
 class Replay:
-    """Plays an event file into a LiveCount; the dashboard drives it with its keys."""
+    """Plays an event file into a LiveCount; the dashboard drives it with its keys.
+
+    What it plays and into what are three methods (`_events`, `_gaps`,
+    `_reset`, `_closed`): `feeds.board.BoardReplay` plays several files in
+    step into several counts with the same pacing and controls.
+    """
 
     def __init__(self, path: Path, live: LiveCount, speed: float | None = None,
                  fast: bool = False, paused: bool = False) -> None:
@@ -167,16 +174,15 @@ class Replay:
         if self.speed is None and not self.fast:
             self.live.set_feed("loading", "measuring the count's pace")
             if os.path.getsize(self.path) <= SMALL_FILE:  # at once: a thread would only wait
-                gaps = gaps_of(self.path)                  # for the screen's first frame
+                gaps = self._gaps()                        # for the screen's first frame
             else:
-                gaps = await asyncio.to_thread(gaps_of, self.path)
+                gaps = await asyncio.to_thread(self._gaps)
             self.speed = fit_speed(gaps)
         while True:
             if self._restart:  # keys pressed before a restart do not carry over
                 self._to_end, self._steps = False, 0
             self._restart = self.done = False
-            self.live.reset()
-            self.live.source = str(self.path)
+            self._reset()
             self._show()
             await self._play()
             if not self._restart:
@@ -185,9 +191,27 @@ class Replay:
                 while not self._restart:
                     await self._sleep(None)
 
+    # -- what is played, into what --------------------------------------------
+    def _events(self) -> Iterator[tuple[Any, Event | Problem]]:
+        """The items to play, each with where it comes from (what `LiveCount.apply` takes as line).
+
+        For one file, a `Cursor`: `LiveCount.apply_until` takes its runs whole.
+        """
+        return Cursor(self.path)
+
+    def _gaps(self) -> list[float]:
+        return gaps_of(self.path)
+
+    def _reset(self) -> None:
+        self.live.reset()
+        self.live.source = str(self.path)
+
+    def _closed(self) -> bool:
+        return self.live.count.closed
+
     async def _play(self) -> None:
         before: datetime | None = None
-        events = Cursor(self.path)
+        events = self._events()
         for n, item in events:
             if isinstance(item, Problem):
                 self.live.problem(item)
@@ -202,7 +226,7 @@ class Replay:
                 if not await self._flood(events):
                     return
 
-    async def _flood(self, events: Cursor) -> bool:
+    async def _flood(self, events: Iterator[tuple[Any, Event | Problem]]) -> bool:
         """Apply events as fast as they read, handing the loop back every SLICE seconds.
 
         The screen draws and keys are read in those gaps, so q works at once
@@ -253,7 +277,7 @@ class Replay:
 
     def _show(self, pause: str = "") -> None:
         live = self.live
-        closed = live.count.closed
+        closed = self._closed()
         if self.done:
             state = "complete" if closed else "ended"
             detail = "count closed" if closed else "the recording stops before close"

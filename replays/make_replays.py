@@ -6,11 +6,22 @@ calling ballots on a Zoom stream (a few seconds each, with breaks). Challenged
 ballots are set aside before the envelopes are opened, as the Board does. Every
 file says so in its title and in its first note. Running this again gives the
 same files byte for byte.
+
+`starbucks-2022-06-07/` holds the 14 Starbucks stores the Board tallied on
+7 June 2022 (../shared/data/starbucks-tallies.csv, TALLY_STARBUCKS_CSV
+overrides the path), one file per store, for `tally board
+starbucks-2022-06-07`. Only each store's totals are public: the ballot order,
+the start times (each region's stores one after another, from a plausible
+hour in its own time zone) and the pace are reconstructed, and every file's
+title and first note say so. Where the Board's "total counted" is not yes +
+no (Portland counts its 3 challenged ballots in it), the closing note says.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +30,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RECONSTRUCTED = ("Ballot order reconstructed from the official totals with a seeded "
                  "shuffle; only the totals are public.")
+DAY = "starbucks-2022-06-07"
+STARBUCKS_CSV = Path(os.environ.get("TALLY_STARBUCKS_CSV",
+                                    HERE.parent.parent / "shared" / "data" / "starbucks-tallies.csv"))
+DAY_RECONSTRUCTED = ("Ballot order, start time and pace reconstructed from the Board's "
+                     "official totals with a seeded shuffle; only the totals and the date are public.")
 
 
 @dataclass
@@ -40,6 +56,7 @@ class Recorded:
     sessions: list[Session]
     closing: str
     seed: int
+    first_note: str = RECONSTRUCTED
 
 
 def _stamp(t: datetime) -> str:
@@ -55,11 +72,12 @@ def events(rec: Recorded) -> list[dict]:
 
     t = rec.sessions[0].start
     emit(t, type="election", **rec.header)
-    emit(t, type="note", text=RECONSTRUCTED)
+    emit(t, type="note", text=rec.first_note)
     if rec.challenged:
         t += timedelta(minutes=4)
         emit(t, type="challenged", count=rec.challenged)
-        emit(t, type="note", text=f"{rec.challenged} challenged ballots set aside unopened")
+        plural = "s" if rec.challenged != 1 else ""
+        emit(t, type="note", text=f"{rec.challenged} challenged ballot{plural} set aside unopened")
     for session in rec.sessions:
         if session.start > t:
             t = session.start
@@ -130,11 +148,71 @@ COUNTS = [
 ]
 
 
+# Where each region of 7 June 2022 starts (reconstructed), in its own time zone.
+PDT = _tz(-7)
+REGION_START = {
+    "03": datetime(2022, 6, 7, 12, 30, tzinfo=EDT),   # Albany
+    "07": datetime(2022, 6, 7, 13, 0, tzinfo=EDT),    # Ann Arbor: five stores in a row
+    "13": datetime(2022, 6, 7, 12, 0, tzinfo=CDT),    # Chicago: three
+    "14": datetime(2022, 6, 7, 12, 45, tzinfo=CDT),   # Lawrence
+    "15": datetime(2022, 6, 7, 12, 15, tzinfo=CDT),   # Memphis
+    "19": datetime(2022, 6, 7, 10, 0, tzinfo=PDT),    # Tumwater, Seattle, Portland
+}
+NEXT_STORE = timedelta(minutes=6)  # a region's next store starts this long after the last
+
+
+def _number(cell: str) -> int:
+    return int(cell) if cell.strip() else 0
+
+
+def starbucks_day(csv_path: Path = STARBUCKS_CSV, day: str = "2022-06-07") -> list[Recorded]:
+    """The stores tallied on `day`, as counts to replay, each region's one after another."""
+    with open(csv_path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["tally_date"] == day]
+    out, started = [], {}
+    for r in sorted(rows, key=lambda r: r["case"]):
+        region = r["case"][:2]
+        start = REGION_START[region] + started.get(region, 0) * NEXT_STORE
+        started[region] = started.get(region, 0) + 1
+        yes, no, void, challenged = (_number(r[k]) for k in ("yes", "no", "void", "challenged"))
+        place = f"{r['city']}, {r['state']}"
+        counted = _number(r["nlrb_total_counted"])
+        quirk = ""
+        if counted != yes + no:
+            why = ("includes the challenged ballots" if counted == yes + no + challenged
+                   else "is none of the tally's lines")
+            quirk = f" The Board's \"total counted\" ({counted}) {why}."
+        out.append(Recorded(
+            name=r["case"].lower(),
+            header=dict(id=r["case"].lower(),
+                        title=f"{place} {r['case']}: Starbucks (order and pace reconstructed)",
+                        union=" ".join(r["union"].split()), eligible=_number(r["eligible"]),
+                        ballots=yes + no + void + challenged, case=r["case"],
+                        location=f"Starbucks, {place}",
+                        office=f"NLRB Region {int(region)}"),
+            challenged=challenged,
+            sessions=[Session(start, yes, no, void)],
+            closing=(f"Official tally: {yes} for, {no} against, {void} void, "
+                     f"{challenged} challenged.{quirk}"),
+            seed=int(r["case"].replace("-RC-", "")),
+            first_note=DAY_RECONSTRUCTED,
+        ))
+    return out
+
+
+def write(rec: Recorded, folder: Path) -> None:
+    lines = [json.dumps(e, separators=(",", ":")) for e in events(rec)]
+    (folder / f"{rec.name}.jsonl").write_text("\n".join(lines) + "\n")
+    print(f"{folder.relative_to(HERE.parent)}/{rec.name}.jsonl: {len(lines)} events")
+
+
 def main() -> None:
     for rec in COUNTS:
-        lines = [json.dumps(e, separators=(",", ":")) for e in events(rec)]
-        (HERE / f"{rec.name}.jsonl").write_text("\n".join(lines) + "\n")
-        print(f"replays/{rec.name}.jsonl: {len(lines)} events")
+        write(rec, HERE)
+    day = HERE / DAY
+    day.mkdir(exist_ok=True)
+    for rec in starbucks_day():
+        write(rec, day)
 
 
 if __name__ == "__main__":

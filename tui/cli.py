@@ -171,6 +171,12 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_board(args: argparse.Namespace) -> int:
+    from tui.board_cli import board
+
+    return board(args.sources, args)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from tally.schema import json_schema
 
@@ -223,6 +229,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
                    help="an election on a hub, or the hub alone to pick one")
     p.set_defaults(run=cmd_watch)
+
+    p = sub.add_parser("board", help="many counts at once: every election on a hub, or files in step")
+    p.add_argument("sources", nargs="+", metavar="ws://HOST:PORT | FILE|NAME",
+                   help="a hub, or recorded counts (files, bundled names: starbucks-2022-06-07 is 14)")
+    pace = p.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, metavar="X",
+                      help="files: times real time (default: fit the day into about a minute)")
+    pace.add_argument("--max", action="store_true", help="files: apply events as fast as they read")
+    p.add_argument("--paused", action="store_true", help="files: start paused (space plays)")
+    p.set_defaults(run=cmd_board)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)

@@ -10,6 +10,8 @@ its implementation:
     GET /elections                      plain HTTP: JSON list of the elections
     /elections/{id}?since=N             watch (WebSocket): events seq > N, then live
     /elections/{id}/publish             publish (WebSocket), Authorization: Bearer TOKEN
+    /board[?id=ID]                      every election's summary (WebSocket; board.py)
+    /, /e/{id}, /static/...             the read-only web page (plain HTTP; web.py)
 
 The hub is open to anyone who can reach it, so what costs it something is
 bounded: it holds its data directory's lock (one hub per directory), no file
@@ -42,6 +44,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from feeds.files import FeedError, stream
+from feeds.hub.board import Board
+from feeds.hub.web import Pages
 from feeds.journal import Journal, JournalWriteError
 from feeds.link import MAX_FRAME
 from feeds.locks import WriterLock, check_free, directory_lock, journal_lock_path
@@ -56,6 +60,7 @@ ID = r"(?P<id>[a-z0-9][a-z0-9-]{0,63})"  # the header's id pattern (tally/schema
 WATCH_PATH = re.compile(rf"/elections/{ID}")
 PUBLISH_PATH = re.compile(rf"/elections/{ID}/publish")
 LIST_PATH = "/elections"
+BOARD_PATH = "/board"
 SINCE = re.compile(r"[0-9]{1,18}")
 """ASCII digits only (str.isdigit would take '²'), and few enough to be a seq."""
 LIST_METHODS = ("GET", "HEAD")
@@ -88,7 +93,7 @@ class HttpError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """What a request asks for: "list", "watch" or "publish", of which election."""
+    """What a request asks for: "list", "watch", "publish" or "board", of which election."""
 
     kind: str
     election_id: str = ""
@@ -105,6 +110,9 @@ def route(target: str, method: str = "GET") -> Route:
     if path == LIST_PATH:
         _allow(method, LIST_METHODS)
         return Route("list")
+    if path == BOARD_PATH:
+        _allow(method, ("GET",))
+        return Route("board", _only(query))
     if match := PUBLISH_PATH.fullmatch(path):
         _allow(method, ("GET",))
         return Route("publish", match["id"])
@@ -118,6 +126,14 @@ def _allow(method: str, allowed: tuple[str, ...]) -> None:
     if method not in allowed:
         raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed here",
                         {"Allow": ", ".join(allowed)})
+
+
+def _only(query: str) -> str:
+    """``/board?id=ID``: the one election a board client follows ("" for all)."""
+    values = parse_qs(query, keep_blank_values=True).get("id", [""])
+    if len(values) != 1 or not (values[0] == "" or re.fullmatch(ID, values[0])):
+        raise HttpError(HTTPStatus.BAD_REQUEST, "id must be one election id")
+    return values[0]
 
 
 def _since(query: str) -> int:
@@ -236,6 +252,8 @@ class Hub:
         self._listing_at = 0.0
         self._listing_stale = True
         self.complaints = Throttled()
+        self.board = Board(self)
+        self.pages = Pages()
 
     @classmethod
     def open(cls, data_dir: str | Path, token: str, lock: WriterLock | None = None,
@@ -287,9 +305,10 @@ class Hub:
         self._changed(election)
 
     def _changed(self, election: Election) -> None:
-        """Its entry in GET /elections is out of date."""
+        """Its entry in GET /elections is out of date, and maybe its summary on /board."""
         election.listed = None
         self._listing_stale = True
+        self.board.changed(election)
 
     # -- the one rule of publishing ----------------------------------------
     def accept(self, election_id: str, frame: str | bytes) -> str:
@@ -394,12 +413,16 @@ class Hub:
         so a client gets a plain HTTP status it can act on. (websockets
         would refuse a non-GET upgrade itself, but only after this has run.)
         """
+        if (page := self.pages.respond(connection, request)) is not None:
+            return page
         try:
             target = route(request.path, request.method)
             if target.kind == "list":
                 return self._list_response(connection, request.method == "HEAD")
             if target.kind == "publish":
                 self._authorize(request.headers)
+            elif target.kind == "board":
+                pass  # an election not yet on the hub is sent once its header is
             elif target.election_id not in self.elections:
                 raise HttpError(HTTPStatus.NOT_FOUND,
                                 f"no election {target.election_id!r} on this hub")
@@ -451,6 +474,8 @@ class Hub:
         try:
             if target.kind == "publish":
                 await self._publish(ws, target.election_id)
+            elif target.kind == "board":
+                await self.board.serve(ws, target.election_id or None)
             else:
                 await self._watch(ws, self.elections[target.election_id], target.since)
         except ConnectionClosed:

@@ -1,0 +1,210 @@
+"""What `tally board` shows, from either source: several recorded counts in step, or a hub's /board.
+
+Both keep one summary per election (`tally.summary.summary`, the same rules
+as `tally report --json`) and a `version` that moves when any of them does;
+the screen reads `rows()` when it is ready to draw, never per event.
+
+- `LiveBoard` + `BoardReplay`: files replayed together, in step by their
+  `at` stamps, with the pacing and keys of `feeds.replay.Replay` (the events
+  of all files are merged into one timeline and paced as one).
+- `BoardFollower`: a hub's ``/board`` stream, through any outage (the hub
+  sends a fresh snapshot on every connect, so nothing needs resuming).
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from feeds.files import Problem, stream
+from feeds.link import HubError, Link, Retries, delays, describe, reconnecting
+from feeds.live import FeedState, LiveCount
+from feeds.replay import NO_STAMP, Replay, count_seconds
+from tally.schema import Event
+from tally.summary import summary
+
+Where = tuple[int, int]
+"""An item's file (its index on the board) and line."""
+
+
+def merged(paths: list[Path]) -> Iterator[tuple[Where, Event | Problem]]:
+    """Every file's items in one timeline, ordered by their `at` stamps (ties: by file, then line).
+
+    An item without a stamp (or a bad line) takes its file's last stamp plus
+    NO_STAMP seconds, so files without stamps still interleave.
+    """
+
+    def keyed(i: int, path: Path) -> Iterator[tuple[float, int, int, Where, Event | Problem]]:
+        clock = 0.0
+        for line, item in stream(str(path), growing=True):
+            at = getattr(item, "at", None)
+            clock = at.timestamp() if at is not None else clock + NO_STAMP
+            yield clock, i, line, (i, line), item
+
+    for *_, where, item in heapq.merge(*(keyed(i, p) for i, p in enumerate(paths))):
+        yield where, item
+
+
+class LiveBoard:
+    """One LiveCount per file, fed by a `BoardReplay`; the board reads `rows()`."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+        self.counts = [LiveCount(source=str(p)) for p in self.paths]
+        self._index = {str(p): i for i, p in enumerate(self.paths)}
+        self._rows: dict[int, tuple[int, dict[str, Any]]] = {}
+        self.feed = FeedState()
+        self.version = 0
+        self.source = ""
+
+    def reset(self) -> None:
+        for path, live in zip(self.paths, self.counts):
+            live.reset()
+            live.source = str(path)
+        self.version += 1
+
+    def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:
+        """The replay's state, for the board and for each count (its dashboard shows it too)."""
+        self.feed = FeedState(state, detail, speed)
+        for live in self.counts:
+            live.set_feed(state, detail, speed)
+        self.version += 1
+
+    def apply(self, item: Event, where: Where) -> bool:
+        i, line = where
+        self.version += 1
+        return self.counts[i].apply(item, line)
+
+    def problem(self, problem: Problem) -> None:
+        self.counts[self._index[problem.path]].problem(problem)
+        self.version += 1
+
+    def apply_until(self, items: Iterator[tuple[Where, Event | Problem]], deadline: float) -> bool:
+        """Apply items until the clock passes `deadline`; True when none are left."""
+        for n, (where, item) in enumerate(items, 1):
+            if isinstance(item, Problem):
+                self.problem(item)
+            else:
+                self.apply(item, where)
+            if not n & 63 and time.perf_counter() > deadline:
+                return False
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return all(live.count.closed for live in self.counts)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each count's summary (made again only for the counts that moved)."""
+        out = []
+        for i, live in enumerate(self.counts):
+            if live.count.election is None:
+                continue
+            cached = self._rows.get(i)
+            if cached is None or cached[0] != live.version:
+                cached = (live.version, summary(live.count.snapshot()))
+                self._rows[i] = cached
+            out.append(cached[1])
+        return out
+
+    def live_of(self, election_id: str) -> LiveCount | None:
+        for live in self.counts:
+            if live.count.election is not None and live.count.election.id == election_id:
+                return live
+        return None
+
+
+class BoardReplay(Replay):
+    """Several files replayed in step by their `at` stamps, with `Replay`'s pacing and keys."""
+
+    def __init__(self, board: LiveBoard, **kwargs: Any) -> None:
+        super().__init__(board.paths[0], board, **kwargs)  # type: ignore[arg-type]
+        self.board = board
+
+    def _events(self) -> Iterator[tuple[Where, Event | Problem]]:
+        return merged(self.board.paths)
+
+    def _gaps(self) -> list[float]:
+        gaps, before = [], None
+        for n, (_, item) in enumerate(merged(self.board.paths)):
+            if isinstance(item, Problem):
+                continue
+            if n:
+                gaps.append(count_seconds(before, item.at))
+            before = item.at
+        return gaps
+
+    def _reset(self) -> None:
+        self.board.reset()
+
+    def _closed(self) -> bool:
+        return self.board.closed
+
+
+class BoardFollower:
+    """A hub's ``/board``: every election's summary, kept current through any outage.
+
+    ``run()`` connects, takes the snapshot and every change, and reconnects
+    with backoff when the link drops (the hub sends a fresh snapshot each
+    time). ``link`` is a `Link` as the watcher reports it ("connecting",
+    "live", "reconnecting", or final: "refused"); ``on_link`` hears each change.
+    """
+
+    def __init__(self, hub: str, on_link: Callable[[Link], None] | None = None,
+                 wait: Callable[[], Iterator[float]] = delays()) -> None:
+        self.hub = hub
+        self.url = f"{hub}/board"
+        self.on_link = on_link
+        self.wait = wait
+        self.link = Link("connecting", attempt=1)
+        self.summaries: dict[str, dict[str, Any]] = {}
+        self.ready = False
+        """The first snapshot has arrived (an empty hub is then shown as empty, not loading)."""
+        self.version = 0
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self.summaries.values())
+
+    def _report(self, state: str, attempt: int = 0, detail: str = "") -> None:
+        self.link = Link(state, attempt, 0, detail)
+        self.version += 1
+        if self.on_link is not None:
+            self.on_link(self.link)
+
+    async def run(self) -> None:
+        retries = Retries(lambda attempt, why: self._report("reconnecting", attempt, why))
+        self._report("connecting", attempt=1)
+        try:
+            async for ws in reconnecting(self.url, retries, self.wait):
+                retries.succeeded()
+                self._report("live")
+                try:
+                    async for frame in ws:
+                        self.take(frame)
+                except ConnectionClosed as exc:
+                    self._report("reconnecting", attempt=1, detail=describe(exc))
+                    continue
+                self._report("reconnecting", attempt=1, detail="closed by the hub")
+        except (InvalidStatus, InvalidHandshake, InvalidURI, HubError) as exc:
+            self._report("refused", detail=describe(exc))
+
+    def take(self, frame: str | bytes) -> None:
+        """One frame of the stream: a summary (by id), or ``{"ready": N}``; anything else is ignored."""
+        try:
+            data = json.loads(frame)
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        if "ready" in data:
+            self.ready = True
+        elif isinstance(data.get("id"), str):
+            self.summaries[data["id"]] = data
+        else:
+            return
+        self.version += 1

@@ -1,0 +1,104 @@
+"""The hub's read-only web page: a fixed map of static files, and the headers that keep it safe.
+
+    /               the board: every election on the hub (static/board.html)
+    /e/{id}         one count, as the dashboard shows it (static/count.html)
+    /static/...     the one stylesheet, the one script, the icon
+
+The page is plain files shipped in the package: no build step, nothing
+fetched from any other host. It renders the summaries the hub sends on
+``/board`` and the events of ``/elections/{id}``; the rules stay in Python.
+It cannot publish: no token ever reaches it, and the publish path needs one.
+
+Every response carries a Content-Security-Policy that lets the page load
+scripts, styles and images from the hub only and connect only to the hub
+(its ws:// and wss:// origin), ``X-Content-Type-Options: nosniff`` and the
+file's exact Content-Type. Only GET and HEAD are answered; paths are looked
+up in a fixed map, so no request can name any other file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from http import HTTPStatus
+from pathlib import Path
+
+from websockets.asyncio.server import ServerConnection
+from websockets.http11 import Request, Response
+
+STATIC = Path(__file__).resolve().with_name("static")
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+FILES = {
+    "/": "board.html",
+    "/static/tally.css": "tally.css",
+    "/static/tally.js": "tally.js",
+    "/static/icon.svg": "icon.svg",
+}
+COUNT_PAGE = re.compile(r"/e/[a-z0-9][a-z0-9-]{0,63}")  # the header's id pattern (tally/schema.py)
+HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+"""A Host header fit to be named in the policy: a name or an IP, and a port."""
+METHODS = ("GET", "HEAD")
+
+
+def policy(host: str | None) -> str:
+    """The Content-Security-Policy: everything from the hub itself, nothing from anywhere else.
+
+    ``connect-src 'self'`` covers the hub's own ws:// origin in current
+    browsers; the origin is named as well for those that read CSP level 2.
+    A Host header that is not a plain host[:port] is left out, not echoed.
+    """
+    connect = "'self'"
+    if host and HOST.fullmatch(host):
+        connect += f" ws://{host} wss://{host}"
+    return ("default-src 'none'; script-src 'self'; style-src 'self'; "
+            f"connect-src {connect}; img-src 'self'; base-uri 'none'; form-action 'none'")
+
+
+class Pages:
+    """The page's files, read once at start, and the responses that serve them."""
+
+    def __init__(self, static: Path = STATIC) -> None:
+        self.files = {name: (static / name).read_bytes() for name in
+                      {*FILES.values(), "count.html"}}
+
+    def file_for(self, path: str) -> str | None:
+        """The static file a path names, or None when it is not a page path."""
+        if path in FILES:
+            return FILES[path]
+        if COUNT_PAGE.fullmatch(path):
+            return "count.html"
+        return None
+
+    def respond(self, connection: ServerConnection, request: Request) -> Response | None:
+        """The response to a page request, or None when the path is not one of the page's."""
+        name = self.file_for(request.path.partition("?")[0])
+        if name is None:
+            return None
+        headers = {"Content-Security-Policy": policy(request.headers.get("Host")),
+                   "X-Content-Type-Options": "nosniff",
+                   "Referrer-Policy": "no-referrer",
+                   "Cache-Control": "no-cache"}
+        if request.method not in METHODS:
+            return respond(connection, HTTPStatus.METHOD_NOT_ALLOWED,
+                           f"{request.method} is not allowed here\n".encode(),
+                           {**headers, "Allow": ", ".join(METHODS),
+                            "Content-Type": "text/plain; charset=utf-8"})
+        body = self.files[name]
+        headers["Content-Type"] = TYPES[Path(name).suffix]
+        return respond(connection, HTTPStatus.OK, body, headers, head=request.method == "HEAD")
+
+
+def respond(connection: ServerConnection, status: HTTPStatus, body: bytes,
+            headers: dict[str, str], head: bool = False) -> Response:
+    """A plain HTTP response with exactly these headers (each once) and Content-Length."""
+    response = connection.respond(status, "")
+    for name, value in {**headers, "Content-Length": str(len(body))}.items():
+        if name in response.headers:
+            del response.headers[name]  # Headers is a multidict: setting would add a second one
+        response.headers[name] = value
+    return dataclasses.replace(response, body=b"" if head else body)

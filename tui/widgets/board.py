@@ -1,0 +1,177 @@
+"""The board: one line per election — title, bars against the majority line, votes, lead, left, chance, state.
+
+Every word and number comes from the election's summary (`tally.summary`):
+nothing here decides anything. Titles and choices are somebody's text, so
+they are shown as literal Content with control characters as symbols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tally.summary import COUNTING, order_key
+from tally.text import literal
+
+COLOURS = ("$success", "$error", "$primary", "$warning", "$accent", "$secondary")
+"""Each choice's colour, by its place on the ballot (yes is $success, no is $error, as on the dashboard)."""
+STATE_WORDS = {"counting": "COUNTING", "decided": "DECIDED",
+               "challenges determinative": "CHALLENGES", "final": "FINAL"}
+STATE_STYLES = {"counting": "bold $text-primary", "decided": "bold $text-success",
+                "challenges determinative": "bold $text-warning", "final": "$text-muted"}
+MARKER = "┃"
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Each column's width in cells: the figures take what the widest row needs, the title the rest."""
+
+    title: int
+    bar: int
+    votes: int
+    lead: int
+    left: int
+    chance: int
+    state: int
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Text cut to `width` cells (with … when cut), padded to it."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        text = text[: width - 1] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+BAR = 9  # odd: the majority line sits in the middle cell
+CHANCE = 9
+
+
+def columns(rows: list[dict[str, Any]], total: int) -> Columns:
+    """Widths for `rows` on a line of `total` cells (a wider screen gives the bar and the title more)."""
+
+    def widest(words: Any, least: int, most: int) -> int:
+        return min(most, max([least, *(len(w) for w in words)]))
+
+    votes = widest((votes_words(r) for r in rows), 5, 13)
+    lead = widest((lead_short(r) for r in rows), 4, 10)
+    left = widest((_count(r.get("remaining")) for r in rows), 4, 9)
+    state = widest((STATE_WORDS.get(str(r.get("state")), "") for r in rows), 5, 10)
+    spare = total - (votes + lead + left + CHANCE + state + 6)
+    bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)
+    return Columns(max(8, spare - bar - 1), bar, votes, lead, left, CHANCE, state)
+
+
+def bar(row: dict[str, Any], width: int) -> Content:
+    """Every vote still possible across `width` cells, the majority line marked.
+
+    Two choices pull from either end (the first from the left, the second
+    from the right), so a bar that crosses the line has clinched; three or
+    more are stacked from the left in ballot order.
+    """
+    scale = row.get("scale") or 0
+    votes = [int(row.get("votes", {}).get(c, 0)) for c in row.get("choices", [])]
+    cells = [("─", "$text-muted")] * width
+    if scale > 0 and width > 0:
+        if len(votes) == 2:
+            left = min(width, votes[0] * width // scale)
+            right = min(width - left, votes[1] * width // scale)
+            cells[:left] = [("█", COLOURS[0])] * left
+            cells[width - right:] = [("█", COLOURS[1])] * right
+        else:
+            at = 0
+            for i, v in enumerate(votes):
+                n = min(width - at, v * width // scale)
+                cells[at:at + n] = [("█", COLOURS[i % len(COLOURS)])] * n
+                at += n
+        mark = min(width - 1, int(float(row.get("line") or 0) * width / scale))
+        cells[mark] = (MARKER, "bold $text")
+    return Content.assemble(*cells)
+
+
+def _count(n: Any) -> str:
+    return "—" if n is None else f"{n:,}" if isinstance(n, int) else str(n)
+
+
+def chance_words(row: dict[str, Any]) -> str:
+    """The likeliest outcome and its chance while counting; nothing once it is called."""
+    chances = row.get("chances")
+    if row.get("state") != COUNTING or not chances:
+        return "—"
+    top = chances[0]
+    p = float(top.get("p", 0))
+    key = str(top.get("key", ""))
+    names = dict(zip(row.get("choices", []), row.get("names", [])))
+    name = names.get(key, "PEND" if key == "pending" else key.upper())
+    pct = "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{100 * p:.0f}%"
+    return f"{name[:CHANCE - len(pct) - 1]} {pct}"
+
+
+def lead_short(row: dict[str, Any]) -> str:
+    leader, names = row.get("leader"), dict(zip(row.get("choices", []), row.get("names", [])))
+    if not row.get("valid"):
+        return "—"
+    if leader is None:
+        return "tied"
+    return f"{names.get(leader, leader)[:3]} +{row.get('margin', 0):,}"
+
+
+def votes_words(row: dict[str, Any]) -> str:
+    return "–".join(f"{int(row.get('votes', {}).get(c, 0)):,}" for c in row.get("choices", []))
+
+
+def row_line(row: dict[str, Any], cols: Columns) -> Content:
+    """One election as one line."""
+    state = str(row.get("state", ""))
+    return Content.assemble(
+        (fit(literal(str(row.get("title", row.get("id", "")))), cols.title), "bold"), " ",
+        bar(row, cols.bar), " ",
+        fit(votes_words(row), cols.votes, right=True), " ",
+        (fit(literal(lead_short(row)), cols.lead), "$text"), " ",
+        fit(_count(row.get("remaining")), cols.left, right=True), " ",
+        fit(literal(chance_words(row)), cols.chance, right=True), " ",
+        (fit(STATE_WORDS.get(state, state.upper()), cols.state), STATE_STYLES.get(state, "")),
+    )
+
+
+def heading_line(cols: Columns) -> Content:
+    bars = "bars (┃ majority)" if cols.bar >= 17 else "bars"
+    words = (fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
+             + fit("votes", cols.votes, right=True) + " " + fit("lead", cols.lead) + " "
+             + fit("left", cols.left, right=True) + " " + fit("chance", cols.chance, right=True)
+             + " " + fit("state", cols.state))
+    return Content.assemble((words, "$text-muted"))
+
+
+def board_words(rows: list[dict[str, Any]], where: str, feed: str) -> str:
+    """The line above the board: how many counts, in which states, and the feed."""
+    counting = sum(r.get("state") == COUNTING for r in rows)
+    n = len(rows)
+    counts = f"{n} count{'s' if n != 1 else ''}, {counting} counting" if rows else "no counts yet"
+    return f"{where} · {counts} · {feed}"
+
+
+class BoardHeading(Static):
+    """The column names, sized as the rows are (the board sets them with each draw)."""
+
+
+class BoardRows(OptionList):
+    """The elections, one line each, in a stable order; Enter opens one."""
+
+    def show(self, rows: list[dict[str, Any]], cols: Columns) -> None:
+        """Lay the rows out again, keeping the highlighted election highlighted."""
+        rows = sorted(rows, key=order_key)
+        current = self.highlighted_option.id if self.highlighted_option is not None else None
+        ids = [str(r.get("id")) for r in rows]
+        with self.app.batch_update():
+            if [o.id for o in self.options] == ids:
+                for i, r in enumerate(rows):
+                    self.replace_option_prompt_at_index(i, row_line(r, cols))
+            else:
+                self.set_options([Option(row_line(r, cols), id=i) for r, i in zip(rows, ids)])
+                if ids:
+                    self.highlighted = ids.index(current) if current in ids else 0
