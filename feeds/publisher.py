@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import aclosing
 from typing import Callable, Iterator
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -158,19 +159,27 @@ class Publisher:
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
         pauses = self.wait()  # between tries of a hub that could not store an event
+        links = reconnecting(
+            self.hubs, lambda: path, retries, self.wait,
+            additional_headers={"Authorization": f"Bearer {self.token}"},
+            # Room for every answer in flight: a session left with answers
+            # unread (a "not saved") must still read up to the hub's close
+            # frame, or its close would wait out the close timeout (10 s).
+            max_queue=self.window + 2,
+        )
         try:
-            async for ws in reconnecting(
-                self.hubs, lambda: path, retries, self.wait,
-                additional_headers={"Authorization": f"Bearer {self.token}"},
-            ):
-                try:
-                    await self._session(ws, retries)
-                except ConnectionClosed as exc:
-                    self._report("offline", attempt=1, detail=describe(exc))
-                except HubNotSaved as exc:
-                    self._report("offline", attempt=1, detail=f"the hub: {exc}")
-                    self.hubs.move_on()  # another hub may reach the store when this one does not
-                    await asyncio.sleep(next(pauses))  # then connect again and resend
+            # aclosing: when the publisher is closed (cancelled), its
+            # connection is closed now, not whenever the generator is collected.
+            async with aclosing(links):
+                async for ws in links:
+                    try:
+                        await self._session(ws, retries)
+                    except ConnectionClosed as exc:
+                        self._report("offline", attempt=1, detail=describe(exc))
+                    except HubNotSaved as exc:
+                        self._report("offline", attempt=1, detail=f"the hub: {exc}")
+                        self.hubs.move_on()  # another hub may reach the store when this one does not
+                        await asyncio.sleep(next(pauses))  # then connect again and resend
         except (InvalidHandshake, InvalidURI) as exc:  # what websockets will not retry
             raise HubError(describe(exc)) from None
 

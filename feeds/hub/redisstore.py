@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from feeds.hub.store import Appended, Deliver, Loaded, NotStored, Store, StoreError
@@ -147,9 +147,12 @@ class RedisStore(Store):
         try:
             client = redis.from_url(
                 url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=5,
-                # Fail fast: the publisher retries on its own, and a script
-                # run twice is answered "same" the second time.
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2))
+                # One retry, at once: enough for a pooled connection that died
+                # with a Redis restart. More, with backoff, would hold every
+                # event a publisher has in flight while Redis is down (its
+                # close waits behind them); the publisher retries by itself,
+                # and a script run twice is answered "same" the second time.
+                retry=Retry(NoBackoff(), 1))
         except ValueError as exc:
             raise StoreError(f"--store {shown(url)}: {exc} (give redis://HOST:PORT/DB)") from None
         store = cls(client, url)
@@ -262,7 +265,7 @@ class RedisStore(Store):
                                 self.url, _why(exc))
                 self._down = True
                 await asyncio.sleep(pause)
-                pause = min(pause * 2, 2.0)
+                pause = min(pause * 2, 1.0)
                 continue
             if self._down:
                 log.warning("%s: Redis reachable again", self.url)
