@@ -41,6 +41,7 @@ from pydantic_core import from_json
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 from websockets.http11 import Request, Response
 
 from feeds.hub.filestore import FileStore
@@ -533,7 +534,16 @@ class Hub:
         election = self.elections.get(election_id)
         await ws.send(json.dumps({"last": election.last if election else 0}))
         async for frame in ws:
-            await ws.send(await self.accept(election_id, frame))
+            # Once the publisher has closed (after a "not saved", say) with
+            # frames still in flight, nobody reads their answers: the frames
+            # are only read off (so that the hub sees the connection end: with
+            # reading paused it would wait out the close timeout), not
+            # accepted. It sends them again on its next connection.
+            if ws.state is not State.OPEN:
+                continue
+            reply = await self.accept(election_id, frame)
+            if ws.state is State.OPEN:
+                await ws.send(reply)
             if election_id in self.failed:
                 await ws.close(CLOSE_JOURNAL_FAILED, "journal write failed")
 
