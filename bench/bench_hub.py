@@ -65,11 +65,12 @@ def more_files() -> None:
 
 
 # -- the servers ---------------------------------------------------------------------
-def start_hub(data: Path) -> tuple[subprocess.Popen, str]:
+def start_hub(data: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+    """`tally serve` on a free port; ``flags``: more of its options (``--store redis://…``)."""
     (data.parent / "token").write_text(TOKEN)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
-         "--token-file", str(data.parent / "token")],
+         "--token-file", str(data.parent / "token"), *flags],
         stdout=subprocess.PIPE, text=True, cwd=HERE.parent.parent, preexec_fn=more_files)
     port = re.search(r":(\d+) ", proc.stdout.readline())[1]
     return proc, f"ws://127.0.0.1:{port}"

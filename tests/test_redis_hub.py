@@ -158,3 +158,35 @@ async def test_redis_killed_and_restarted_from_its_aof_loses_nothing(tmp_path):
             await running
     finally:
         server.kill()
+
+
+async def test_a_hub_that_cannot_read_redis_for_long_sends_its_watchers_away(tmp_path, monkeypatch):
+    """Past STORE_GRACE without Redis a hub closes its watchers (1013) and refuses new ones (503):
+    they show that the count is not live, instead of a count frozen without a word."""
+    from feeds.hub import server as hub_server
+
+    monkeypatch.setattr(hub_server, "STORE_GRACE", 0.3)
+    server = RedisServer(tmp_path / "redis").start()
+    store = server.url(1)
+    try:
+        async with redis_hub(store) as (a, url_a):
+            async with publishing(url_a) as pa:
+                for frame in [header(), ballot(2)]:
+                    await ask(pa, frame)
+            watcher = Follower(f"{url_a}/elections/test")
+            await watcher.reaches(2)
+            server.kill()
+            await until(lambda: any("HTTP 503" in link.detail for link in watcher.links),
+                        "the watcher to be sent away and refused")
+            assert "closed (1013: the hub cannot read its store)" in [l.detail for l in watcher.links]
+            server.start()  # from its AOF: both events are there
+            await until(lambda: a.store_lost is None and watcher.links[-1].state == "live",
+                        "the hub to read Redis again and take the watcher back")
+            async with publishing(url_a) as pa:
+                assert pa.greeting == {"last": 2}
+                assert await ask(pa, ballot(3, "no")) == {"ack": 3}
+            await watcher.reaches(3)
+            assert watcher.seqs == [1, 2, 3]
+            await watcher.stop()
+    finally:
+        server.kill()

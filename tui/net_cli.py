@@ -134,7 +134,7 @@ def _serve_shared(args: argparse.Namespace) -> int:
             except BaseException:
                 await store.aclose()
                 raise
-            where = f"the publish token is in Redis: redis-cli -n DB GET {TOKEN_KEY}"
+            where = f"the publish token is in Redis: redis-cli -n {store.db} GET {TOKEN_KEY}"
         await run_hub(args.host, args.port, "", token, _ready(args, where), store=store)
 
     return _serving(args, serve())

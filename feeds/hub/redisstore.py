@@ -38,7 +38,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
-from feeds.hub.store import Appended, Deliver, Loaded, NotStored, Store, StoreError
+from feeds.hub.store import Appended, Deliver, Loaded, NotStored, Reachable, Store, StoreError
 from tally.reducer import Count, RuleError
 from tally.schema import EventError, parse_event
 
@@ -125,6 +125,7 @@ class RedisStore(Store):
 
     def __init__(self, client: redis.Redis, url: str) -> None:
         self._redis = client
+        self.db = client.connection_pool.connection_kwargs.get("db", 0)
         self.url = shown(url)
         self.where = f"in {self.url}"
         self.repaired: list[str] = []  # Redis replays its own log: nothing here is ever torn
@@ -132,7 +133,6 @@ class RedisStore(Store):
         self._loaded: list[Loaded] = []
         self._index_last = "0-0"
         self._ids: set[str] = set()
-        self._down = False
 
     @classmethod
     async def open(cls, url: str, durability: str = "always",
@@ -244,7 +244,8 @@ class RedisStore(Store):
     def _not_stored(self, exc: RedisError) -> NotStored:
         return NotStored(f"Redis unreachable ({_why(exc)})", self.url, "redis")
 
-    async def follow(self, deliver: Deliver, following: Callable[[], dict[str, int]]) -> None:
+    async def follow(self, deliver: Deliver, following: Callable[[], dict[str, int]],
+                     reachable: Reachable) -> None:
         """One blocking XREAD at a time, over the index and every election, from what the hub has.
 
         The read starts from the hub's own last seq of each election, not
@@ -253,6 +254,7 @@ class RedisStore(Store):
         and again when it is back; the reader keeps trying meanwhile.
         """
         pause = 0.1
+        down = False
         while True:
             lasts = following()
             streams = {INDEX: self._index_last}
@@ -260,16 +262,18 @@ class RedisStore(Store):
             try:
                 reply = await self._redis.xread(streams, count=PAGE, block=BLOCK_MS)
             except RedisError as exc:
-                if not self._down:
+                if not down:
                     log.warning("%s: Redis unreachable (%s); reading again until it is back",
                                 self.url, _why(exc))
-                self._down = True
+                    reachable(_why(exc))
+                down = True
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 1.0)
                 continue
-            if self._down:
+            if down:
                 log.warning("%s: Redis reachable again", self.url)
-                self._down = False
+                reachable(None)
+                down = False
             pause = 0.1
             for key, entries in reply or []:
                 self._read(key, entries, deliver)

@@ -75,6 +75,11 @@ would cost the hub memory without limit. It resumes later with ``since=``.
 
 CLOSE_WATCHERS_DO_NOT_SEND = 1008
 CLOSE_JOURNAL_FAILED = 1011
+CLOSE_STORE_LOST = 1013  # "try again later": on another hub
+STORE_GRACE = 10.0
+"""Seconds a hub may be unable to read a shared store before it sends its
+watchers elsewhere: past it, what they see may be frozen while other hubs
+(that can read the store) go on."""
 BEARER = {"WWW-Authenticate": 'Bearer realm="tally"'}  # with every 401
 DIFFERENT = "seq {} is already stored, as a different event"
 
@@ -238,6 +243,9 @@ class Hub:
         self._listing_stale = True
         self.complaints = Throttled()
         self._following: asyncio.Task[None] | None = None
+        self.store_lost: str | None = None
+        """Why the shared store has been unreadable for STORE_GRACE seconds, or None."""
+        self._lost_timer: asyncio.TimerHandle | None = None
         for loaded in store.loaded():
             self._add(Election(loaded.count, loaded.frames))
 
@@ -255,7 +263,8 @@ class Hub:
     def start(self) -> None:
         """Follow what other hubs store (a shared store), until `close`."""
         if self.store.shared and self._following is None:
-            self._following = asyncio.create_task(self.store.follow(self._deliver, self._lasts))
+            self._following = asyncio.create_task(
+                self.store.follow(self._deliver, self._lasts, self._reachable))
 
     def close(self) -> None:
         """Stop following and let go of the store (the file store: its directory)."""
@@ -264,10 +273,37 @@ class Hub:
         self.store.close()
 
     async def aclose(self) -> None:
+        if self._lost_timer is not None:
+            self._lost_timer.cancel()
         if self._following is not None:
             self._following.cancel()
             await asyncio.gather(self._following, return_exceptions=True)
         await self.store.aclose()
+
+    def _reachable(self, why: str | None) -> None:
+        """The shared store cannot be read (``why``), or can again (None).
+
+        A short outage (Redis restarting) changes nothing for the watchers:
+        they get what they missed once it is back. Past STORE_GRACE, this hub
+        sends its watchers away (1013) and refuses new ones (503), so that
+        clients given several hubs go where the count is still live, and the
+        others show that they are not.
+        """
+        if self._lost_timer is not None:
+            self._lost_timer.cancel()
+            self._lost_timer = None
+        if why is None:
+            self.store_lost = None
+            return
+        self._lost_timer = asyncio.get_running_loop().call_later(STORE_GRACE, self._lose_store, why)
+
+    def _lose_store(self, why: str) -> None:
+        self.store_lost = why
+        log.warning("%s: unreadable for %.0f s: watchers are sent to other hubs until it is back",
+                    self.store.where.removeprefix("in "), STORE_GRACE)
+        for election in self.elections.values():
+            for ws in list(election.watchers):
+                asyncio.create_task(ws.close(CLOSE_STORE_LOST, "the hub cannot read its store"))
 
     def _lasts(self) -> dict[str, int]:
         return {election_id: election.last for election_id, election in self.elections.items()}
@@ -446,6 +482,9 @@ class Hub:
                 return self._list_response(connection, request.method == "HEAD")
             if target.kind == "publish":
                 self._authorize(request.headers)
+            elif self.store_lost is not None:
+                raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
+                                f"this hub cannot read its store ({self.store_lost}): try another")
             elif self.store.shared and not self._has(target):
                 return self._after_catching_up(connection, target)
             else:

@@ -67,6 +67,9 @@ class Loaded:
 Deliver = Callable[[str, int, str], None]
 """``deliver(election_id, seq, frame)``: an event the store holds, for the hub to apply if it is next."""
 
+Reachable = Callable[[str | None], None]
+"""``reachable(why)``: the store cannot be read (``why``), or can again (None)."""
+
 
 class Store(abc.ABC):
     """What a hub needs of where its elections are kept."""
@@ -100,11 +103,13 @@ class Store(abc.ABC):
         """The events stored after ``last``, in order (a store nobody else writes has none)."""
         return []
 
-    async def follow(self, deliver: Deliver, following: Callable[[], dict[str, int]]) -> None:
+    async def follow(self, deliver: Deliver, following: Callable[[], dict[str, int]],
+                     reachable: Reachable) -> None:
         """Call ``deliver`` with every event other hubs append, until cancelled.
 
         ``following()`` maps each election the hub has to its last applied
-        seq: where to read on from. A store nobody else writes returns at once.
+        seq: where to read on from. ``reachable`` is told when reading fails,
+        and when it works again. A store nobody else writes returns at once.
         """
 
     def close(self) -> None:
