@@ -289,12 +289,17 @@ def run(kind: str, n: int, rate: float, seconds: float, work: Path) -> dict:
             c.wait(timeout=60)
         proc.terminate()
         proc.wait()
+    return {**figures(kind, n, events, latencies, cpu1 - cpu0),
+            "clients_cpu_s": clients1 - clients0, "kib_per_watcher": (rss1 - rss0) / n / 1024}
+
+
+def figures(kind: str, n: int, events: int, latencies: list[float], cpu: float) -> dict:
+    """What every run reports: latency quantiles (ms) and the servers' CPU per delivery (µs)."""
     latencies.sort()
     q = statistics.quantiles(latencies, n=100)
     return {"kind": kind, "watchers": n, "events": events,
             "p50_ms": q[49] * 1e3, "p99_ms": q[98] * 1e3, "max_ms": latencies[-1] * 1e3,
-            "cpu_s": cpu1 - cpu0, "clients_cpu_s": clients1 - clients0, "cpu_us_per_delivery": (cpu1 - cpu0) / (events * n) * 1e6,
-            "kib_per_watcher": (rss1 - rss0) / n / 1024}
+            "cpu_s": cpu, "cpu_us_per_delivery": cpu / (events * n) * 1e6}
 
 
 def show(r: dict) -> None:

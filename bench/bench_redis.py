@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import bench_hub
-from bench_hub import CLIENTS, cpu_seconds, header, more_files, publish, start_hub
+from bench_hub import CLIENTS, cpu_seconds, figures, header, more_files, publish, start_hub
 
 HERE = Path(__file__).resolve()
 
@@ -129,11 +129,7 @@ def run(kind: str, n: int, rate: float, seconds: float, work: Path, redis: tuple
         for p, _ in hubs:
             p.terminate()
             p.wait()
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100)
-    return {"kind": kind, "watchers": n, "events": events,
-            "p50_ms": q[49] * 1e3, "p99_ms": q[98] * 1e3, "max_ms": latencies[-1] * 1e3,
-            "cpu_us_per_delivery": (cpu1 - cpu0) / (events * n) * 1e6,
+    return {**figures(kind, n, events, latencies, cpu1 - cpu0),
             "redis_us_per_event": (redis1 - redis0) / events * 1e6 if kind != "file" else 0.0}
 
 

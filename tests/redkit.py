@@ -146,6 +146,29 @@ async def dump_stream(store_url: str, election_id: str, path: Path) -> Path:
     return path
 
 
+async def all_end_as_the_stream(store_url: str, tmp_path: Path, recorders: list[Recorder],
+                                followers: list, n: int, election_id: str = "ldj5") -> dict:
+    """The stream holds n events; every recorder got exactly its entries, every follower
+    counts what `tally report` says of it (dumped to a file); all stopped. The report."""
+    from tally.report import json_report
+
+    from test_hub_process import report_of
+
+    lines = await stream_lines(store_url, election_id)
+    assert len(lines) == n
+    expected = await report_of(await dump_stream(store_url, election_id, tmp_path / "stream.jsonl"))
+    for r in recorders:
+        await r.reaches(n)
+        assert r.frames == lines  # each frame once, in order, as stored: nothing lost or doubled
+        await r.stop()
+    for f in followers:
+        await f.reaches(n)
+        assert f.seqs == list(range(1, n + 1))
+        assert json_report(f.count.snapshot()) == expected
+        await f.stop()
+    return expected
+
+
 class Recorder:
     """A raw watcher of several hubs: every frame exactly as it came, nothing filtered.
 

@@ -8,11 +8,10 @@ import json
 from websockets.asyncio.client import connect
 
 from feeds.publisher import Publisher
-from tally.report import json_report
 
 from hubkit import FAST, TOKEN, Follower, ask, ballot, header, http, publishing, replay, until
-from redkit import Recorder, RedisServer, dump_stream, redis_hub, redis_server, redis_url, stream_lines  # noqa: F401
-from test_hub_process import report_of
+from redkit import (Recorder, RedisServer, all_end_as_the_stream, redis_hub, redis_server,  # noqa: F401
+                    redis_url, stream_lines)
 from test_hub_storage import listed_once
 
 DIFFERENT = "seq {} is already stored, as a different event"
@@ -29,18 +28,9 @@ async def test_an_event_published_on_one_hub_reaches_the_watchers_of_every_hub(r
         publisher.events.extend(events[10:])
         publisher.notify()
         assert await publisher.flushed()
-        expected = await report_of(await dump_stream(redis_url, "ldj5", tmp_path / "ldj5.jsonl"))
-        assert expected["votes"] == {"yes": 380, "no": 618} and expected["last_seq"] == len(events)
-        for f in followers:
-            await f.reaches(len(events))
-            assert f.seqs == list(range(1, len(events) + 1))
-            assert json_report(f.count.snapshot()) == expected
-            await f.stop()
+        expected = await all_end_as_the_stream(redis_url, tmp_path, recorders, followers, len(events))
+        assert expected["votes"] == {"yes": 380, "no": 618}
         lines = await stream_lines(redis_url, "ldj5")
-        for r in recorders:
-            await r.reaches(len(events))
-            assert r.frames == lines  # each frame once, in order, as stored
-            await r.stop()
         assert a.elections["ldj5"].frames == b.elections["ldj5"].frames == lines
         # B lists what it learned from Redis, as A does what it stored (each at most 0.25 s old).
         for url in (url_a, url_b):
@@ -141,18 +131,7 @@ async def test_redis_killed_and_restarted_from_its_aof_loses_nothing(tmp_path):
             publisher.events.extend(events[600:])
             publisher.notify()
             assert await publisher.flushed()
-            lines = await stream_lines(store, "ldj5")
-            assert len(lines) == len(events)
-            expected = await report_of(await dump_stream(store, "ldj5", tmp_path / "ldj5.jsonl"))
-            for r in recorders:
-                await r.reaches(len(events))
-                assert r.frames == lines
-                await r.stop()
-            for f in followers:
-                await f.reaches(len(events))
-                assert f.seqs == list(range(1, len(events) + 1))
-                assert json_report(f.count.snapshot()) == expected
-                await f.stop()
+            await all_end_as_the_stream(store, tmp_path, recorders, followers, len(events))
             assert any("not saved: Redis unreachable" in link.detail for link in links)
             publisher.close()
             await running
