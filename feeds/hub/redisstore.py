@@ -286,7 +286,9 @@ class RedisStore(Store):
             return
         election_id = key[len(PREFIX):]
         for entry_id, fields in entries:
-            deliver(election_id, _seq(entry_id), fields[FIELD])
+            # An entry not written by a hub (no field e) cannot be counted: the
+            # hub says so for that election and takes nothing more there.
+            deliver(election_id, _seq(entry_id), fields.get(FIELD, ""))
 
     async def token(self, make: Callable[[], str] = lambda: secrets.token_urlsafe(32)) -> str:
         """The publish token every hub on this Redis shares: made once (SET NX), then read."""

@@ -265,6 +265,7 @@ class Hub:
         if self.store.shared and self._following is None:
             self._following = asyncio.create_task(
                 self.store.follow(self._deliver, self._lasts, self._reachable))
+            self._following.add_done_callback(_reader_ended)
 
     def close(self) -> None:
         """Stop following and let go of the store (the file store: its directory)."""
@@ -618,6 +619,13 @@ class Hub:
             max_size=MAX_FRAME,
             **kwargs,
         )
+
+
+def _reader_ended(task: asyncio.Task[None]) -> None:
+    """The store's reader ends only when cancelled; anything else is a bug in tally: say it all."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the store's reader stopped: this hub no longer hears other hubs",
+                  exc_info=task.exception())
 
 
 def _refusal(connection: ServerConnection, exc: HttpError) -> Response:
