@@ -18,22 +18,34 @@ import select
 import time
 import sys
 
-from common import arguments, big_file, run_timed, tally_command
+from common import arguments, big_file, load_average, median, run_timed, spread, tally_command
 
 UNTIL_DRAWN = r"""
-import sys, resource
+import sys, resource, time
 from pathlib import Path
 from feeds.live import LiveCount
 from feeds.replay import Replay
 from tui.app import ReplayDashboard
 
-class UntilDrawn(ReplayDashboard):
-    def draw(self):
-        super().draw()
-        if self.replay.done and self._drawn == self.live.version:
-            self.exit(str(self.live.count.snapshot().votes))
+class Timed(Replay):
+    ended = 0.0
+    async def _flood(self, events):
+        done = await super()._flood(events)
+        self.ended = time.perf_counter()  # the last event applied
+        return done
 
-app = UntilDrawn(Replay(Path(sys.argv[1]), LiveCount(), fast=True))
+class UntilDrawn(ReplayDashboard):
+    def draw(self, now=False):
+        super().draw(now)
+        if self.replay.done and self._drawn == self.live.version:
+            self.call_after_refresh(self._drawn_final, time.perf_counter())
+
+    def _drawn_final(self, drawn):
+        refreshed = time.perf_counter()
+        self.exit(f"{self.live.count.snapshot().votes} {drawn - self.replay.ended:.4f} "
+                  f"{refreshed - self.replay.ended:.4f}")
+
+app = UntilDrawn(Timed(Path(sys.argv[1]), LiveCount(), fast=True))
 print(app.run(headless=True, size=(120, 40)))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -67,26 +79,26 @@ def _drain(fd: int, wait: float) -> None:
             pass
 
 
-def median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return xs[len(xs) // 2]
-
-
 def main() -> None:
     args = arguments(rounds=3)
     path = big_file(args.ballots)
     tally = tally_command()
 
-    replay_times, report_times, rss = [], [], 0
+    replay_times, report_times, rss, drawn, refreshed = [], [], 0, [], []
     for _ in range(args.rounds):
         t, out = run_timed([sys.executable, "-c", UNTIL_DRAWN, str(path)])
         replay_times.append(t)
         rss = int(out.split()[-1])
+        drawn.append(float(out.split()[-3]))
+        refreshed.append(float(out.split()[-2]))
         report_times.append(run_timed([tally, "report", str(path)])[0])
     a, b = median(replay_times), median(report_times)
+    print(f"{args.rounds} rounds, {load_average()} at the end")
     print(f"replay --max of {args.ballots:,} until drawn: median {a:.3f}s "
           f"({min(replay_times):.3f}–{max(replay_times):.3f}); tally report: median {b:.3f}s "
           f"({min(report_times):.3f}–{max(report_times):.3f}); ratio {a / b:.2f}")
+    print(f"last event applied to the final totals drawn: {spread(drawn, 'ms', 1e3, 1)}; "
+          f"to that frame's repaint done: {spread(refreshed, 'ms', 1e3, 1)}")
 
     small = big_file(args.ballots // 10)
     _, out = run_timed([sys.executable, "-c", UNTIL_DRAWN, str(small)])

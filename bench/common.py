@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,28 +39,59 @@ def big_file(ballots: int = 1_000_000, seed: int = 1) -> Path:
     return path
 
 
+def run_measured(cmd: list[str]) -> tuple[float, str, int]:
+    """Wall-clock seconds of one command, its stdout, and its peak RSS in KiB (it must succeed).
+
+    The peak is the child's own (`wait4`'s rusage), so each fresh process is
+    measured alone.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({child.returncode}): {stderr.strip()}")
+    return elapsed, stdout, usage.ru_maxrss
+
+
 def run_timed(cmd: list[str]) -> tuple[float, str]:
     """Wall-clock seconds of one command, and its stdout (it must succeed)."""
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - t0
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed, done.stdout
+    elapsed, stdout, _ = run_measured(cmd)
+    return elapsed, stdout
+
+
+def spread(xs: list[float], unit: str = "s", scale: float = 1.0, digits: int = 3) -> str:
+    """median (min–max) of a list of figures."""
+    xs = sorted(x * scale for x in xs)
+    return f"median {xs[len(xs) // 2]:.{digits}f} {unit} ({xs[0]:.{digits}f}–{xs[-1]:.{digits}f})"
+
+
+def median(xs: list[float]) -> float:
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def load_average() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def compare(name: str, ours: list[str], baseline: list[str], rounds: int = 5) -> float:
-    """Alternate the two commands `rounds` times; print medians, spread and the ratio."""
-    a, b = [], []
+    """Alternate the two commands `rounds` times; print medians, spread, peak RSS and the ratios."""
+    a, b, rss_a, rss_b = [], [], [], []
     for _ in range(rounds):
-        a.append(run_timed(ours)[0])
-        b.append(run_timed(baseline)[0])
-    a.sort(), b.sort()
-    med_a, med_b = a[len(a) // 2], b[len(b) // 2]
-    ratio = med_a / med_b
-    print(f"{name}: ours median {med_a:.3f}s (min {a[0]:.3f}, max {a[-1]:.3f}); "
-          f"baseline median {med_b:.3f}s (min {b[0]:.3f}, max {b[-1]:.3f}); "
-          f"ratio {ratio:.2f}")
+        t, _, rss = run_measured(ours)
+        a.append(t), rss_a.append(rss)
+        t, _, rss = run_measured(baseline)
+        b.append(t), rss_b.append(rss)
+    ratio = median(a) / median(b)
+    print(f"{name}, {rounds} rounds, {load_average()} at the end:")
+    print(f"  time: ours {spread(a)}; baseline {spread(b)}; ratio {ratio:.2f}")
+    print(f"  peak RSS: ours {spread(rss_a, 'MiB', 1 / 1024, 1)}; baseline "
+          f"{spread(rss_b, 'MiB', 1 / 1024, 1)}; ratio {median(rss_a) / median(rss_b):.2f}")
     return ratio
 
 

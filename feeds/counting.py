@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from feeds.files import FeedError, regular_file_fd, stream
+from feeds.files import FeedError, stream
 from feeds.journal import Journal
 from feeds.live import LiveCount
 from tally.reducer import RuleError
@@ -40,8 +39,6 @@ def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
     path = Path(path)
     created = not path.exists()
     try:
-        if not created:  # a FIFO or a device would hang or flood the journal's reader
-            os.close(regular_file_fd(path))
         opened = Journal.open(path)
     except FeedError as exc:
         raise CountSetupError(str(exc)) from None

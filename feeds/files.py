@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from itertools import count
+from typing import BinaryIO, Callable, Iterable, Iterator
 
-from tally.reducer import Count, RuleError
 from pydantic import ValidationError
 
-from tally.schema import EVENT, EVENTS, MAX_LINE, Event, explain
+from tally.reducer import Count, RuleError
+from tally.schema import EVENT, EVENTS, MAX_LINE, Event, as_event, explain, validate_events_fast
 
 MAX_PROBLEMS = 20
-BATCH = 64  # measured: larger batches keep more objects alive for the GC
-validate_batch = EVENTS.validator.validate_json
-validate_one = EVENT.validator.validate_json
+BATCH = 64  # lines per call into pydantic-core on the line-by-line path
+BLOCK = MAX_LINE  # bytes read at a time: a whole line of the longest kind fits in one block
+
+
+def validate_batch(data: bytes) -> list:
+    return EVENTS.validator.validate_json(data)
+
+
+def validate_one(line: bytes) -> Event:
+    return EVENT.validator.validate_json(line)
 
 
 class FeedError(Exception):
@@ -57,13 +66,35 @@ def regular_file_fd(path: str | Path, flags: int = os.O_RDONLY, mode: int = 0o64
         raise FeedError(f"{path}: permission denied") from None
     except OSError as exc:
         raise FeedError(f"{path}: cannot open ({exc.strerror})") from None
-    kind = stat.S_IFMT(os.fstat(fd).st_mode)
-    if kind != stat.S_IFREG:
+    why = _not_regular(path, os.fstat(fd).st_mode)
+    if why:
         os.close(fd)
-        what = KINDS.get(kind, "not a regular file")
-        raise FeedError(f"{path}: is {what}, not an event file")
+        raise FeedError(why)
     os.set_blocking(fd, True)
     return fd
+
+
+def refuse_non_regular(path: str | Path) -> None:
+    """FeedError (one line) if `path` exists and is not a regular file; nothing is opened.
+
+    For a writer: opening a FIFO to write would wait for a reader forever.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing (to be created) or unreadable: the open that follows says why
+    why = _not_regular(path, mode)
+    if why:
+        raise FeedError(why)
+
+
+def _not_regular(path: str | Path, mode: int) -> str | None:
+    kind = stat.S_IFMT(mode)
+    if kind == stat.S_IFREG:
+        return None
+    return f"{path}: is {KINDS.get(kind, 'not a regular file')}, not an event file"
+
+
 
 
 @contextmanager
@@ -95,13 +126,10 @@ def read_bytes(path: str | Path) -> bytes:
 
 
 def stream(path: str | Path, growing: bool = False) -> Iterator[tuple[int, Event | Problem]]:
-    """A file's numbered events as it is read (FeedError if it cannot be opened).
-
-    `growing`: the file may be a journal being written right now (see
-    `numbered_events`).
-    """
+    """A file's numbered events as it is read (FeedError if it cannot be opened)."""
     with opened(path) as f:
-        yield from numbered_events(str(path), bounded_lines(f), growing)
+        for first, items in runs(str(path), f, validate_batch, growing):
+            yield from zip(count(first), items)
 
 
 def header_problem(path: str | Path) -> str | None:
@@ -110,7 +138,7 @@ def header_problem(path: str | Path) -> str | None:
     Read before a dashboard starts, so that a wrong file is one line at the
     prompt, not a screen full of errors.
     """
-    for n, item in stream(path, growing=True):
+    for n, item in Cursor(path):
         if isinstance(item, Problem):
             return f"{item}: not an event file"
         if item.type != "election":
@@ -119,56 +147,185 @@ def header_problem(path: str | Path) -> str | None:
     return f"{path}: no events: not an event file"
 
 
-def numbered_events(path: str, lines: Iterable[bytes],
-                    growing: bool = False) -> Iterator[tuple[int, Event | Problem]]:
+def event_runs(path: str | Path, growing: bool = False) -> Iterator[tuple[int, list]]:
+    """`runs` of a file, opened here (FeedError if it cannot be), on the fast path."""
+    with opened(path) as f:
+        yield from runs(str(path), f, growing=growing)
+
+
+class Cursor:
+    """A file's numbered events, read a run at a time: one by one (as models), or runs whole.
+
+    Iterating gives (n, event or Problem), like `stream`. A reader that can
+    take plain events (`LiveCount.apply_until`) takes the rest of the current
+    run, `items[index:]` (line `first + index` on), and moves `index` on
+    itself, calling `advance()` for the next run.
+    """
+
+    def __init__(self, path: str | Path, growing: bool = True) -> None:
+        self._runs = event_runs(path, growing)  # a reader: a partial last line is not yet written
+        self.first, self.items, self.index = 1, [], 0
+
+    def advance(self) -> bool:
+        """The next run, from its start; False at the end of the file."""
+        for self.first, self.items in self._runs:
+            self.index = 0
+            return True
+        self.items, self.index = [], 0
+        return False
+
+    def __iter__(self) -> Cursor:
+        return self
+
+    def __next__(self) -> tuple[int, Event | Problem]:
+        while self.index >= len(self.items):
+            if not self.advance():
+                raise StopIteration
+        i = self.index
+        self.index = i + 1
+        return self.first + i, as_event(self.items[i])
+
+    def close(self) -> None:
+        self._runs.close()
+
+
+def numbered_events(path: str, lines: Iterable[bytes], first: int = 1,
+                    validate: Callable[[bytes], list] = validate_batch
+                    ) -> Iterator[tuple[int, Event | Problem]]:
     """Each non-blank line's number with its event, or the Problem with it.
 
     `lines` keep their newlines (a binary file object will do), so a file is
-    read as it streams. Lines are validated a batch at a time (one call into
-    pydantic-core for many events is much cheaper than one per event); a batch
-    with any problem is validated again line by line to say exactly which line
-    and why. A last line without its newline that does not parse is reported
-    as torn: a write cut short by a crash, not a mistake in what was written.
-    A reader (`growing`) skips it instead: in a journal being written it is an
-    entry not yet stored, which no reader may count or show; only the writer
-    (`Journal.open`) cuts it off.
+    read as it streams; `first` is the first one's number. Lines are validated
+    a batch at a time (one call into pydantic-core for many events is much
+    cheaper than one per event); a batch with any problem is validated again
+    line by line to say exactly which line and why. A last line without its
+    newline that does not parse is reported as torn: a write cut short by a
+    crash, not a mistake in what was written.
     """
     batch: list[tuple[int, bytes]] = []
-    for n, line in enumerate(lines, 1):
+    for n, line in enumerate(lines, first):
         if len(line) > MAX_LINE and len(line.rstrip(b"\r\n")) > MAX_LINE:
-            yield from _validated(path, batch, growing)
+            yield from _validated(path, batch, validate)
             batch = []
             yield n, Problem(path, n, f"line longer than {MAX_LINE // 1024} KiB: not read")
         elif line.strip():
             batch.append((n, line))
             if len(batch) == BATCH:
-                yield from _validated(path, batch, growing)
+                yield from _validated(path, batch, validate)
                 batch = []
-    yield from _validated(path, batch, growing)
+    yield from _validated(path, batch, validate)
 
 
-def _validated(path: str, batch: list[tuple[int, bytes]],
-               growing: bool) -> Iterator[tuple[int, Event | Problem]]:
+def _validated(path: str, batch: list[tuple[int, bytes]], validate: Callable[[bytes], list]
+               ) -> Iterator[tuple[int, Event | Problem]]:
     if not batch:
         return
-    try:
-        events = validate_batch(b"[" + b",".join(line for _, line in batch) + b"]")
-    except ValidationError:
-        yield from _one_by_one(path, batch, growing)
+    lines = b"".join(line if line.endswith(b"\n") else line + b"\n" for _, line in batch)
+    events = _one_per_line(lines, len(batch), validate)
+    if events is None:
+        yield from _one_by_one(path, batch)
     else:
         yield from zip((n for n, _ in batch), events)
 
 
-def _one_by_one(path: str, batch: list[tuple[int, bytes]], growing: bool):
+def _one_per_line(lines: bytes, k: int, validate: Callable[[bytes], list]) -> list | None:
+    """The events of `k` whole lines validated in one call, or None unless each line is one event.
+
+    Joined into one JSON array, lines can parse as something other than one
+    event each: a line `{"seq":2,…,"text":"x"` and the next `"at":null}` make
+    one valid event between them, and a line holding two objects can make up
+    the difference. So the batch counts only when every line starts with `{`
+    and there are exactly k `{` in all: each event is an object and has at
+    least one, so each has exactly one, at the start of its own line; it ends
+    at the next `}`, inside that line, and only blanks may follow it there
+    (the array's one comma between two events is the newline's). Each line is
+    then exactly one event, and validates alone as it did in the array. A
+    batch that does not pass (a `{` inside a text, a blank line) is read line
+    by line: the same result, more slowly.
+    """
+    if not lines.startswith(b"{") or lines.count(b"{") != k or lines.count(b"\n{") != k - 1:
+        return None
+    try:
+        events = validate(b"[" + lines[:-1].replace(b"\n", b",") + b"]")
+    except ValidationError:
+        return None
+    return events if len(events) == k else None
+
+
+def _one_by_one(path: str, batch: list[tuple[int, bytes]]):
     for n, line in batch:
         try:
             yield n, validate_one(line)
         except ValidationError as exc:
             torn = not line.endswith(b"\n")
-            if torn and growing:
-                return
             why = "incomplete last line (a write cut short?)" if torn else explain(exc)
             yield n, Problem(path, n, why)
+
+
+def runs(path: str, f: BinaryIO, validate: Callable[[bytes], list] = validate_events_fast,
+         growing: bool = False) -> Iterator[tuple[int, list]]:
+    """A file's lines as runs: (n, items), items[i] being line n + i's event or Problem.
+
+    The file is read a block at a time; the whole lines of a block are
+    validated in one call when they are one event each (see `_one_per_line`)
+    and make one run, with `validate_events_fast` plain dicts for most events
+    (`tally.schema.as_event` makes models of them). Anything else — a blank
+    line, a line too long, a bad one — goes through `numbered_events`, line by
+    line, in runs of one (blank lines have none). Memory stays at a block,
+    whatever the file's size.
+
+    A last line without its newline that does not parse is torn: a write cut
+    short by a crash, or an entry of a journal still being written. For the
+    writer (`Journal.open`, which cuts it off) it is a Problem; a reader
+    (`growing`) skips it, as an entry not yet stored, which no reader may
+    count or show.
+    """
+    read = f.read
+    n = 1  # the number of the next line
+    carry = b""  # the start of a line whose end is not read yet
+    while True:
+        block = read(BLOCK)
+        if not block:
+            break
+        end = block.rfind(b"\n") + 1
+        if not end:
+            carry += block
+            if len(carry) > MAX_LINE + 1:  # too long: refused unread, the rest of it skipped
+                carry = _rest_skipped(f, carry[:MAX_LINE + 1])
+                yield from _slow(path, [carry], n, validate)
+                n += 1
+                carry = b""
+            continue
+        lines = carry + block[:end] if carry else block[:end]
+        carry = block[end:]
+        k = lines.count(b"\n")
+        if lines.find(b"\n") <= MAX_LINE:  # the first line fits; the others came in one block
+            events = _one_per_line(lines, k, validate)
+            if events is not None:
+                yield n, events
+                n += k
+                continue
+        yield from _slow(path, bounded_lines(io.BytesIO(lines)), n, validate)
+        n += k
+    if carry:  # a last line without its newline
+        for first, items in _slow(path, [carry], n, validate):
+            if growing and items[0].__class__ is Problem:
+                return
+            yield first, items
+
+
+def _rest_skipped(f: BinaryIO, head: bytes) -> bytes:
+    """What `bounded_lines` yields of a line longer than the limit: its head; the rest is read past."""
+    readline = f.readline
+    while (rest := readline(MAX_LINE + 1)) and not rest.endswith(b"\n"):
+        pass
+    return head
+
+
+def _slow(path: str, lines: Iterable[bytes], first: int, validate: Callable[[bytes], list]
+          ) -> Iterator[tuple[int, list]]:
+    for n, item in numbered_events(path, lines, first, validate):
+        yield n, [item]
 
 
 @dataclass
@@ -192,38 +349,58 @@ class Loaded:
 
 
 def load(path: str | Path, growing: bool = False) -> Loaded:
-    """Read and apply a whole event file (FeedError if it cannot be read)."""
-    return load_bytes(str(path), read_bytes(path), growing)
+    """Read and apply a whole event file as it streams (FeedError if it cannot be read).
+
+    `growing`: read as a reader of a journal that may be mid-write (see `runs`).
+    """
+    with opened(path) as f:
+        return _load(str(path), f, growing)
 
 
 def load_bytes(path: str, data: bytes, growing: bool = False) -> Loaded:
-    """Apply the events of a file's contents; `path` names it in problems.
+    """Apply the events of a file's contents; `path` names it in problems."""
+    return _load(path, io.BytesIO(data), growing)
+
+
+def _load(path: str, f: BinaryIO, growing: bool = False) -> Loaded:
+    """Apply the events of a file as it is read.
 
     Events are applied until the first problem; after it nothing is applied
     (the count would be wrong), but the rest of the file is still checked
     against the format so that one run shows every broken line.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # only acyclic objects are made here: cycle collection would be wasted time
+    try:
+        return _load_runs(path, runs(path, f, growing=growing))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_runs(path: str, items: Iterator[tuple[int, list]]) -> Loaded:
     loaded = Loaded(Count())
-    apply = loaded.count.apply
+    apply_run = loaded.count.apply_run
     events = 0
-    for n, item in numbered_events(path, io.BytesIO(data), growing):
-        if item.__class__ is Problem:
-            _note(loaded, item)
+    for first, run in items:
+        if run[0].__class__ is Problem:
+            _note(loaded, run[0])
             break
-        events += 1
         try:
-            apply(item)
+            apply_run(run)
         except RuleError as exc:
-            _note(loaded, Problem(path, n, str(exc)))
+            events += exc.index + 1  # the refused event counts, as it always has
+            _note(loaded, Problem(path, first + exc.index, str(exc)))
             break
+        events += len(run)
     else:
         if loaded.count.election is None:
             _note(loaded, Problem(path, 1, "no election header: the file has no events"))
         loaded.events = events
         return loaded
-    for n, item in numbered_events(path, io.BytesIO(data), growing):
-        if n > loaded.problems[0].line and item.__class__ is Problem:
-            _note(loaded, item)
+    for _, run in items:  # the rest of the file, checked, not applied
+        if run[0].__class__ is Problem:
+            _note(loaded, run[0])
     loaded.events = events
     return loaded
 

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from feeds.files import FeedError, Loaded, load_bytes
+from feeds.files import FeedError, Loaded, load_bytes, refuse_non_regular
 from feeds.locks import WriterLock, check_free, directory_lock_path, journal_lock
 from tally.reducer import Count
 from tally.schema import Event, dump_event
@@ -192,6 +192,7 @@ class Journal:
 
 
 def _open_for_writing(path: Path) -> int:
+    refuse_non_regular(path)  # a FIFO would block this open until someone read it
     try:
         return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     except PermissionError:

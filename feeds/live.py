@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Iterator
 from dataclasses import dataclass
+from typing import Callable
 
-from feeds.files import Problem
+from feeds.files import Cursor, Problem
 from tally.reducer import Count, RuleError, Snapshot
-from tally.schema import Event
+from tally.schema import Event, as_event
 from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
 ERRORS_KEPT = 20
@@ -49,6 +49,9 @@ class LiveCount:
 
     def __init__(self, source: str = "") -> None:
         self.source = source  # names the feed in error lines: a file's path, a hub's URL
+        self.on_feed: Callable[[], None] | None = None
+        """Called when the feed's state changes (loaded, paused, ended …): a reader's cue
+        to draw at once rather than at its next look."""
         self.reset()
 
     def reset(self) -> None:
@@ -76,42 +79,48 @@ class LiveCount:
         self.timeline.record(event, self.count)
         self.version += 1
 
-    def apply_until(self, items: Iterator[tuple[int, Event | Problem]], deadline: float) -> bool:
-        """Apply numbered events until the clock passes `deadline`; True when none are left.
+    def apply_until(self, events: Cursor, deadline: float) -> bool:
+        """Apply a file's events from `events` on until the clock passes `deadline`; True when
+        none are left.
 
         The flood path of a replay: the same as `apply` and `problem` per item,
-        with the lookups hoisted out of a loop that may run a million times,
-        and the timeline told once per run of good events (`Timeline.record_run`).
+        but a run of the file's events at a time (`Count.apply_run`, which
+        takes the fast path's plain events), up to the chart's next point, and
+        the timeline told once per run (`Timeline.record_run`).
         """
         count, timeline = self.count, self.timeline
-        apply, clock = count.apply, time.perf_counter
-        run: deque[Event] = deque(maxlen=TICKER_LINES)
-        keep = run.append
-        next_at = timeline.next_at
+        apply_run, clock = count.apply_run, time.perf_counter
+        run: deque = deque(maxlen=TICKER_LINES)  # the ticker's latest, plain or models
         try:
-            for i, (line, item) in enumerate(items, 1):
-                if item.__class__ is not Problem:
-                    try:
-                        apply(item)
-                    except RuleError:
-                        pass
-                    else:
-                        keep(item)
-                        if count.opened + count.challenged >= next_at:  # the chart's next point
-                            timeline.record_run(run, count)
-                            run.clear()
-                            next_at = timeline.next_at
-                        if not i & 255 and clock() > deadline:
-                            return False
-                        continue
-                timeline.record_run(run, count)  # what came before the bad one, in order
-                run.clear()
-                next_at = timeline.next_at
-                if item.__class__ is Problem:
-                    self.problem(item)
-                else:
-                    self.apply(item, line)  # refused again, and this time said so
-            return True
+            while True:
+                items, i = events.items, events.index
+                if i >= len(items):
+                    if not events.advance():
+                        return True
+                    continue
+                if items[i].__class__ is Problem:
+                    timeline.record_run(run, count)  # what came before the bad one, in order
+                    run.clear()
+                    self.problem(items[i])
+                    events.index = i + 1
+                    continue
+                try:
+                    j = apply_run(items, i, timeline.next_at)  # stops at the chart's next point
+                except RuleError as exc:
+                    j = exc.index
+                    run.extend(items[max(i, j - TICKER_LINES):j])
+                    timeline.record_run(run, count)
+                    run.clear()
+                    events.index = j + 1
+                    self.apply(as_event(items[j]), events.first + j)  # refused again, and said
+                    continue
+                run.extend(items[max(i, j - TICKER_LINES):j])
+                events.index = j
+                if count.handled >= timeline.next_at:
+                    timeline.record_run(run, count)
+                    run.clear()
+                if clock() > deadline:
+                    return False
         finally:
             timeline.record_run(run, count)
             self.version += 1
@@ -133,8 +142,11 @@ class LiveCount:
         self.version += 1
 
     def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:
-        self.feed = FeedState(state, detail, speed)
+        feed = FeedState(state, detail, speed)
+        changed, self.feed = feed != self.feed, feed
         self.version += 1
+        if changed and self.on_feed is not None:
+            self.on_feed()
 
     def view(self) -> View:
         count = self.count

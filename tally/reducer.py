@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from itertools import repeat
+from operator import contains, itemgetter, methodcaller
 
 from tally import rules
-from tally.schema import VOID, Ballot, Challenged, Close, Election, Event, Note, Retract
+from tally.schema import (BALLOT_COUNT, VOID, Ballot, Challenged, Close, Election, Event, Note,
+                          Retract, as_event)
 
 # What each seq did, so that a retract can undo it: a choice index (≥ 0), or one
 # of these markers.
@@ -22,10 +25,17 @@ _CHALLENGED = -2
 _RETRACTED = -3
 _NOT_A_COUNT = -4
 _MOST = 2**31 - 1  # the largest amount array("i") holds
+_NO_LIMIT = 1 << 62  # more ballots than any count can hold (the format's limits are far below)
+_SEQ, _CHOICE = itemgetter("seq"), itemgetter("choice")
+_COUNT = methodcaller("get", "count", BALLOT_COUNT)
+_ONES = array("i", [BALLOT_COUNT])
 
 
 class RuleError(ValueError):
     """An event that keeps the format but breaks the rules of the count."""
+
+    index = 0
+    """In `Count.apply_run`: the refused event's place in the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +123,7 @@ class Count:
         self.decided_at: int | None = None
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
+        self._did_byte: dict[str, int] = {}
         self._ballot_kind: dict = {}  # eligible and rule: what the rules need besides the votes
         # By seq (seq 0 unused), in compact arrays: a count's memory grows by
         # five bytes an event, not by a Python object.
@@ -202,6 +213,141 @@ class Count:
         if self.election is None and not isinstance(event, Election):
             raise RuleError("the first event must be the election header")
 
+    def apply_run(self, events: list, start: int = 0, until_handled: int | None = None) -> int:
+        """Apply events[start:] in order, as `apply` would one by one; the index after the last.
+
+        `events` may hold plain events (dicts from `tally.schema`'s fast path)
+        as well as models. It stops early, after the event that brings the
+        ballots handled to `until_handled` or more (a chart's next point). On
+        an event that breaks the rules it raises RuleError with its `index`
+        in `events`; the events before it stay applied. Plain ballots are
+        applied by a flat loop; anything else, and any ballot that the loop
+        would not apply as it stands, goes through `apply`, which applies it
+        or words the refusal exactly as it always has.
+        """
+        i, n = start, len(events)
+        while i < n:
+            if self.election is not None and not self.closed:
+                j = i + self._bulk(events, i, n, until_handled)
+                if j == i:
+                    j = self._ballot_run(events, i, n, until_handled)
+                if j >= n or (j > i and until_handled is not None and self.handled >= until_handled):
+                    return j
+                if j > i:
+                    i = j
+                    continue
+            item = events[i]
+            if item.__class__ is dict:
+                item = events[i] = as_event(item)  # kept: readers of the run see the model
+            try:
+                self.apply(item)
+            except RuleError as exc:
+                exc.index = i
+                raise
+            i += 1
+            if until_handled is not None and self.handled >= until_handled:
+                break
+        return i
+
+    def _ballot_run(self, events: list, i: int, n: int, until_handled: int | None) -> int:
+        """The hot path: plain ballots from events[i] on, flat; the index of the first not applied.
+
+        It stops at anything it does not apply exactly as `_ballot` would
+        (another type, a seq out of order, an unknown choice, no room left),
+        and leaves that event to `apply`.
+        """
+        by_choice = self._did_by_choice
+        votes = self.votes
+        dids: list[int] = []
+        amounts: list[int] = []
+        did_append, amount_append = dids.append, amounts.append
+        first = last = self.last_seq
+        opened, void = self.opened, self.void
+        room = _NO_LIMIT if self._ballots is None else self._ballots - opened - self.challenged
+        deciding = self.decided_at is None
+        quiet = self._quiet if deciding else _NO_LIMIT
+        stop = _NO_LIMIT if until_handled is None else until_handled - self.challenged  # in opened
+        try:
+            for event in events[i:n] if i or n < len(events) else events:
+                if event.__class__ is not dict or event["type"] != "ballot" or event["seq"] != last + 1:
+                    break
+                did = by_choice.get(event["choice"])
+                if did is None:
+                    break
+                count = event.get("count", BALLOT_COUNT)
+                if count > room:
+                    break
+                room -= count
+                if did >= 0:
+                    votes[did] += count
+                else:
+                    void += count
+                opened += count
+                did_append(did)
+                amount_append(count)
+                last += 1
+                quiet -= count
+                if quiet <= 0:
+                    self.last_seq, self.opened, self.void = last, opened, void
+                    self._quiet = quiet
+                    self._recheck_decision()
+                    deciding = self.decided_at is None
+                    quiet = self._quiet if deciding else _NO_LIMIT
+                if opened >= stop:
+                    break
+        finally:
+            self.last_seq, self.opened, self.void = last, opened, void
+            self._did.extend(dids)
+            self._amount.extend(amounts)
+            if deciding:
+                self._quiet = quiet
+        return i + last - first
+
+    def _bulk(self, events: list, i: int, n: int, until_handled: int | None) -> int:
+        """Apply plain ballots events[i:i+m] at once, each as `_ballot` would; m (0: none).
+
+        When events[i:n] are all ballot dicts with seqs last+1, last+2, …,
+        known choices and no piles, the first m of them go in by C-level passes
+        (counts of each choice's index, one extend each of the retract table),
+        m being as many as pass before anything the one-by-one loop would stop
+        or look at: no room left, the next decision check falling due (it is
+        done here, after the m-th, as the loop does it), a chart point. Any
+        other run is left, untouched, to that loop.
+        """
+        part = events[i:n] if i or n < len(events) else events
+        try:  # only a ballot has a "choice" (tests/test_fast_path.py checks the models say so)
+            dids = bytes(map(self._did_byte.__getitem__, map(_CHOICE, part)))
+        except (TypeError, KeyError):  # a model (the header), not a ballot, an unknown choice
+            return 0
+        m, last = len(part), self.last_seq
+        if (list(map(_SEQ, part)) != list(range(last + 1, last + 1 + m))
+                or any(map(contains, part, repeat("count")))):
+            return 0
+        if self._ballots is not None:
+            m = min(m, self._ballots - self.opened - self.challenged)
+        deciding = self.decided_at is None
+        if deciding:
+            m = min(m, max(self._quiet, 1))  # the ballot at which the check falls due, at most
+        if until_handled is not None:
+            m = min(m, max(until_handled - self.handled, 1))
+        if m < 1:
+            return 0
+        if m < len(dids):
+            dids = dids[:m]
+        votes = self.votes
+        for did in range(len(votes)):
+            votes[did] += dids.count(did)
+        self.void += dids.count(_VOID & 0xFF)
+        self.opened += m
+        self._did.frombytes(dids)  # the same signed bytes as appending each did
+        self._amount += _ONES * m
+        self.last_seq = last + m
+        if deciding:
+            self._quiet -= m
+            if self._quiet <= 0:
+                self._recheck_decision()
+        return m
+
     def _start(self, header: Election) -> None:
         self.election = header
         self._ballots = header.ballots
@@ -209,6 +355,7 @@ class Count:
         self._ballot_kind = {"eligible": header.eligible, "rule": header.rule}
         self._did_by_choice = {c: i for i, c in enumerate(header.choices)}
         self._did_by_choice[VOID] = _VOID
+        self._did_byte = {c: did & 0xFF for c, did in self._did_by_choice.items()}  # as in _did
         self._record(_NOT_A_COUNT, 0)
         self._recheck_decision()
 

@@ -10,7 +10,8 @@ one that stops. docs/FORMAT.md is the prose version of this module.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Literal, Union
+from functools import cache
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AwareDatetime,
@@ -45,7 +46,9 @@ ChoiceName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: the validators are built on first use, not at import (a command
+    # that never validates an event, or validates few, starts sooner).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     seq: Seq
     at: AwareDatetime | None = Field(
@@ -156,8 +159,8 @@ Event = Annotated[
     Union[Election, Ballot, Challenged, Retract, Note, Close],
     Field(discriminator="type"),
 ]
-EVENT = TypeAdapter(Event)
-EVENTS = TypeAdapter(list[Event])
+EVENT = TypeAdapter(Event, config=ConfigDict(defer_build=True))
+EVENTS = TypeAdapter(list[Event], config=ConfigDict(defer_build=True))
 
 
 class EventError(ValueError):
@@ -205,6 +208,83 @@ def explain(exc: ValidationError) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return f"{field}: {msg}" if field else msg
+
+
+# -- the fast path -------------------------------------------------------------
+# Reading a file of a million ballots, building a frozen model per line is most
+# of the cost. The fast path validates the same JSON with the same core schema,
+# derived from the models above: every event model without validators of its own
+# (all but Election) is validated as a plain dict, holding exactly the fields the
+# line gave (no defaults filled in), with the same constraints, strictness and
+# refusal of unknown fields. Election keeps its model (its validators are Python).
+# What it accepts, and the values, are the models' (tests/test_fast_path.py);
+# a line it refuses is validated again by EVENT, so every refusal is worded by the
+# models. `as_event` turns a plain event back into its model.
+
+def _plain(model_schema: dict[str, Any]) -> dict[str, Any] | None:
+    """A model's core schema as a typed-dict schema with the same fields and config, or None.
+
+    A field with a default becomes a field that may be left out (the dict
+    then lacks it, as the model's fields_set does). Anything this does not
+    know how to carry over exactly (validators, aliases, …) keeps the model.
+    """
+    from pydantic_core import core_schema
+
+    inner = model_schema.get("schema", {})
+    if model_schema.get("type") != "model" or inner.get("type") != "model-fields" or (
+            inner.get("computed_fields") or set(inner) - {"type", "fields", "model_name",
+                                                          "computed_fields"}):
+        return None
+    fields = {}
+    for name, field in inner["fields"].items():
+        if field.get("type") != "model-field" or set(field) - {"type", "schema", "metadata"}:
+            return None
+        schema = field["schema"]
+        if schema["type"] == "default":
+            if set(schema) != {"type", "default", "schema"}:
+                return None
+            fields[name] = core_schema.typed_dict_field(schema["schema"], required=False)
+        else:
+            fields[name] = core_schema.typed_dict_field(schema, required=True)
+    config = model_schema.get("config", {})
+    return core_schema.typed_dict_schema(
+        fields, extra_behavior=config.get("extra_fields_behavior"), config=config)
+
+
+@cache
+def _fast_validator() -> Any:
+    from pydantic_core import SchemaValidator
+
+    schema = dict(EVENTS.core_schema)
+    union = dict(schema["items_schema"])
+    if schema.get("type") != "list" or union.get("type") != "tagged-union":
+        return EVENTS.validator
+    union["choices"] = {tag: _plain(choice) or choice for tag, choice in union["choices"].items()}
+    schema["items_schema"] = union
+    return SchemaValidator(schema)
+
+
+def validate_events_fast(data: bytes) -> list[Event | dict[str, Any]]:
+    """A JSON array of events, each as a plain dict (an Election as its model); ValidationError
+    exactly when EVENTS would refuse it."""
+    return _fast_validator().validate_json(data)
+
+
+_MODELS: dict[str, type[_Event]] = {}
+
+
+def as_event(item: Any) -> Any:
+    """A plain event (a dict from the fast path) as its model; anything else as it is."""
+    if item.__class__ is not dict:
+        return item
+    if not _MODELS:
+        _MODELS.update((m.model_fields["type"].annotation.__args__[0], m)
+                       for m in (Election, Ballot, Challenged, Retract, Note, Close))
+    return _MODELS[item["type"]].model_construct(**item)
+
+
+BALLOT_COUNT = 1
+"""The count of a ballot event that gives none (Ballot's default; checked by the tests)."""
 
 
 def dump_event(event: Event) -> str:

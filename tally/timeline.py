@@ -13,7 +13,7 @@ from typing import Iterable
 from dataclasses import dataclass
 
 from tally.reducer import Count
-from tally.schema import Ballot, Challenged, Close, Election, Event, Note, Retract
+from tally.schema import Ballot, Challenged, Close, Election, Event, Note, Retract, as_event
 
 CHART_POINTS = 256
 TICKER_LINES = 50
@@ -94,9 +94,10 @@ class Timeline:
 
         A retraction says what it took back when that entry is still in view.
         """
-        events = {item.seq: item for item in self._recent if not isinstance(item, TickerLine)}
+        recent = [as_event(item) for item in self._recent]  # a replay's flood keeps plain events
+        events = {item.seq: item for item in recent if not isinstance(item, TickerLine)}
         lines = []
-        for item in self._recent:
+        for item in recent:
             if isinstance(item, TickerLine):
                 lines.append(item)
                 continue

@@ -28,11 +28,21 @@ def run(capsys, *argv) -> tuple[int, str]:
 def in_time(fn, seconds: float = 10.0):
     """Run fn in a thread; fail (instead of hanging the suite) if it does not return."""
     result: list = []
-    thread = threading.Thread(target=lambda: result.append(fn()), daemon=True)
+
+    def call():
+        try:
+            result.append((True, fn()))
+        except Exception as exc:
+            result.append((False, exc))
+
+    thread = threading.Thread(target=call, daemon=True)
     thread.start()
     thread.join(seconds)
     assert result, "hung: it tried to read what is not a regular file"
-    return result[0]
+    ok, value = result[0]
+    if not ok:
+        raise value
+    return value
 
 
 @pytest.mark.parametrize("command", ["report", "replay", "publish"])
@@ -146,3 +156,13 @@ def test_the_text_report_shows_control_characters_as_symbols(capsys, tmp_path):
     assert out.splitlines()[0] == "TALLY OF BALLOTS: Local 1␛[2J [/b]␤wiped"
     assert main(["report", str(path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Local 1\x1b[2J [/b]\nwiped"  # JSON keeps the data
+
+
+def test_a_fifo_in_a_hubs_data_directory_stops_the_hub_in_one_line(tmp_path):
+    from feeds.files import FeedError
+    from feeds.hub import Hub
+
+    os.mkfifo(tmp_path / "ldj5.jsonl")
+    with pytest.raises(FeedError) as refused:
+        in_time(lambda: Hub.open(tmp_path, "token"))
+    assert str(refused.value) == f"{tmp_path / 'ldj5.jsonl'}: is a FIFO (named pipe), not an event file"

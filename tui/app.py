@@ -8,6 +8,7 @@ about single ballots, so a million of them cannot starve it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -66,8 +67,19 @@ class Dashboard(App[str]):
     def on_mount(self) -> None:
         # Every widget that draws part of the count says so with a show_view method.
         self._readers = [w for w in self.screen.walk_children() if hasattr(w, "show_view")]
+        self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
         self.draw()
+
+    def _feed_changed(self) -> None:
+        """The feed changed state (ready, paused, at its end …): drawn at once, not at the
+        next tick or after the frame budget; queued, so that whatever the feed is doing
+        (applying the header, sending an entry to a hub) finishes first."""
+        asyncio.get_running_loop().call_soon(self._draw_now)
+
+    def _draw_now(self) -> None:
+        if self.is_running:
+            self.draw(now=True)
 
     def draw(self, now: bool = False) -> None:
         """Redraw from the latest View, if the count moved since the last frame.

@@ -7,6 +7,7 @@ on screen. A refused entry is shown with its reason and never written.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -147,12 +148,24 @@ class CountDashboard(Dashboard):
                             severity="error", timeout=30, markup=False)
             return False
         if self.publisher is not None:
-            self.publisher.published(event)  # durable now: it may go on to the hub
+            # Durable now: it goes to the hub before the screen is redrawn. `published`
+            # wakes the publisher's sender, which writes the frame at the loop's next
+            # turn; the redraw is queued behind it (call_soon keeps that order), so a
+            # watcher never waits for this screen's repaint.
+            self.publisher.published(event)
         self.live.record(event)
         self.live.set_feed(*self._feed_words())
+        if self.publisher is None:
+            self._show_saved(event)
+        else:
+            asyncio.get_running_loop().call_soon(self._show_saved, event)
+        return True
+
+    def _show_saved(self, event) -> None:
+        if not self.is_running:  # quit in the meantime
+            return
         self.show_entry(self._saved_words(event))
         self.draw(now=True)  # a person is waiting for this one: no frame budget
-        return True
 
     # -- showing -------------------------------------------------------------
     def show_entry(self, message: str = "") -> None:

@@ -7,15 +7,18 @@ on stderr and exit code 2; Ctrl-C ends either quietly.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import errno
-import io
-import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.cli import EXIT_OK, fail
+
+if TYPE_CHECKING:
+    import asyncio
+
+# asyncio, logging and the hub are imported by the commands that use them: every
+# `tally` command builds this parser, and most never touch the network.
 
 DEFAULT_DATA = "tally-data"
 GIVE_UP_AFTER = 8
@@ -82,6 +85,8 @@ def _positive(text: str) -> float:
 
 # -- tally serve ---------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
     from feeds.files import FeedError
     from feeds.hub import run_hub
     from feeds.locks import directory_lock
@@ -181,8 +186,11 @@ def _say(command: str, line: str) -> None:
 
 # -- tally publish ---------------------------------------------------------------
 def cmd_publish(args: argparse.Namespace) -> int:
+    import asyncio
+    import io
+
     from feeds.bundled import resolve
-    from feeds.files import FeedError, load_bytes, numbered_events, read_bytes
+    from feeds.files import FeedError, Problem, load_bytes, numbered_events, read_bytes
     from feeds.link import HubError, hub_addresses
     from feeds.tokens import read_token
 
@@ -196,7 +204,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             return fail(loaded.problem_lines())
     except (FeedError, HubError) as exc:
         return fail([str(exc)])
-    events = [event for _, event in numbered_events(str(path), io.BytesIO(data), growing=True)]
+    events = [event for _, event in numbered_events(str(path), io.BytesIO(data))
+              if event.__class__ is not Problem]  # the file is whole: only a partial last line
     try:
         return asyncio.run(publish_file(events, hub, token, args.speed))
     except HubError as exc:
@@ -210,6 +219,8 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
     The hub's greeting says how many it has; those are not sent again (but
     the last of them is re-sent once, as the check that it is the same count).
     """
+    import asyncio
+
     from feeds.link import HubError, delays
     from feeds.publisher import Publisher
 
@@ -263,6 +274,8 @@ async def _pace(events: list, queue: list, publisher: Any, live: asyncio.Event,
     that much at once: pacing applies to what is new. Without a speed the
     whole list was given at once and there is nothing to do.
     """
+    import asyncio
+
     if speed is None:
         return
     await live.wait()

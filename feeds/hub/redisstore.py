@@ -292,8 +292,11 @@ class RedisStore(Store):
 
     async def token(self, make: Callable[[], str] = lambda: secrets.token_urlsafe(32)) -> str:
         """The publish token every hub on this Redis shares: made once (SET NX), then read."""
-        await self._redis.set(TOKEN_KEY, make(), nx=True)
-        return await self._redis.get(TOKEN_KEY)
+        try:
+            await self._redis.set(TOKEN_KEY, make(), nx=True)
+            return await self._redis.get(TOKEN_KEY)
+        except RedisError as exc:
+            raise StoreError(f"{self.url}: cannot read the token ({_why(exc)})") from None
 
     def close(self) -> None:
         """Nothing to let go of at once: `aclose` closes the connections."""
