@@ -147,7 +147,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     try:
         hubs, path = watch_addresses(args.url)  # ws://A,ws://B/elections/ID: hubs tried in turn
     except HubError as exc:
-        return fail([str(exc)])
+        return fail([f"{exc}; watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
     if path.strip("/"):
         if not urlsplit(path).path.startswith("/elections/"):
             return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
