@@ -54,3 +54,12 @@ def test_a_watcher_of_two_hubs_resumes_on_the_next_from_its_last_event():
 def test_tally_watch_with_a_bad_address_is_one_line(url, why, capsys):
     assert main(["watch", url]) == 2
     assert why in capsys.readouterr().err
+
+
+def test_tally_watch_of_hubs_none_of_which_answers_says_why_for_each(capsys, unused_tcp_port):
+    first, second = f"ws://127.0.0.1:{unused_tcp_port}", "ws://127.0.0.1:1"
+    assert main(["watch", f"{first},{second}"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert f"http://127.0.0.1:{unused_tcp_port}/elections: connection refused" in err
+    assert "http://127.0.0.1:1/elections: connection refused" in err

@@ -153,11 +153,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
             return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
         url = args.url
     else:
-        try:
-            hub = hubs[0]
-            elections = asyncio.run(list_elections(hub))
-        except HubError as exc:
-            return fail([str(exc)])
+        problems: list[str] = []
+        for hub in hubs:  # the list of the first hub that answers
+            try:
+                elections = asyncio.run(list_elections(hub))
+                break
+            except HubError as exc:
+                problems.append(str(exc))
+        else:
+            return fail(["; ".join(problems)])
         if not elections:
             print(f"tally: {hub} has no elections yet", file=sys.stderr)
             return EXIT_OK

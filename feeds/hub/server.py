@@ -365,7 +365,8 @@ class Hub:
         election = self.elections.get(election_id)
         last = election.last if election else 0
         if seq <= last:  # the store's entries never change: the hub's copy is enough
-            return _reply(seq) if stored == election.frames[seq - 1] else _reply(seq, DIFFERENT.format(seq))
+            same = stored == election.frames[seq - 1]
+            return _reply(seq) if same else _reply(seq, DIFFERENT.format(seq))
         try:
             self._check(election_id, election, event, last)
         except RuleError as exc:
