@@ -189,8 +189,8 @@ class RedisStore(Store):
     async def _load(self) -> None:
         for entry_id, fields in await self._entries(INDEX, "-"):
             self._index_last = entry_id
-            election_id = fields["id"]
-            if election_id in self._ids:
+            election_id = fields.get("id")
+            if election_id is None or election_id in self._ids:  # not a hub's entry, or known
                 continue
             self._ids.add(election_id)
             count = Count()
@@ -282,7 +282,8 @@ class RedisStore(Store):
         if key == INDEX:
             for entry_id, fields in entries:
                 self._index_last = entry_id
-                self._ids.add(fields["id"])
+                if "id" in fields:
+                    self._ids.add(fields["id"])
             return
         election_id = key[len(PREFIX):]
         for entry_id, fields in entries:
