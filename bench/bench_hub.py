@@ -65,11 +65,12 @@ def more_files() -> None:
 
 
 # -- the servers ---------------------------------------------------------------------
-def start_hub(data: Path) -> tuple[subprocess.Popen, str]:
+def start_hub(data: Path, *flags: str) -> tuple[subprocess.Popen, str]:
+    """`tally serve` on a free port; ``flags``: more of its options (``--store redis://…``)."""
     (data.parent / "token").write_text(TOKEN)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
-         "--token-file", str(data.parent / "token")],
+         "--token-file", str(data.parent / "token"), *flags],
         stdout=subprocess.PIPE, text=True, cwd=HERE.parent.parent, preexec_fn=more_files)
     port = re.search(r":(\d+) ", proc.stdout.readline())[1]
     return proc, f"ws://127.0.0.1:{port}"
@@ -288,12 +289,17 @@ def run(kind: str, n: int, rate: float, seconds: float, work: Path) -> dict:
             c.wait(timeout=60)
         proc.terminate()
         proc.wait()
+    return {**figures(kind, n, events, latencies, cpu1 - cpu0),
+            "clients_cpu_s": clients1 - clients0, "kib_per_watcher": (rss1 - rss0) / n / 1024}
+
+
+def figures(kind: str, n: int, events: int, latencies: list[float], cpu: float) -> dict:
+    """What every run reports: latency quantiles (ms) and the servers' CPU per delivery (µs)."""
     latencies.sort()
     q = statistics.quantiles(latencies, n=100)
     return {"kind": kind, "watchers": n, "events": events,
             "p50_ms": q[49] * 1e3, "p99_ms": q[98] * 1e3, "max_ms": latencies[-1] * 1e3,
-            "cpu_s": cpu1 - cpu0, "clients_cpu_s": clients1 - clients0, "cpu_us_per_delivery": (cpu1 - cpu0) / (events * n) * 1e6,
-            "kib_per_watcher": (rss1 - rss0) / n / 1024}
+            "cpu_s": cpu, "cpu_us_per_delivery": cpu / (events * n) * 1e6}
 
 
 def show(r: dict) -> None:

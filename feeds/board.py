@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from feeds.files import Problem, stream
-from feeds.link import HubError, Link, Retries, delays, describe, reconnecting
+from feeds.link import HubError, Hubs, Link, Retries, delays, describe, reconnecting
 from feeds.live import FeedState, LiveCount
 from feeds.replay import NO_STAMP, Replay, count_seconds
 from tally.schema import Event
@@ -159,6 +159,7 @@ class BoardFollower:
                  wait: Callable[[], Iterator[float]] = delays()) -> None:
         self.hub = hub
         self.url = f"{hub}/board"
+        self.hubs = Hubs([hub])
         self.on_link = on_link
         self.wait = wait
         self.link = Link("connecting", attempt=1)
@@ -180,7 +181,7 @@ class BoardFollower:
         retries = Retries(lambda attempt, why: self._report("reconnecting", attempt, why))
         self._report("connecting", attempt=1)
         try:
-            async for ws in reconnecting(self.url, retries, self.wait):
+            async for ws in reconnecting(self.hubs, lambda: "/board", retries, self.wait):
                 retries.succeeded()
                 self._report("live")
                 try:

@@ -135,6 +135,17 @@ class Journal:
         self._store((dump_event(event) + "\n").encode(), create=self.count.election is None)
         self.count.apply(event)
 
+    def write(self, line: str, create: bool) -> None:
+        """Store one event's JSON durably, without checking or counting it; JournalWriteError as `append`.
+
+        For the hub, whose election is counted in memory whichever store
+        keeps it: it checks the event against that count first and counts it
+        once this returns. ``create``: this is the header (the file is made).
+        """
+        if self.broken:
+            raise JournalWriteError(None, self.broken, whole=False)
+        self._store((line + "\n").encode(), create)
+
     def _store(self, line: bytes, create: bool) -> None:
         """Append one line durably, or leave the file as it was and raise JournalWriteError.
 

@@ -1,9 +1,11 @@
 """A client's link to a hub: the state it reports, and reconnecting with backoff.
 
 The publisher and the watcher each keep one connection to a hub and reconnect
-by themselves with ``async for ws in connect(...)``. This module holds what
-they share: the `Link` report, the backoff delays, the split between a failed
-attempt (retry) and a refusal (stop), and a one-line reason for either.
+by themselves with ``async for ws in reconnecting(...)``. This module holds
+what they share: the `Link` report, the backoff delays, the hubs to try in
+turn (``ws://A,ws://B``: hubs on one shared store), the split between a
+failed attempt (retry, on the next hub) and a refusal (stop), and a one-line
+reason for either.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import random
 from dataclasses import dataclass
-from typing import Any, Callable, Coroutine, Iterator
-from urllib.parse import urlsplit
+from typing import Any, AsyncIterator, Callable, Coroutine, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception as transient_or_fatal
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -74,6 +76,54 @@ def hub_address(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def hub_addresses(text: str) -> list[str]:
+    """``ws://A,ws://B`` → ``["ws://A", "ws://B"]``: hubs to try in turn; HubError if one is not a hub."""
+    return [hub_address(part.strip()) for part in text.split(",")]
+
+
+def watch_addresses(text: str) -> tuple[list[str], str]:
+    """``ws://A,ws://B/elections/ID`` → (``["ws://A", "ws://B"]``, ``"/elections/ID"``); HubError if not.
+
+    The path (and query) may be given on the last address alone, as one
+    types it, or on every one (then the same): each hub serves the same
+    elections. It is "" when none has one (``tally watch`` lists the elections).
+    """
+    hubs, paths = [], set()
+    for part in text.split(","):
+        parts = urlsplit(part.strip())
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise HubError(f"{part.strip()}: not a hub address (ws://HOST:PORT)")
+        hubs.append(f"{parts.scheme}://{parts.netloc}")
+        if parts.path not in ("", "/") or parts.query:
+            paths.add(urlunsplit(("", "", parts.path, parts.query, "")))
+    if len(paths) > 1:
+        raise HubError(f"{text}: the addresses name different elections ({', '.join(sorted(paths))})")
+    return hubs, paths.pop() if paths else ""
+
+
+class Hubs:
+    """The hubs a client was given, in order, and the one it uses now.
+
+    A client stays with its hub while it can; after a failed attempt it
+    moves on to the next, round the list (``move_on``), so a hub that died
+    is replaced by another on the same store within one backoff delay.
+    """
+
+    def __init__(self, addresses: list[str]) -> None:
+        self.addresses = addresses
+        self._turn = 0
+
+    @property
+    def current(self) -> str:
+        return self.addresses[self._turn % len(self.addresses)]
+
+    def move_on(self) -> None:
+        self._turn += 1
+
+    def __str__(self) -> str:
+        return ",".join(self.addresses)
+
+
 def describe(exc: BaseException) -> str:
     """Why a connection failed or ended, as one short line."""
     if isinstance(exc, InvalidStatus):
@@ -121,22 +171,39 @@ class Retries:
         self.failures = 0
 
 
-def reconnecting(
-    url: str, retries: Retries, wait: Callable[[], Iterator[float]], **kwargs: Any
-) -> connect:
-    """``connect(url)``, to be iterated over, retrying as ``retries`` and ``wait`` say.
+async def reconnecting(
+    hubs: Hubs, path: Callable[[], str], retries: Retries, wait: Callable[[], Iterator[float]],
+    **kwargs: Any,
+) -> AsyncIterator[ClientConnection]:
+    """Connections to ``hubs.current + path()``, one after another, for ever.
+
+    websockets' own ``async for ws in connect(url)``, with one change: a
+    failed attempt moves on to the next hub. As there, ``retries`` says which
+    failures are worth another attempt (the rest are raised), a failure waits
+    for the next of ``wait``'s delays, and a session that ended (the loop
+    body returned) is followed at once by a new attempt on the same hub.
+    ``path()`` is asked at each attempt: a watcher resumes from its last event.
 
     Watch frames are small JSON, so compression is off: it would cost CPU and
     memory on every connection for little gain.
     """
-    return connect(
-        url,
-        process_exception=retries,
-        reconnect_delays=wait,
-        compression=None,
-        max_size=MAX_FRAME,
-        **kwargs,
-    )
+    delays: Iterator[float] | None = None
+    while True:
+        try:
+            async with connect(hubs.current + path(), compression=None, max_size=MAX_FRAME,
+                               **kwargs) as ws:
+                yield ws
+        except Exception as exc:
+            verdict = retries(exc)
+            if verdict is exc:
+                raise
+            if verdict is not None:
+                raise verdict from exc
+            hubs.move_on()
+            delays = delays or wait()
+            await asyncio.sleep(next(delays))
+        else:
+            delays = None
 
 
 async def until_closed(work: Coroutine[Any, Any, Any], closing: asyncio.Event) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import aclosing
 from typing import Callable, Iterator
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from feeds.link import (MAX_FRAME, HubError, Link, Retries, delays, describe, hub_address,
-                        reconnecting, until_closed)
+from feeds.link import (MAX_FRAME, HubError, Hubs, Link, Retries, delays, describe,
+                        hub_addresses, reconnecting, until_closed)
 from tally.schema import Event, dump_event
 
 WINDOW = 64
@@ -47,6 +48,11 @@ class HubConflict(HubError):
 
 class Publisher:
     """Publishes ``events`` to the hub at ``hub_url`` (``ws://HOST:PORT``).
+
+    ``hub_url`` may name several hubs on one shared store (``ws://A,ws://B``):
+    the publisher uses the first, and after a failed attempt (or a hub that
+    could not store an event) moves on to the next, starting again from that
+    hub's ``{"last": N}`` as it would on the same hub.
 
     ``events`` is the caller's list, header first (``events[i].seq == i + 1``);
     the caller appends to it and calls `notify()`. The election is the
@@ -92,7 +98,7 @@ class Publisher:
         window: int = WINDOW,
     ) -> None:
         self.events = events
-        self.hub = hub_address(hub_url)
+        self.hubs = Hubs(hub_addresses(hub_url))
         self.token = token
         self.on_link = on_link
         self.wait = wait
@@ -135,6 +141,11 @@ class Publisher:
             self._report("closed")
         return self.link
 
+    @property
+    def hub(self) -> str:
+        """The hub in use now (or next)."""
+        return self.hubs.current
+
     # -- the link ------------------------------------------------------------
     def _report(self, state: str, attempt: int = 0, detail: str = "") -> None:
         self.link = Link(state, attempt, self.acked, detail)
@@ -144,22 +155,31 @@ class Publisher:
 
     async def _publish(self) -> None:
         await self._have(1)
-        url = f"{self.hub}/elections/{self.events[0].id}/publish"
+        path = f"/elections/{self.events[0].id}/publish"
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
         pauses = self.wait()  # between tries of a hub that could not store an event
+        links = reconnecting(
+            self.hubs, lambda: path, retries, self.wait,
+            additional_headers={"Authorization": f"Bearer {self.token}"},
+            # Room for every answer in flight: a session left with answers
+            # unread (a "not saved") must still read up to the hub's close
+            # frame, or its close would wait out the close timeout (10 s).
+            max_queue=self.window + 2,
+        )
         try:
-            async for ws in reconnecting(
-                url, retries, self.wait,
-                additional_headers={"Authorization": f"Bearer {self.token}"},
-            ):
-                try:
-                    await self._session(ws, retries)
-                except ConnectionClosed as exc:
-                    self._report("offline", attempt=1, detail=describe(exc))
-                except HubNotSaved as exc:
-                    self._report("offline", attempt=1, detail=f"the hub: {exc}")
-                    await asyncio.sleep(next(pauses))  # then connect again and resend
+            # aclosing: when the publisher is closed (cancelled), its
+            # connection is closed now, not whenever the generator is collected.
+            async with aclosing(links):
+                async for ws in links:
+                    try:
+                        await self._session(ws, retries)
+                    except ConnectionClosed as exc:
+                        self._report("offline", attempt=1, detail=describe(exc))
+                    except HubNotSaved as exc:
+                        self._report("offline", attempt=1, detail=f"the hub: {exc}")
+                        self.hubs.move_on()  # another hub may reach the store when this one does not
+                        await asyncio.sleep(next(pauses))  # then connect again and resend
         except (InvalidHandshake, InvalidURI) as exc:  # what websockets will not retry
             raise HubError(describe(exc)) from None
 

@@ -17,7 +17,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
-from feeds.link import HubError, Link, Retries, delays, describe, hub_address, reconnecting
+from feeds.link import (HubError, Hubs, Link, Retries, delays, describe, hub_address, reconnecting,
+                        watch_addresses)
 from tally.schema import Event, EventError, parse_event
 
 QUEUE = 256
@@ -34,6 +35,10 @@ class Gap(Exception):
 
 class Watcher:
     """Follows the election at ``url`` (``ws://HOST:PORT/elections/ID``), for ever.
+
+    ``url`` may name several hubs on one shared store (``ws://A,ws://B/elections/ID``):
+    the watcher uses the first, and after a failed attempt moves on to the
+    next, resuming from its last event there as it would on the same hub.
 
     ::
 
@@ -74,6 +79,12 @@ class Watcher:
         wait: Callable[[], Iterator[float]] = delays(),
     ) -> None:
         self.url = url
+        self._bad_url: HubError | None = None  # said as a final "refused", like any refusal
+        try:
+            addresses, self._path = watch_addresses(url)
+        except HubError as exc:
+            addresses, self._path, self._bad_url = [""], "", exc
+        self.hubs = Hubs(addresses)
         self.last = since
         self.on_link = on_link
         self.wait = wait
@@ -124,7 +135,10 @@ class Watcher:
         return self._waiting
 
     def _resume_url(self) -> str:
-        parts = urlsplit(self.url)
+        return self.hubs.current + self._resume_path()
+
+    def _resume_path(self) -> str:
+        parts = urlsplit(self._path)
         return urlunsplit(parts._replace(query=urlencode({"since": self._received})))
 
     async def _follow(self) -> None:
@@ -135,17 +149,18 @@ class Watcher:
         )
         self._report("connecting", attempt=1)
         try:
-            while True:
-                # A new connect() each time: the URL carries since= the last event.
-                async with aclosing(aiter(reconnecting(self._resume_url(), retries, self.wait))) as links:
-                    async for ws in links:
-                        retries.succeeded()
-                        self._report("live")
-                        try:
-                            await self._take(ws)
-                        except (ConnectionClosed, Gap) as exc:
-                            self._report("reconnecting", attempt=1, detail=describe(exc))
-                        break
+            if self._bad_url is not None:
+                raise self._bad_url
+            # Each attempt asks for since= the last event, on whichever hub it is.
+            async with aclosing(reconnecting(self.hubs, self._resume_path, retries,
+                                             self.wait)) as links:
+                async for ws in links:
+                    retries.succeeded()
+                    self._report("live")
+                    try:
+                        await self._take(ws)
+                    except (ConnectionClosed, Gap) as exc:
+                        self._report("reconnecting", attempt=1, detail=describe(exc))
         except InvalidStatus as exc:
             state = "not found" if exc.response.status_code == 404 else "refused"
             self._report(state, detail=describe(exc))

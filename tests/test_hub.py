@@ -118,7 +118,7 @@ async def test_an_identical_resend_is_acked_again_and_not_applied_twice(tmp_path
             assert await ask(pub, header()) == {"ack": 1}
             different = await ask(pub, ballot(2, "no"))
             assert different == {"error": "seq 2 is already stored, as a different event", "seq": 2}
-        count = hub.elections["test"].journal.count
+        count = hub.elections["test"].count
         assert (count.votes, count.last_seq) == ([1, 1], 3)
         assert len((tmp_path / "test.jsonl").read_text().splitlines()) == 3
 

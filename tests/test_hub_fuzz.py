@@ -120,7 +120,7 @@ def _held(hub, election_id: str):
     election = hub.elections.get(election_id)
     if election is None:
         return None
-    count = election.journal.count
+    count = election.count
     return election.last, count.last_seq, list(count.votes), count.void, count.challenged, count.closed
 
 

@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from feeds.publisher import Publisher
 from tally.report import json_report
@@ -17,16 +18,18 @@ from hubkit import FAST, TOKEN, Follower, replay, until
 TALLY = [sys.executable, "-m", "tui.cli"]
 
 
-async def start_hub(data: Path, port: int = 0, **kwargs) -> tuple[asyncio.subprocess.Process, int]:
+async def start_hub(data: Path, port: int = 0, args: Sequence[str] = (),
+                    **kwargs) -> tuple[asyncio.subprocess.Process, int]:
     """`tally serve` on 127.0.0.1; the process and the port it says it listens on.
 
-    ``kwargs`` go to the subprocess (a ``preexec_fn`` that sets limits, say).
+    ``args``: more of its flags (``--store redis://…``). ``kwargs`` go to the
+    subprocess (a ``preexec_fn`` that sets limits, say).
     """
     token_file = data.parent / "token"
     token_file.write_text(TOKEN + "\n")
     proc = await asyncio.create_subprocess_exec(
         *TALLY, "serve", "--port", str(port), "--data", str(data), "--token-file", str(token_file),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs)
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs)
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         listening = re.search(r"listening on ws://127\.0\.0\.1:(\d+) ", line)

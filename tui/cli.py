@@ -106,11 +106,11 @@ def cmd_count(args: argparse.Namespace) -> int:
     token = None
     if args.publish:
         from feeds.files import FeedError
-        from feeds.link import HubError, hub_address
+        from feeds.link import HubError, hub_addresses
         from feeds.tokens import read_token
 
         try:
-            args.publish = hub_address(args.publish)
+            args.publish = ",".join(hub_addresses(args.publish))  # ws://A,ws://B: tried in turn
             token = read_token(args.token_file)
         except (HubError, FeedError) as exc:
             return fail([str(exc)])
@@ -141,20 +141,27 @@ def cmd_watch(args: argparse.Namespace) -> int:
     import asyncio
     from urllib.parse import urlsplit
 
-    from feeds.link import HubError, hub_address
+    from feeds.link import HubError, watch_addresses
     from feeds.watcher import list_elections
 
-    parts = urlsplit(args.url)
-    if parts.path.strip("/"):
-        if not parts.path.startswith("/elections/") or parts.scheme not in ("ws", "wss"):
+    try:
+        hubs, path = watch_addresses(args.url)  # ws://A,ws://B/elections/ID: hubs tried in turn
+    except HubError as exc:
+        return fail([f"{exc}; watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
+    if path.strip("/"):
+        if not urlsplit(path).path.startswith("/elections/"):
             return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
         url = args.url
     else:
-        try:
-            hub = hub_address(args.url)
-            elections = asyncio.run(list_elections(hub))
-        except HubError as exc:
-            return fail([str(exc)])
+        problems: list[str] = []
+        for hub in hubs:  # the list of the first hub that answers
+            try:
+                elections = asyncio.run(list_elections(hub))
+                break
+            except HubError as exc:
+                problems.append(str(exc))
+        else:
+            return fail(["; ".join(problems)])
         if not elections:
             print(f"tally: {hub} has no elections yet", file=sys.stderr)
             return EXIT_OK
@@ -163,7 +170,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         chosen, code = run_app(PickElection(hub, elections))
         if not chosen:
             return code
-        url = f"{hub}/elections/{chosen}"
+        url = f"{','.join(hubs)}/elections/{chosen}"
     from tui.watch_app import WatchDashboard
 
     summary, code = run_app(WatchDashboard(url))
@@ -219,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--location", metavar="L", help="where the count takes place")
     p.add_argument("--rule", choices=["representation", "deauthorization"],
                    help="deauthorization: a Section 9(e)(1) poll; yes needs a majority of --eligible")
-    p.add_argument("--publish", metavar="ws://HOST:PORT",
+    p.add_argument("--publish", metavar="ws://HOST:PORT[,ws://...]",
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
@@ -227,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", help="watch a count live from a hub (read-only)")
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
-                   help="an election on a hub, or the hub alone to pick one")
+                   help="an election on a hub, or the hub alone to pick one "
+                        "(ws://A,ws://B/elections/ID: hubs on one store, tried in turn)")
     p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("board", help="many counts at once: every election on a hub, or files in step")

@@ -37,12 +37,20 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR",
                    help=f"where each election is kept as DIR/<id>.jsonl (default ./{DEFAULT_DATA})")
     p.add_argument("--token-file", metavar="FILE",
-                   help="the publish token is FILE's first line (default: DIR/token, made once)")
+                   help="the publish token is FILE's first line (default: DIR/token, made once; "
+                        "with --store, the Redis key tally:token, made once)")
+    p.add_argument("--store", metavar="redis://HOST:PORT/DB",
+                   help="keep the elections in Redis instead of DIR, shared by every hub on it "
+                        "(docs/DEPLOY.md)")
+    p.add_argument("--store-durability", choices=["always", "relaxed"], default="always",
+                   help="relaxed: serve from a Redis that does not fsync each event "
+                        "(a Redis crash may lose acknowledged events)")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("publish", help="stream a recorded event file into a hub")
     p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
-    p.add_argument("url", metavar="ws://HOST:PORT", help="the hub")
+    p.add_argument("url", metavar="ws://HOST:PORT", help="the hub (ws://A,ws://B: hubs on one "
+                                                          "store, tried in turn)")
     p.add_argument("--token-file", metavar="FILE", default=os.path.join(DEFAULT_DATA, "token"),
                    help=f"the hub's publish token (default {DEFAULT_DATA}/token, as `tally serve` makes it)")
     pace = p.add_mutually_exclusive_group()
@@ -77,15 +85,16 @@ def _positive(text: str) -> float:
 
 # -- tally serve ---------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace) -> int:
-    import asyncio
     import logging
 
     from feeds.files import FeedError
-    from feeds.hub import bound_port, run_hub
+    from feeds.hub import run_hub
     from feeds.locks import directory_lock
     from feeds.tokens import hub_token
 
     logging.basicConfig(level=logging.WARNING, format="tally serve: %(message)s")
+    if args.store is not None:
+        return _serve_shared(args)
     data = Path(args.data)
     try:
         data.mkdir(parents=True, exist_ok=True)
@@ -101,16 +110,63 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except FeedError as exc:
         lock.release()
         return fail([str(exc)])
+    return _serving(args, run_hub(args.host, args.port, data, token, _ready(args, where), lock=lock))
+
+
+def _serve_shared(args: argparse.Namespace) -> int:
+    """`tally serve --store redis://…`: the elections are in Redis, shared with every hub on it."""
+    import logging
+
+    from feeds.files import FeedError
+    from feeds.hub import run_hub
+    from feeds.tokens import read_token
+
+    where = f"the publish token is the first line of {args.token_file}"
+    try:
+        token = read_token(args.token_file) if args.token_file else None
+    except FeedError as exc:
+        return fail([str(exc)])
+
+    async def serve() -> None:
+        from feeds.hub.redisstore import TOKEN_KEY, RedisStore
+
+        store = await RedisStore.open(args.store, args.store_durability,
+                                      warn=logging.getLogger("tally.hub").warning)
+        nonlocal token, where
+        if token is None:
+            try:
+                token = await store.token()
+            except BaseException:
+                await store.aclose()
+                raise
+            where = f"the publish token is in Redis: redis-cli -n {store.db} GET {TOKEN_KEY}"
+        await run_hub(args.host, args.port, "", token, _ready(args, where), store=store)
+
+    return _serving(args, serve())
+
+
+def _ready(args: argparse.Namespace, where: str) -> Any:
+    """What `tally serve` says once it listens: what it repaired, where, and the token's place."""
+    from feeds.hub import bound_port
 
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
             _say("serve", line)
         _say("serve", f"listening on ws://{args.host}:{bound_port(server)} "
-                      f"({len(hub.elections)} elections in {data})")
+                      f"({len(hub.elections)} elections {hub.store.where})")
         _say("serve", where)
 
+    return ready
+
+
+def _serving(args: argparse.Namespace, hub: Any) -> int:
+    """Run the hub until Ctrl-C; one line and exit 2 if it cannot start."""
+    import asyncio
+
+    from feeds.files import FeedError
+
     try:
-        asyncio.run(run_hub(args.host, args.port, data, token, ready, lock=lock))
+        asyncio.run(hub)
     except FeedError as exc:
         return fail([str(exc)])
     except OSError as exc:
@@ -135,12 +191,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     from feeds.bundled import resolve
     from feeds.files import FeedError, Problem, load_bytes, numbered_events, read_bytes
-    from feeds.link import HubError, hub_address
+    from feeds.link import HubError, hub_addresses
     from feeds.tokens import read_token
 
     path = resolve(args.file)
     try:  # the cheapest mistakes first: the address, then the token, then the file
-        hub = hub_address(args.url)
+        hub = ",".join(hub_addresses(args.url))
         token = read_token(args.token_file)
         data = read_bytes(path)
         loaded = load_bytes(str(path), data, growing=True)

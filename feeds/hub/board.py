@@ -79,7 +79,7 @@ class Board:
         cached = self._frames.get(election.id)
         if cached is not None and cached[0] == election.last:
             return cached[1]
-        frame = json.dumps(summary(election.journal.count.snapshot()), separators=(",", ":"))
+        frame = json.dumps(summary(election.count.snapshot()), separators=(",", ":"))
         self._frames[election.id] = (election.last, frame)
         self.made += 1
         return frame

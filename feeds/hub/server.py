@@ -1,11 +1,14 @@
 """The hub (`tally serve`): many elections, each fed by a publisher, watched by many.
 
-One process, one asyncio loop. A publisher's event is checked, journaled to
-DIR/<id>.jsonl (flushed and fsync'd), and only then acknowledged and sent to
-the election's watchers, so nothing a watcher or a publisher has seen can be
-lost by a crash. Each accepted event is serialized once and the same frame is
-broadcast to every watcher. docs/PROTOCOL.md is the contract; this module is
-its implementation:
+One process, one asyncio loop. A publisher's event is checked against the
+election's count in memory, stored durably by the hub's store (store.py: DIR/
+<id>.jsonl fsync'd, or a Redis stream several hubs share), and only then
+acknowledged, counted and sent to the election's watchers, so nothing a
+watcher or a publisher has seen can be lost by a crash. Each stored event is
+serialized once and the same frame is broadcast to every watcher. With a
+shared store, what other hubs store reaches this one through the store's
+`follow`, and is counted and sent the same way. docs/PROTOCOL.md is the
+contract; this module is its implementation:
 
     GET /elections                      plain HTTP: JSON list of the elections
     /elections/{id}?since=N             watch (WebSocket): events seq > N, then live
@@ -14,8 +17,8 @@ its implementation:
     /, /e/{id}, /static/...             the read-only web page (plain HTTP; web.py)
 
 The hub is open to anyone who can reach it, so what costs it something is
-bounded: it holds its data directory's lock (one hub per directory), no file
-descriptor per election (a journal opens its file for each append), one
+bounded: no file descriptor per election (the file store opens a file for
+each append; the Redis store has one reader for all elections), one
 cached body for ``GET /elections`` whatever the number of elections, and it
 answers every bad request with a status and one line, never a traceback.
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import dataclasses
-import errno
 import hmac
 import json
 import logging
@@ -41,18 +43,19 @@ from pydantic_core import from_json
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 from websockets.http11 import Request, Response
 
-from feeds.files import FeedError, stream
 from feeds.hub.board import Board
+from feeds.hub.filestore import FileStore
+from feeds.hub.store import OUT_OF_FDS, Appended, NotStored, Store
 from feeds.hub.web import Pages
-from feeds.journal import Journal, JournalWriteError
 from feeds.link import MAX_FRAME
-from feeds.locks import WriterLock, check_free, directory_lock, journal_lock_path
+from feeds.locks import WriterLock
 from tally.reducer import Count, RuleError
 from tally.report import result_line
 from tally.schema import Election as Header
-from tally.schema import EventError, dump_event, parse_event
+from tally.schema import Event, EventError, dump_event, parse_event
 
 log = logging.getLogger("tally.hub")
 
@@ -77,8 +80,13 @@ would cost the hub memory without limit. It resumes later with ``since=``.
 
 CLOSE_WATCHERS_DO_NOT_SEND = 1008
 CLOSE_JOURNAL_FAILED = 1011
+CLOSE_STORE_LOST = 1013  # "try again later": on another hub
+STORE_GRACE = 10.0
+"""Seconds a hub may be unable to read a shared store before it sends its
+watchers elsewhere: past it, what they see may be frozen while other hubs
+(that can read the store) go on."""
 BEARER = {"WWW-Authenticate": 'Bearer realm="tally"'}  # with every 401
-OUT_OF_FDS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)  # what asyncio's accept retries
+DIFFERENT = "seq {} is already stored, as a different event"
 
 
 class HttpError(Exception):
@@ -144,14 +152,15 @@ def _since(query: str) -> int:
 
 
 class Election:
-    """One election on the hub: its journal (and count), its frames, its watchers.
+    """One election on the hub: its count, its frames, its watchers.
 
     ``frames[i]`` is the stored JSON of the event with seq i + 1, exactly as it
-    is sent to watchers and compared with a re-sent event.
+    is sent to watchers and compared with a re-sent event. The count and the
+    frames hold exactly the events the store has delivered, in order.
     """
 
-    def __init__(self, journal: Journal, frames: list[str]) -> None:
-        self.journal = journal
+    def __init__(self, count: Count, frames: list[str]) -> None:
+        self.count = count
         self.frames = frames
         self.watchers: set[ServerConnection] = set()
         self.listed: bytes | None = None
@@ -159,7 +168,7 @@ class Election:
 
     @property
     def id(self) -> str:
-        return self.journal.count.election.id
+        return self.count.election.id
 
     @property
     def last(self) -> int:
@@ -172,7 +181,7 @@ class Election:
         carries more (the odds) than a list of thousands of elections needs,
         at a cost the hub would pay for each of them after every restart.
         """
-        snap = self.journal.count.snapshot()
+        snap = self.count.snapshot()
         header = snap.election
         return {
             "id": header.id,
@@ -234,19 +243,16 @@ class Throttled:
 
 
 class Hub:
-    """The elections of one data directory, and the handlers that serve them."""
+    """The elections of one store, and the handlers that serve them."""
 
-    def __init__(self, data_dir: Path, token: str,
+    def __init__(self, store: Store, token: str,
                  slow_watcher_bytes: int = SLOW_WATCHER_BYTES) -> None:
-        self.data_dir = data_dir
+        self.store = store
         self._token = token.encode()
         self.slow_watcher_bytes = slow_watcher_bytes
         self.elections: dict[str, Election] = {}
-        self.repaired: list[str] = []
-        """One line for each journal whose torn last line was cut off on load."""
-        self.lock: WriterLock | None = None
         self.failed: dict[str, str] = {}
-        """Elections whose file may end in a partial line, and why: they take nothing until a restart."""
+        """Elections whose store may end in a partial entry, and why: they take nothing until a restart."""
         self._ids: list[str] = []  # the elections' ids, sorted: the order of GET /elections
         self._listing: bytes | None = None
         self._listing_at = 0.0
@@ -254,50 +260,72 @@ class Hub:
         self.complaints = Throttled()
         self.board = Board(self)
         self.pages = Pages()
+        self._following: asyncio.Task[None] | None = None
+        self.store_lost: str | None = None
+        """Why the shared store has been unreadable for STORE_GRACE seconds, or None."""
+        self._lost_timer: asyncio.TimerHandle | None = None
+        for loaded in store.loaded():
+            self._add(Election(loaded.count, loaded.frames))
 
     @classmethod
     def open(cls, data_dir: str | Path, token: str, lock: WriterLock | None = None,
              **kwargs: Any) -> Hub:
-        """Lock DIR and load every DIR/<id>.jsonl (making DIR if need be); FeedError (one line) if unusable.
+        """A hub on the file store of ``data_dir`` (locked and loaded: see FileStore.open)."""
+        return cls(FileStore.open(data_dir, lock), token, **kwargs)
 
-        The hub is the only writer of DIR until `close`: a second hub on it,
-        or a `tally count` writing one of its files, is refused with the pid
-        that holds it (``lock``: one the caller already holds on DIR). A
-        broken file stops the hub rather than being skipped: its election
-        would otherwise come back empty and take new events at seq 1.
-        """
-        hub = cls(Path(data_dir), token, **kwargs)
-        try:
-            hub.data_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise FeedError(f"{data_dir}: cannot use as the data directory ({exc.strerror})") from None
-        hub.lock = lock or directory_lock(hub.data_dir)
-        try:
-            hub._load()
-        except BaseException:
-            hub.close()
-            raise
-        return hub
+    @property
+    def repaired(self) -> list[str]:
+        """One line for each election whose torn last entry was cut off on load."""
+        return self.store.repaired
 
-    def _load(self) -> None:
-        for path in sorted(self.data_dir.glob("*.jsonl")):
-            check_free(journal_lock_path(path), str(path))  # a `tally count` writing it now
-            opened = Journal.open(path, create=False, lock=False)
-            election = opened.count.election
-            if election is None:  # created, but the header never made it
-                continue
-            if election.id != path.stem:
-                raise FeedError(f"{path}: holds election {election.id!r}, "
-                                f"but the file must be named {election.id}.jsonl")
-            if opened.repaired:
-                self.repaired.append(opened.repaired)
-            self._add(Election(opened.journal, _frames(path)))
+    def start(self) -> None:
+        """Follow what other hubs store (a shared store), until `close`."""
+        if self.store.shared and self._following is None:
+            self._following = asyncio.create_task(
+                self.store.follow(self._deliver, self._lasts, self._reachable))
+            self._following.add_done_callback(_reader_ended)
 
     def close(self) -> None:
-        """Let go of the data directory (the journals hold nothing open)."""
-        if self.lock is not None:
-            self.lock.release()
-            self.lock = None
+        """Stop following and let go of the store (the file store: its directory)."""
+        if self._following is not None:
+            self._following.cancel()
+        self.store.close()
+
+    async def aclose(self) -> None:
+        if self._lost_timer is not None:
+            self._lost_timer.cancel()
+        if self._following is not None:
+            self._following.cancel()
+            await asyncio.gather(self._following, return_exceptions=True)
+        await self.store.aclose()
+
+    def _reachable(self, why: str | None) -> None:
+        """The shared store cannot be read (``why``), or can again (None).
+
+        A short outage (Redis restarting) changes nothing for the watchers:
+        they get what they missed once it is back. Past STORE_GRACE, this hub
+        sends its watchers away (1013) and refuses new ones (503), so that
+        clients given several hubs go where the count is still live, and the
+        others show that they are not.
+        """
+        if self._lost_timer is not None:
+            self._lost_timer.cancel()
+            self._lost_timer = None
+        if why is None:
+            self.store_lost = None
+            return
+        self._lost_timer = asyncio.get_running_loop().call_later(STORE_GRACE, self._lose_store, why)
+
+    def _lose_store(self, why: str) -> None:
+        self.store_lost = why
+        log.warning("%s: unreadable for %.0f s: watchers are sent to other hubs until it is back",
+                    self.store.where.removeprefix("in "), STORE_GRACE)
+        for election in self.elections.values():
+            for ws in list(election.watchers):
+                asyncio.create_task(ws.close(CLOSE_STORE_LOST, "the hub cannot read its store"))
+
+    def _lasts(self) -> dict[str, int]:
+        return {election_id: election.last for election_id, election in self.elections.items()}
 
     def _add(self, election: Election) -> None:
         self.elections[election.id] = election
@@ -305,85 +333,137 @@ class Hub:
         self._changed(election)
 
     def _changed(self, election: Election) -> None:
-        """Its entry in GET /elections is out of date, and maybe its summary on /board."""
+        """Its entry in GET /elections is out of date, and maybe its summary on /board.
+
+        Called whenever the election's count or its watchers change, whichever
+        store delivered the event: the one place that says so.
+        """
         election.listed = None
         self._listing_stale = True
         self.board.changed(election)
 
     # -- the one rule of publishing ----------------------------------------
-    def accept(self, election_id: str, frame: str | bytes) -> str:
-        """Store one published event and send it to the watchers; the reply to send back.
+    async def accept(self, election_id: str, frame: str | bytes) -> str:
+        """Store one published event, count it and send it to the watchers; the reply to send back.
 
         An event is accepted only if it is valid, its seq is last + 1, it keeps
         the rules of the count, and (for seq 1) it is the header of the election
-        named in the URL. It is journaled (fsync'd) *before* it is acknowledged
-        or broadcast, so whatever anyone has seen survives a crash. An event
-        identical to the one stored at its seq is acknowledged again without
-        being applied: a publisher that lost an ack may safely send it again.
-        Anything else gets ``{"error", "seq"}`` and changes nothing.
+        named in the URL. It is stored durably *before* it is acknowledged,
+        counted or broadcast, so whatever anyone has seen survives a crash. An
+        event identical to the one stored at its seq is acknowledged again
+        without being applied: a publisher that lost an ack may safely send it
+        again. Anything else gets ``{"error", "seq"}`` and changes nothing.
+
+        With a shared store another hub may have stored more than this one
+        has counted: then this hub catches up and decides once more, so its
+        rules are checked against the count as it stands in the store.
         """
         try:
             event = parse_event(frame)
         except EventError as exc:
             return _reply(_seq_of(frame), str(exc))
+        stored = dump_event(event)
+        try:
+            reply = await self._accept(election_id, event, stored)
+            if reply is None:
+                await self._catch_up(election_id)
+                reply = await self._accept(election_id, event, stored)
+        except NotStored as exc:
+            return _reply(event.seq, self._not_stored(election_id, exc))
+        if reply is None:  # other hubs went on storing while this one caught up
+            return _reply(event.seq, "not saved: other hubs are storing this election faster "
+                                     "than this one can follow; send it again")
+        return reply
+
+    async def _accept(self, election_id: str, event: Event, stored: str) -> str | None:
+        """The reply to one event, or None if the store holds more than this hub has counted."""
         seq = event.seq
         if election_id in self.failed:
             return _reply(seq, f"the hub cannot store events for {election_id}: "
                                f"{self.failed[election_id]}")
         election = self.elections.get(election_id)
         last = election.last if election else 0
-        if seq <= last:
-            if dump_event(event) == election.frames[seq - 1]:
-                return _reply(seq)
-            return _reply(seq, f"seq {seq} is already stored, as a different event")
-        if seq != last + 1:
-            return _reply(seq, f"seq {seq} out of order: expected {last + 1}")
-        if election is None:
-            if not isinstance(event, Header):
-                return _reply(seq, "the first event must be the election header")
-            if event.id != election_id:
-                return _reply(seq, f"the header's id {event.id!r} is not the "
-                                   f"election {election_id!r} of the URL")
-            election = self._create(election_id)
+        if seq <= last:  # the store's entries never change: the hub's copy is enough
+            same = stored == election.frames[seq - 1]
+            return _reply(seq) if same else _reply(seq, DIFFERENT.format(seq))
         try:
-            election.journal.append(event)
+            self._check(election_id, election, event, last)
         except RuleError as exc:
+            if self.store.shared and await self._catch_up(election_id):
+                return None  # refused by a view that was out of date: decide again
             return _reply(seq, str(exc))
-        except JournalWriteError as exc:
-            return _reply(seq, self._not_stored(election_id, election, exc))
-        if election_id not in self.elections:  # a new one is listed once its header is stored
-            self._add(election)
-        stored = dump_event(event)
-        election.frames.append(stored)
-        self._changed(election)
-        self._broadcast(election, stored)
+        appended = await self.store.append(election_id, seq, stored, last)
+        if appended is Appended.BEHIND:
+            return None
+        if appended is Appended.DIFFERENT:
+            return _reply(seq, DIFFERENT.format(seq))
+        self._deliver(election_id, seq, stored, event)
         return _reply(seq)
 
-    def _create(self, election_id: str) -> Election:
-        """A new election, its file not yet made: its header's append makes it.
+    @staticmethod
+    def _check(election_id: str, election: Election | None, event: Event, last: int) -> None:
+        """RuleError if the event cannot be the next one of this election, as the hub has it."""
+        if event.seq != last + 1:
+            raise RuleError(f"seq {event.seq} out of order: expected {last + 1}")
+        if election is not None:
+            election.count.check(event)
+        elif not isinstance(event, Header):
+            raise RuleError("the first event must be the election header")
+        elif event.id != election_id:
+            raise RuleError(f"the header's id {event.id!r} is not the "
+                            f"election {election_id!r} of the URL")
 
-        It joins `elections` only once that header is stored, so a header
-        that cannot be written leaves nothing listed.
+    def _deliver(self, election_id: str, seq: int, frame: str, event: Event | None = None) -> None:
+        """Count a stored event and send it to the watchers, if it is the next one; else nothing.
+
+        Every event reaches the hub's elections through here, from its own
+        publishers (once stored) and, with a shared store, from the store's
+        reader: whichever comes first counts it, the other finds it counted.
+        An election is listed once its header is stored.
         """
-        return Election(Journal(self.data_dir / f"{election_id}.jsonl", Count()), [])
+        election = self.elections.get(election_id)
+        if seq != (election.last if election else 0) + 1:
+            return
+        new = election is None
+        if new:
+            election = Election(Count(), [])
+        try:
+            election.count.apply(event or parse_event(frame))
+        except (EventError, RuleError) as exc:
+            # Stored by a hub that reads events or rules otherwise (another
+            # version of tally): this one cannot count what follows either.
+            self.failed[election_id] = f"stored seq {seq} cannot be counted here ({exc})"
+            log.error("%s: %s", election_id, self.failed[election_id])
+            return
+        election.frames.append(frame)
+        if new:
+            self._add(election)
+        else:
+            self._changed(election)
+        self._broadcast(election, frame)
 
-    def _not_stored(self, election_id: str, election: Election, exc: JournalWriteError) -> str:
-        """The answer to an event the disk did not take: nothing of it was stored or counted.
+    async def _catch_up(self, election_id: str) -> bool:
+        """Count what the store holds beyond this hub's last event of the election; whether there was any."""
+        election = self.elections.get(election_id)
+        missed = await self.store.since(election_id, election.last if election else 0)
+        for seq, frame in missed:
+            self._deliver(election_id, seq, frame)
+        return bool(missed)
 
-        If the failed write was cut back off (``exc.whole``), the file is
-        whole and the count unchanged, so the election goes on taking events:
-        a disk that was full may have room again for the publisher's next try.
-        If not, what the file ends with is unknown until a restart repairs
-        it, so the election takes nothing more (and its publishers are
-        closed with 1011).
+    def _not_stored(self, election_id: str, exc: NotStored) -> str:
+        """The answer to an event the store did not take: nothing of it was stored or counted.
+
+        If the store is whole (``exc.whole``: a failed write was cut back
+        off), the election goes on taking events: a disk that was full may
+        have room again for the publisher's next try. If not, what it ends
+        with is unknown until a restart repairs it, so the election takes
+        nothing more (and its publishers are closed with 1011).
         """
-        path = election.journal.path
         if not exc.whole:
-            self.failed[election_id] = f"{exc.strerror}; restart the hub"
-            log.error("%s: %s", path, self.failed[election_id])
+            self.failed[election_id] = f"{exc.why}; restart the hub"
+            log.error("%s: %s", exc.where, self.failed[election_id])
             return f"{exc}; restart the hub"
-        kind = "out of fds" if exc.errno in OUT_OF_FDS else f"write {exc.errno}"
-        self.complaints.warning(kind, f"{path}: {exc}")
+        self.complaints.warning(exc.kind, f"{exc.where}: {exc}")
         return str(exc)
 
     def _broadcast(self, election: Election, frame: str) -> None:
@@ -406,12 +486,16 @@ class Hub:
             ws.transport.abort()
 
     # -- HTTP, before any upgrade ------------------------------------------
-    def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    def process_request(self, connection: ServerConnection,
+                        request: Request) -> Response | None | Awaitable[Response | None]:
         """Answer ``GET /elections``, and refuse bad paths (404), methods (405), since (400), tokens (401).
 
         Everything that can be refused is refused here, before the upgrade,
         so a client gets a plain HTTP status it can act on. (websockets
         would refuse a non-GET upgrade itself, but only after this has run.)
+        A watcher that asks a hub on a shared store for more than the hub
+        has (it comes from another hub) is answered once this hub has caught
+        up with the store: a coroutine, which websockets awaits.
         """
         if (page := self.pages.respond(connection, request)) is not None:
             return page
@@ -423,18 +507,39 @@ class Hub:
                 self._authorize(request.headers)
             elif target.kind == "board":
                 pass  # an election not yet on the hub is sent once its header is
-            elif target.election_id not in self.elections:
-                raise HttpError(HTTPStatus.NOT_FOUND,
-                                f"no election {target.election_id!r} on this hub")
-            elif target.since > self.elections[target.election_id].last:
-                last = self.elections[target.election_id].last
-                raise HttpError(HTTPStatus.BAD_REQUEST,
-                                f"since={target.since} is past the last event ({last})")
+            elif self.store_lost is not None:
+                raise HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
+                                f"this hub cannot read its store ({self.store_lost}): try another")
+            elif self.store.shared and not self._has(target):
+                return self._after_catching_up(connection, target)
+            else:
+                self._check_watch(target)
         except HttpError as exc:
-            response = connection.respond(exc.status, exc.text + "\n")
-            for name, value in exc.headers.items():
-                response.headers[name] = value
-            return response
+            return _refusal(connection, exc)
+        return None
+
+    def _has(self, target: Route) -> bool:
+        election = self.elections.get(target.election_id)
+        return election is not None and target.since <= election.last
+
+    def _check_watch(self, target: Route) -> None:
+        """404 for an election the hub does not have, 400 for a since past its last event."""
+        election = self.elections.get(target.election_id)
+        if election is None:
+            raise HttpError(HTTPStatus.NOT_FOUND, f"no election {target.election_id!r} on this hub")
+        if target.since > election.last:
+            raise HttpError(HTTPStatus.BAD_REQUEST,
+                            f"since={target.since} is past the last event ({election.last})")
+
+    async def _after_catching_up(self, connection: ServerConnection, target: Route) -> Response | None:
+        try:
+            await self._catch_up(target.election_id)
+        except NotStored as exc:  # the store is unreachable: say so, the watcher tries again
+            return _refusal(connection, HttpError(HTTPStatus.SERVICE_UNAVAILABLE, exc.why))
+        try:
+            self._check_watch(target)
+        except HttpError as exc:
+            return _refusal(connection, exc)
         return None
 
     def _list_response(self, connection: ServerConnection, head: bool) -> Response:
@@ -482,11 +587,29 @@ class Hub:
             pass  # the other side left, or was cut off: nothing to report
 
     async def _publish(self, ws: ServerConnection, election_id: str) -> None:
-        """``{"last": N}``, then one reply per event frame, in order."""
+        """``{"last": N}``, then one reply per event frame, in order.
+
+        With a shared store N is the store's last, not an older count of this
+        hub's: the publisher would otherwise re-send what other hubs stored.
+        """
+        if self.store.shared:
+            try:
+                await self._catch_up(election_id)
+            except NotStored:
+                pass  # the store is down: the publisher's events will be answered "not saved"
         election = self.elections.get(election_id)
         await ws.send(json.dumps({"last": election.last if election else 0}))
         async for frame in ws:
-            await ws.send(self.accept(election_id, frame))
+            # Once the publisher has closed (after a "not saved", say) with
+            # frames still in flight, nobody reads their answers: the frames
+            # are only read off (so that the hub sees the connection end: with
+            # reading paused it would wait out the close timeout), not
+            # accepted. It sends them again on its next connection.
+            if ws.state is not State.OPEN:
+                continue
+            reply = await self.accept(election_id, frame)
+            if ws.state is State.OPEN:
+                await ws.send(reply)
             if election_id in self.failed:
                 await ws.close(CLOSE_JOURNAL_FAILED, "journal write failed")
 
@@ -524,9 +647,18 @@ class Hub:
         )
 
 
-def _frames(path: Path) -> list[str]:
-    """Each stored event of a journal, as the canonical JSON it is sent as."""
-    return [dump_event(item) for _, item in stream(path)]
+def _reader_ended(task: asyncio.Task[None]) -> None:
+    """The store's reader ends only when cancelled; anything else is a bug in tally: say it all."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the store's reader stopped: this hub no longer hears other hubs",
+                  exc_info=task.exception())
+
+
+def _refusal(connection: ServerConnection, exc: HttpError) -> Response:
+    response = connection.respond(exc.status, exc.text + "\n")
+    for name, value in exc.headers.items():
+        response.headers[name] = value
+    return response
 
 
 async def run_hub(
@@ -536,19 +668,21 @@ async def run_hub(
     token: str,
     ready: Callable[[Hub, Server], Awaitable[None] | None] | None = None,
     lock: WriterLock | None = None,
+    store: Store | None = None,
 ) -> None:
-    """Serve the elections of ``data_dir`` until cancelled.
+    """Serve the elections of ``store`` (default: the file store of ``data_dir``) until cancelled.
 
     ``ready(hub, server)`` is called once it listens (``server.sockets`` gives
     the port when ``port`` is 0). FeedError if a journal is unusable or DIR
     is in use (``lock``: DIR's lock, if the caller took it already), OSError
-    if the address cannot be bound.
+    if the address cannot be bound. The store is closed on the way out.
     """
-    hub = Hub.open(data_dir, token, lock=lock)
+    hub = Hub(store, token) if store is not None else Hub.open(data_dir, token, lock=lock)
     loop = asyncio.get_running_loop()
     before = loop.get_exception_handler()
     loop.set_exception_handler(_accept_failures_told_once_a_second(before, hub.complaints))
     try:
+        hub.start()
         async with hub.serve(host, port) as server:
             if ready is not None:
                 maybe = ready(hub, server)
@@ -557,7 +691,7 @@ async def run_hub(
             await server.serve_forever()
     finally:
         loop.set_exception_handler(before)
-        hub.close()
+        await hub.aclose()
 
 
 def _accept_failures_told_once_a_second(before: Any, complaints: Throttled) -> Callable:
