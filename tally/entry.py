@@ -18,19 +18,27 @@ RESERVED = {VOID_KEY, CHALLENGED_KEY, UNDO_KEY, CLOSE_KEY, QUIT_KEY}
 MAX_PILE = 1_000_000
 
 
-def choice_keys(election: Election) -> dict[str, str]:
-    """One letter per choice: y/n on a yes/no ballot, else a letter from each name.
+# Words that many unions' names share: their letters tell two choices apart least.
+COMMON_WORDS = {"union", "local", "workers", "united", "labor", "the", "of", "and", "no"}
 
-    A choice takes the first free letter among its words' initials, then the
-    letters of its name, then the alphabet; letters with a fixed meaning (v c
-    u x q) are never given. "Union A", "Union B", "Neither" get a, b, n.
+
+def choice_keys(election: Election) -> dict[str, str]:
+    """One letter per choice: y/n on a yes/no ballot (a poll too), else a letter from each name.
+
+    A choice takes the first free letter among the initials of its words that
+    are not common to union names, then the letters of the first such word,
+    then every initial, then the letters of its name, then the alphabet; letters
+    with a fixed meaning (v c u x q) are never given. "Union A", "Union B",
+    "Neither" get a, b, n; "Teamsters Local 727", "UFCW Local 881" get t, f.
     """
     if election.yes_no:
         return {"y": "yes", "n": "no"}
     keys: dict[str, str] = {}
     for choice in election.choices:
         words = choice.lower().split()
-        candidates = [w[0] for w in words] + list(choice.lower()) + list("abcdefghijklmnoprstwyz")
+        own = [w for w in words if w not in COMMON_WORDS and w[0].isalpha()]
+        candidates = ([w[0] for w in own] + list(own[0] if own else "") + [w[0] for w in words]
+                      + list(choice.lower()) + list("abcdefghijklmnoprstwyz"))
         keys[next(k for k in candidates if k.isalpha() and k not in RESERVED and k not in keys)] = choice
     return keys
 

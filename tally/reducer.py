@@ -81,12 +81,18 @@ class Snapshot:
 
     @property
     def majority_line(self) -> int:
+        """Votes that make a majority: of valid + challenged, or of the eligible voters in a poll."""
+        if self.election.rule == rules.DEAUTHORIZATION:
+            return rules.deauthorization_line(self.election.eligible)
         return rules.majority_line(self.valid, self.challenged)
 
     def needed(self, i: int) -> int | None:
         """Votes choice i still needs for a certain result (None: R unknown)."""
         if self.remaining is None:
             return None
+        if self.election.rule == rules.DEAUTHORIZATION:
+            return rules.deauthorization_votes_needed(
+                self.votes[0], i, self.challenged, self.remaining, self.election.eligible)
         ties_win = self.election.yes_no and i == 1
         return rules.votes_needed(self.votes, i, self.challenged, self.remaining, ties_win)
 
@@ -119,6 +125,7 @@ class Count:
         self.undone: list[Undone] = []  # every retraction, in order: readers correct their history with it
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
+        self._ballot_kind: dict = {}  # eligible and rule: what the rules need besides the votes
         # By seq (seq 0 unused), in compact arrays: a count's memory grows by
         # five bytes an event, not by a Python object.
         self._did = array("b", [_NOT_A_COUNT])
@@ -155,7 +162,8 @@ class Count:
             remaining=remaining,
             closed=self.closed,
             last_seq=self.last_seq,
-            outcome=rules.decide(self.election.choices, votes, self.challenged, remaining),
+            outcome=rules.decide(self.election.choices, votes, self.challenged, remaining,
+                                 **self._ballot_kind),
             decided_at=self.decided_at,
         )
 
@@ -188,6 +196,7 @@ class Count:
         self.election = header
         self._ballots = header.ballots
         self.votes = [0] * len(header.choices)
+        self._ballot_kind = {"eligible": header.eligible, "rule": header.rule}
         self._did_by_choice = {c: i for i, c in enumerate(header.choices)}
         self._did_by_choice[VOID] = _VOID
         self._record(_NOT_A_COUNT, 0)
@@ -292,14 +301,14 @@ class Count:
         A retraction can undecide an outcome: then it is forgotten, and found
         again when the count decides it anew.
         """
-        choices, remaining = self.election.choices, self.remaining
-        if rules.is_decided(choices, self.votes, self.challenged, remaining):
+        choices, remaining, kind = self.election.choices, self.remaining, self._ballot_kind
+        if rules.is_decided(choices, self.votes, self.challenged, remaining, **kind):
             if self.decided_at is None:
                 self.decided_at = self.handled
         else:
             self.decided_at = None
             self._quiet = rules.ballots_before_decided(
-                choices, self.votes, self.challenged, remaining
+                choices, self.votes, self.challenged, remaining, **kind
             )
 
 

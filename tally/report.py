@@ -4,17 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
+from tally import rules
+from tally.odds import odds_json, odds_words
 from tally.reducer import Snapshot
+from tally.text import literal
+from tally.rules import DEAUTHORIZATION
+
+
+AGAINST_NAMES = frozenset({"neither", "none", "no union", "none of the above", "no representation"})
+
+
+def is_against(choice: str) -> bool:
+    """Whether a named choice is the vote against every union ("Neither", "None", "No union").
+
+    Recognised by its name, whatever the case and spacing: the Board's ballots
+    word it "Neither" (two unions) or "None" / "No union"; any other name is a union.
+    """
+    return " ".join(choice.lower().split()) in AGAINST_NAMES
+
+
+def _deauthorization(snap: Snapshot) -> bool:
+    return snap.election.rule == DEAUTHORIZATION
 
 
 def choice_label(snap: Snapshot, i: int) -> str:
     """How the Tally of Ballots words the votes for choice i."""
     election = snap.election
+    if _deauthorization(snap):
+        return "votes cast for deauthorization" if i == 0 else "votes cast against deauthorization"
     if election.yes_no:
         union = election.union or "the petitioner"
         return f"votes cast for {union}" if i == 0 else (
             "votes cast against participating labor organization"
         )
+    if is_against(election.choices[i]):
+        unions = sum(not is_against(c) for c in election.choices)
+        return "votes cast against participating labor organization" + ("s" if unions > 1 else "")
     return f"votes cast for {election.choices[i]}"
 
 
@@ -22,14 +47,24 @@ def result_line(snap: Snapshot) -> str:
     """The result in plain words, as a watcher would say it."""
     out = snap.outcome
     union = snap.election.union or "the union"
-    if out.outcome == "majority" and snap.election.yes_no:
-        return f"majority for {union}: the union wins"
-    if out.outcome == "no_majority":
-        return f"no majority for {union}: no union"
-    if out.outcome == "majority":
-        return f"majority for {out.winner}"
+    if _deauthorization(snap):
+        if out.outcome == "majority":
+            return f"deauthorized: a majority of the eligible voters withdrew {union}'s authority"
+        if out.outcome == "no_majority":
+            return f"not deauthorized: {union} keeps its authority"
+    elif snap.election.yes_no:
+        if out.outcome == "majority":
+            return f"majority for {union}: the union wins"
+        if out.outcome == "no_majority":
+            return f"no majority for {union}: no union"
+    elif out.outcome == "majority":
+        return f"majority for {out.winner}" + (": no union" if is_against(out.winner) else "")
+    elif out.outcome == "no_majority":
+        return f"no majority: {out.reason}"
     if out.outcome == "runoff":
         return f"no majority: runoff between {out.runoff[0]} and {out.runoff[1]}"
+    if out.outcome == "rerun":
+        return f"no majority: rerun with all {len(snap.choices)} choices ({rules.NULLITY})"
     if out.outcome == "pending":
         return "challenges determinative: outcome pending"
     return f"undecided: {out.reason}"
@@ -38,18 +73,39 @@ def result_line(snap: Snapshot) -> str:
 def _majority_sentence(snap: Snapshot) -> str:
     out = snap.outcome
     subject = "A majority of the valid votes counted plus challenged ballots"
-    if snap.election.yes_no:
+    if _deauthorization(snap):
+        union = snap.election.union or "the union"
+        subject = f"A majority of the eligible voters ({snap.majority_line:,} of {snap.election.eligible:,})"
+        if out.outcome in ("majority", "no_majority"):
+            has = "has" if out.outcome == "majority" else "has not"
+            return f"{subject} {has} voted to withdraw the authority of {union} (deauthorization)."
+    elif snap.election.yes_no:
         union = snap.election.union or "the petitioner"
         if out.outcome == "majority":
             return f"{subject} has been cast for {union}."
         if out.outcome == "no_majority":
             return f"{subject} has not been cast for {union}."
     elif out.outcome == "majority":
+        if is_against(out.winner):
+            return f"{subject} has been cast against participating labor organizations."
         return f"{subject} has been cast for {out.winner}."
+    elif out.outcome == "no_majority":
+        return f"No choice has received such a majority: {out.reason}."
     elif out.outcome == "runoff":
         return (f"No choice has received such a majority: a runoff election between "
                 f"{out.runoff[0]} and {out.runoff[1]}.")
+    elif out.outcome == "rerun":
+        return f"No choice has received such a majority: {out.reason}."
     return "Whether a majority has been cast cannot be said yet."
+
+
+def _rule_line(snap: Snapshot) -> str | None:
+    """The rule a reader must know to read the tally, when it is not the usual one."""
+    if not _deauthorization(snap):
+        return None
+    union = snap.election.union or "the union"
+    return (f"Deauthorization poll (NLRA Section 9(e)(1)): yes withdraws {union}'s authority, "
+            f"and needs a majority of the eligible voters, not of the votes cast.")
 
 
 def _challenge_sentence(snap: Snapshot) -> str:
@@ -76,6 +132,9 @@ def text_report(snap: Snapshot) -> str:
     place = ", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p)
     if place:
         lines.append(place)
+    rule = _rule_line(snap)
+    if rule:
+        lines.append(rule)
     lines.append(_progress_line(snap))
     lines.append("")
     for n, (label, value) in enumerate(rows, start=1):
@@ -84,7 +143,8 @@ def text_report(snap: Snapshot) -> str:
     lines.append(f"{len(rows) + 2:>2}. {_majority_sentence(snap)}")
     lines.append("")
     lines.append(f"Result: {result_line(snap)}")
-    return "\n".join(lines) + "\n"
+    lines.append(odds_words(snap))
+    return "\n".join(map(literal, lines)) + "\n"  # a title's control characters as symbols
 
 
 def _progress_line(snap: Snapshot) -> str:
@@ -102,6 +162,7 @@ def json_report(snap: Snapshot) -> dict[str, Any]:
     report: dict[str, Any] = {
         "id": e.id,
         "title": e.title,
+        "rule": e.rule,
         "choices": list(e.choices),
         "votes": dict(zip(e.choices, snap.votes)),
         "void": snap.void,
@@ -118,10 +179,12 @@ def json_report(snap: Snapshot) -> dict[str, Any]:
         "decided_at": snap.decided_at,
         "outcome": out.outcome,
         "winner": out.winner,
+        "majority_possible": out.majority_possible,
         "challenges_determinative": out.challenges_determinative,
         "needed": {c: snap.needed(i) for i, c in enumerate(e.choices)},
         "reason": out.reason,
         "result": result_line(snap),
+        "odds": odds_json(snap),
     }
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)

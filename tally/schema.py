@@ -62,7 +62,8 @@ class Election(_Event):
     choices: tuple[ChoiceName, ...] = Field(
         default=YES_NO,
         max_length=MAX_CHOICES,
-        description='["yes","no"] (the default) or three or more choices of a multi-union ballot',
+        description=('["yes","no"] (the default), any two choices of a runoff ballot, '
+                     "or three or more of a multi-union ballot"),
     )
     union: Name | None = Field(default=None, description="the petitioner, on a yes/no ballot")
     eligible: Annotated[int, Field(ge=1, le=MAX_BALLOTS)] | None = Field(
@@ -76,6 +77,12 @@ class Election(_Event):
     location: Name | None = None
     office: Name | None = None
 
+    rule: Literal["representation", "deauthorization"] = Field(
+        default="representation",
+        description="representation (the default), or deauthorization: a Section 9(e)(1) poll "
+        "in which yes needs a majority of all eligible voters",
+    )
+
     @field_validator("choices")
     @classmethod
     def _choices_make_a_ballot(cls, choices: tuple[str, ...]) -> tuple[str, ...]:
@@ -83,10 +90,8 @@ class Election(_Event):
             raise ValueError("choices must be distinct")
         if VOID in choices:
             raise ValueError('"void" is not a choice: void ballots are not votes')
-        if len(choices) == 2 and choices != YES_NO:
-            raise ValueError(
-                'a two-choice ballot is ["yes","no"] with the petitioner in "union"'
-            )
+        if len(choices) == 2 and choices != YES_NO and set(choices) & set(YES_NO):
+            raise ValueError('a yes/no ballot is ["yes","no"], in that order')
         if len(choices) < 2:
             raise ValueError("a ballot needs at least two choices")
         return choices
@@ -95,6 +100,16 @@ class Election(_Event):
     def _header_is_first(self) -> Election:
         if self.seq != 1:
             raise ValueError("the election header must be seq 1")
+        return self
+
+    @model_validator(mode="after")
+    def _deauthorization_poll(self) -> Election:
+        # Yes needs a majority of the eligible voters, so without them nothing can be called.
+        if self.rule == "deauthorization" and self.choices != YES_NO:
+            raise ValueError('a deauthorization poll is a yes/no ballot: choices ["yes","no"]')
+        if self.rule == "deauthorization" and self.eligible is None:
+            raise ValueError('a deauthorization poll needs "eligible": yes wins only with '
+                             "a majority of all eligible voters")
         return self
 
     @property

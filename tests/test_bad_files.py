@@ -136,3 +136,13 @@ def test_the_limits_are_in_the_schema(capsys):
     election = schema["$defs"]["Election"]["properties"]
     assert election["choices"]["maxItems"] == 12
     assert election["title"]["maxLength"] == 200
+
+
+def test_the_text_report_shows_control_characters_as_symbols(capsys, tmp_path):
+    path = write(tmp_path / "c.jsonl", header(title="Local 1\x1b[2J [/b]\nwiped", union="U\rX"))
+    assert main(["report", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out
+    assert out.splitlines()[0] == "TALLY OF BALLOTS: Local 1␛[2J [/b]␤wiped"
+    assert main(["report", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Local 1\x1b[2J [/b]\nwiped"  # JSON keeps the data

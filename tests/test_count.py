@@ -302,3 +302,50 @@ async def test_a_real_write_failure_file_size_limit_refuses_the_entry(tmp_path):
         await press(pilot, "n")
         assert text(app, "#said") == "saved: entry 3"
     assert on_disk(path).votes == (1, 1)
+
+
+# -- every kind of ballot (issue 9) -------------------------------------------------------------
+
+TEAMSTERS, UFCW = "Teamsters Local 727", "UFCW Local 881"
+
+
+async def test_a_runoff_between_two_unions_gets_a_letter_for_each(tmp_path):
+    path = tmp_path / "r.jsonl"
+    app = count_app(path, title="Runoff", choices=[TEAMSTERS, UFCW], ballots=14)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.entry.keys == {"t": TEAMSTERS, "f": UFCW}  # not "l" for both "Local"s
+        assert f"t {TEAMSTERS} · f {UFCW} · v void" in text(app, "#keys")
+        await press(pilot, "5", "t", "4", "f", "v", "t")
+        assert "TOO EARLY TO CALL" in text(app, "#banner")
+        await press(pilot, "t")  # 7 > 4 + 2 unopened
+        assert on_disk(path).votes == (7, 4)
+        assert f"OUTCOME DECIDED — {TEAMSTERS} wins a majority" in text(app, "#banner")
+
+
+async def test_a_deauthorization_poll_is_counted_yes_and_no_against_the_eligible(tmp_path):
+    path = tmp_path / "d.jsonl"
+    app = count_app(path, title="Poll", rule="deauthorization", eligible=30, ballots=25, union="Local 1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.entry.keys == {"y": "yes", "n": "no"}
+        await press(pilot, "1", "5", "y")
+        assert "YES has 15 of the 16 it needs" in text(app, "#banner")
+        await press(pilot, "y")
+        assert "OUTCOME DECIDED — deauthorized" in text(app, "#banner")
+    assert journal(path)[0]["rule"] == "deauthorization"
+
+
+@pytest.mark.parametrize("flags,why", [
+    ({"rule": "deauthorization"}, 'a deauthorization poll needs "eligible"'),
+    ({"choices": ["no", "yes"]}, 'a yes/no ballot is ["yes","no"], in that order'),
+])
+def test_a_count_of_a_new_kind_with_a_bad_header_is_refused_in_one_line(tmp_path, flags, why):
+    path = tmp_path / "j.jsonl"
+    with pytest.raises(CountSetupError) as err:
+        open_count(path, flags)
+    assert why in str(err.value) and "\n" not in str(err.value) and not path.exists()
+
+
+def test_resuming_a_poll_checks_its_rule(tmp_path):
+    path = write(tmp_path / "j.jsonl", header(rule="deauthorization", eligible=30))
+    with pytest.raises(CountSetupError, match="--rule representation contradicts"):
+        open_count(path, {"rule": "representation"})

@@ -6,7 +6,7 @@ from textual.widgets._footer import FooterKey
 
 from counts import ballots, header, pile, write
 from dash import replay_app, text, to_end, until
-from tui.widgets.choices import ChoiceCount, VoteBar
+from tui.widgets.choices import ChoiceCount, ChoiceRow, VoteBar
 
 
 def handled(app) -> int:
@@ -201,3 +201,70 @@ async def test_one_frame_timer_however_deep_the_app_class():
         frames = [t for t in app._timers if getattr(t._callback, "__name__", "") == "draw"]
         assert len(frames) == 1
         assert len([w for w in app.workers if w.name == "replay"]) == 1
+
+
+# -- the banner on every kind of ballot (issue 9) -----------------------------------------------
+
+TEAMSTERS, UFCW = "Teamsters Local 727", "UFCW Local 881"
+ABN = ["Union A", "Union B", "Neither"]
+DEAUTH = {"rule": "deauthorization", "eligible": 30, "union": "Local 1"}
+
+KINDS = {
+    "two unions": ([header(choices=[TEAMSTERS, UFCW], ballots=20), pile(TEAMSTERS, 11), pile(UFCW, 8),
+                    pile("void", 1)],
+                   "OUTCOME DECIDED — Teamsters Local 727 wins a majority", "decided at ballot 11"),
+    "tied runoff": ([header(choices=[UFCW, "Neither"], ballots=16), pile(UFCW, 8), pile("Neither", 8)],
+                    "OUTCOME DECIDED — no majority: a tie, nobody is certified", "cannot change it"),
+    "rerun": ([header(choices=ABN, ballots=20), pile("Union A", 10), pile("Union B", 5), pile("Neither", 5)],
+              "OUTCOME DECIDED — rerun: no runoff pair, the election is run again with all 3 choices",
+              "decided at ballot 20"),
+    "rerun with a challenge": ([header(choices=ABN, ballots=4), pile("Union A", 1), pile("Union B", 1),
+                                pile("Neither", 1), {"type": "challenged"}],
+                               "OUTCOME DECIDED — rerun", "cannot change it"),
+    "certification": ([header(choices=ABN, eligible=20, ballots=20), pile("Union A", 10), pile("Union B", 10)],
+                      "OUTCOME DECIDED — no runoff: certification of results", "cannot change it"),
+    "no majority possible": ([header(choices=ABN, ballots=50), pile("Union A", 20), pile("Union B", 15),
+                              pile("Neither", 13)],
+                             "NO MAJORITY POSSIBLE — a runoff or rerun is certain",
+                             "no choice can reach a majority; the 2 unopened ballots decide which"),
+    "pending, no majority": ([header(choices=ABN, ballots=50), pile("Union A", 20), pile("Union B", 15),
+                              pile("Neither", 13), {"type": "challenged", "count": 2}],
+                             "CHALLENGES DETERMINATIVE — outcome pending",
+                             "2 challenged ballots can change the result: a runoff or rerun is certain"),
+    "deauthorized": ([header(**DEAUTH, ballots=25), pile("yes", 16)],
+                     "OUTCOME DECIDED — deauthorized: a majority of the 30 eligible voters withdrew "
+                     "Local 1's authority", "decided at ballot 16"),
+    "not deauthorized": ([header(**DEAUTH, ballots=25), pile("yes", 15), pile("no", 8), {"type": "close"}],
+                         "OUTCOME DECIDED — not deauthorized: Local 1 keeps its authority", "ballot 23"),
+    "deauthorization too early": ([header(**DEAUTH, ballots=25), pile("yes", 10), pile("no", 2)],
+                                  "TOO EARLY TO CALL",
+                                  "YES has 10 of the 16 it needs (a majority of the 30 eligible voters)"),
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_banner_words_for_every_kind_of_ballot(kind):
+    from counts import count_of
+    from tui.widgets.banner import banner_lines
+
+    events, headline, subline = KINDS[kind]
+    got = banner_lines(count_of(*events).snapshot())
+    assert got[0].startswith(headline) and subline in got[1], got
+
+
+@pytest.mark.parametrize("kind,rows,names", [
+    ("two unions", 2, [TEAMSTERS, UFCW]),
+    ("no majority possible", 3, ABN),
+    ("not deauthorized", 2, ["YES", "NO"]),
+])
+async def test_replay_shows_each_kind_of_ballot(tmp_path, kind, rows, names):
+    events, headline, subline = KINDS[kind]
+    app = replay_app(write(tmp_path / "kind.jsonl", *events))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_end(pilot)
+        banner = text(app, "#banner")
+        assert headline in banner and subline in banner
+        assert len(app.query(ChoiceCount)) == rows
+        assert [str(row.name_line.visual).strip(" ▶") for row in app.query(ChoiceRow)] == names
+        state = app.query_one("#banner")
+        assert state.has_class("-early") is state.has_class("-no-majority") is (kind == "no majority possible")

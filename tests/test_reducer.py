@@ -121,3 +121,10 @@ def test_needed_uses_ties_for_no():
 
 def test_numbered_keeps_events_in_order():
     assert [e["seq"] for e in numbered({}, {}, {})] == [1, 2, 3]
+
+
+def test_a_poll_is_decided_at_the_yes_that_makes_a_majority_of_the_eligible_total_unknown():
+    c = count_of(header(rule="deauthorization", eligible=9), pile("yes", 4), pile("no", 3))
+    assert c.decided_at is None
+    apply(c, {"type": "ballot", "choice": "yes"})
+    assert c.decided_at == 8 and c.snapshot().outcome.winner == "yes"

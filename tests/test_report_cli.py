@@ -180,3 +180,119 @@ def test_tally_alone_replays_ldj5_fitted_to_about_a_minute(capsys, monkeypatch):
     assert main([]) == 0
     assert seen["path"].name == "ldj5.jsonl" and seen["speed"] is None and not seen["fast"]
     assert capsys.readouterr().out == "the summary line\n"
+
+
+# -- every kind of ballot (issue 9) -------------------------------------------------------------
+
+TEAMSTERS, UFCW = "Teamsters Local 727", "UFCW Local 881"
+
+
+def report_json(capsys, tmp_path, *events) -> dict:
+    f = write(tmp_path / "k.jsonl", *events)
+    code, out, err = run(capsys, "report", str(f), "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def report_text(capsys, tmp_path, *events) -> str:
+    f = write(tmp_path / "k.jsonl", *events)
+    return run(capsys, "report", str(f))[1]
+
+
+def line_of(text: str, label: str) -> str:
+    return next(line for line in text.splitlines() if label in line)
+
+
+def test_a_runoff_between_two_unions_names_both(capsys, tmp_path):
+    events = (header(choices=[TEAMSTERS, UFCW], ballots=20), pile(TEAMSTERS, 11), pile(UFCW, 8),
+              pile("void", 1))
+    report = report_json(capsys, tmp_path, *events)
+    assert (report["outcome"], report["winner"], report["decided"]) == ("majority", TEAMSTERS, True)
+    assert report["decided_at"] == 11 and report["majority_possible"] is True
+    text = report_text(capsys, tmp_path, *events)
+    assert line_of(text, f"votes cast for {TEAMSTERS}").split()[-1] == "11"
+    assert line_of(text, f"votes cast for {UFCW}").split()[-1] == "8"
+    assert "against" not in text and "Result: majority for Teamsters Local 727" in text
+
+
+def test_a_tied_runoff_is_no_majority_and_nobody_wins(capsys, tmp_path):
+    events = (header(choices=[UFCW, "Neither"]), pile(UFCW, 8), pile("Neither", 8), {"type": "close"})
+    report = report_json(capsys, tmp_path, *events)
+    assert (report["outcome"], report["winner"], report["majority_possible"]) == ("no_majority", None, False)
+    text = report_text(capsys, tmp_path, *events)
+    # One union on the ballot: the Board's singular wording.
+    assert line_of(text, "against participating labor organization ").split()[-1] == "8"
+    assert "Result: no majority: the vote is tied" in text and "nobody is certified" in text
+
+
+def test_multi_union_wording_follows_the_boards_tally_form(capsys, tmp_path):
+    events = (header(choices=["Union A", "Union B", "neither"]), pile("Union A", 2), pile("Union B", 3),
+              pile("neither", 9), {"type": "close"})
+    text = report_text(capsys, tmp_path, *events)
+    assert line_of(text, "votes cast against participating labor organizations").split()[-1] == "9"
+    assert "has been cast against participating labor organizations." in text
+    assert "Result: majority for neither: no union" in text
+
+
+@pytest.mark.parametrize("name,union", [("Neither", False), ("NONE", False), ("No  union", False),
+                                        ("None of the above", False), ("Union None", True),
+                                        ("No", True)])
+def test_which_choice_is_the_vote_against_every_union(name, union):
+    from tally.report import is_against
+
+    assert is_against(name) is not union
+
+
+def test_a_rerun_when_second_place_ties(capsys, tmp_path):
+    events = (header(choices=["Union A", "Union B", "Neither"], eligible=30), pile("Union A", 10),
+              pile("Union B", 5), pile("Neither", 5), {"type": "close"})
+    report = report_json(capsys, tmp_path, *events)
+    assert (report["outcome"], report["winner"], report["decided"]) == ("rerun", None, True)
+    assert "runoff" not in report and report["majority_possible"] is False
+    text = report_text(capsys, tmp_path, *events)
+    assert "Result: no majority: rerun with all 3 choices (29 CFR 102.70(d))" in text
+    assert "a tie for second place leaves no runoff pair" in text
+
+
+def test_the_102_70_d_exception_is_a_certification_of_results(capsys, tmp_path):
+    events = (header(choices=["Union A", "Union B", "Neither"], eligible=20), pile("Union A", 10),
+              pile("Union B", 10), {"type": "close"})
+    report = report_json(capsys, tmp_path, *events)
+    assert (report["outcome"], report["winner"]) == ("no_majority", None)
+    assert "certification of results" in report["result"]
+
+
+def test_no_majority_possible_while_the_runoff_pair_is_open(capsys, tmp_path):
+    report = report_json(capsys, tmp_path, header(choices=["Union A", "Union B", "Neither"], ballots=50),
+                         pile("Union A", 20), pile("Union B", 15), pile("Neither", 13))
+    assert (report["outcome"], report["decided"], report["majority_possible"]) == ("undecided", False, False)
+    assert "a runoff or rerun is certain" in report["result"]
+
+
+def test_a_deauthorization_poll_needs_a_majority_of_the_eligible_voters(capsys, tmp_path):
+    head = header(rule="deauthorization", eligible=30, union="Local 1", ballots=25)
+    report = report_json(capsys, tmp_path, head, pile("yes", 15), pile("no", 8), {"type": "close"})
+    # 15 of 23 votes cast, but not more than half of the 30 eligible voters.
+    assert (report["rule"], report["outcome"], report["winner"]) == ("deauthorization", "no_majority", "no")
+    assert report["majority_line"] == 16 and report["decided_at"] == 23  # at close
+    text = report_text(capsys, tmp_path, head, pile("yes", 15), pile("no", 8), {"type": "close"})
+    assert "Deauthorization poll (NLRA Section 9(e)(1))" in text
+    assert "A majority of the eligible voters (16 of 30) has not voted" in text
+    assert line_of(text, "votes cast for deauthorization").split()[-1] == "15"
+    assert "Result: not deauthorized: Local 1 keeps its authority" in text
+    report = report_json(capsys, tmp_path, head, pile("yes", 16))
+    assert (report["outcome"], report["decided"], report["decided_at"]) == ("majority", True, 16)
+    assert report["needed"] == {"yes": 0, "no": 10}  # no cannot undo 16 yes: 9 left are too few
+
+
+@pytest.mark.parametrize("fields,why", [
+    ({"rule": "deauthorization"}, 'a deauthorization poll needs "eligible"'),
+    ({"rule": "deauthorization", "eligible": 9, "choices": ["A", "B"]}, "is a yes/no ballot"),
+    ({"rule": "decertification"}, "rule: Input should be 'representation' or 'deauthorization'"),
+    ({"choices": ["no", "yes"]}, 'a yes/no ballot is ["yes","no"], in that order'),
+])
+def test_bad_headers_for_the_new_kinds_get_one_line(capsys, tmp_path, fields, why):
+    f = write(tmp_path / "bad.jsonl", header(**fields))
+    code, out, err = run(capsys, "report", str(f))
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"tally: {f}:1: ") and why in err

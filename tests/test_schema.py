@@ -41,7 +41,7 @@ def test_round_trip():
         ('{"seq":1,"type":"election","id":"Bad Id","title":"t"}', "id"),
         ('{"seq":1,"type":"election","id":"x","title":"t","choices":["A","A","B"]}', "distinct"),
         ('{"seq":1,"type":"election","id":"x","title":"t","choices":["A","void","B"]}', "void"),
-        ('{"seq":1,"type":"election","id":"x","title":"t","choices":["ALU","Neither"]}', "two-choice"),
+        ('{"seq":1,"type":"election","id":"x","title":"t","choices":["no","yes"]}', "in that order"),
         ('{"seq":1,"type":"election","id":"x","title":"t","choices":["yes"]}', "at least two"),
         ('{"seq":1,"type":"election","id":"x","title":"t","ballots":-1}', "ballots"),
         ('{"seq":3,"type":"note","text":""}', "text"),

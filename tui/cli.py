@@ -96,7 +96,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return code
 
 
-HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location")
+HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "location", "rule")
 
 
 def cmd_count(args: argparse.Namespace) -> int:
@@ -212,10 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="title (default: the file name)")
     p.add_argument("--union", help="the petitioning union, on a yes/no ballot")
     p.add_argument("--choices", type=lambda s: [c.strip() for c in s.split(",")],
-                   metavar="A,B,...", help="the choices of a multi-union ballot (default yes,no)")
+                   metavar="A,B,...",
+                   help="the choices of a runoff or multi-union ballot (default yes,no)")
     p.add_argument("--eligible", type=int, metavar="N", help="approximate eligible voters")
     p.add_argument("--ballots", type=int, metavar="N", help="total ballots cast, when known")
     p.add_argument("--location", metavar="L", help="where the count takes place")
+    p.add_argument("--rule", choices=["representation", "deauthorization"],
+                   help="deauthorization: a Section 9(e)(1) poll; yes needs a majority of --eligible")
     p.add_argument("--publish", metavar="ws://HOST:PORT",
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
