@@ -15,13 +15,14 @@ one job at a time, newest state wins.
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import Any, Sequence
+from typing import Sequence
 
+from tally import odds as model
+from tally.odds import Odds
 from tally.reducer import Snapshot
+from tally.rules import DEAUTHORIZATION
 from tally.timeline import Point
 
 HISTORY_BUDGET = 0.05  # seconds a job may spend on chart points, newest first
@@ -34,7 +35,7 @@ class Needle:
     """The needle for one state of a count, and the union's chance through the count so far."""
 
     key: tuple  # the state it is for (`state_key`)
-    odds: Any | None  # tally.odds.Odds, or None (then `reason` says why)
+    odds: Odds | None  # None: then `reason` says why
     reason: str | None
     history: dict[int, float] = field(default_factory=dict)  # ballots handled → the union's chance
     complete: bool = True  # every chart point it was given has its chance
@@ -52,21 +53,15 @@ def point_key(p: Point) -> tuple[int, int, int, int, int] | None:
     return (p.votes[0], p.votes[1], p.void, p.challenged, p.remaining)
 
 
-def load_odds() -> ModuleType | None:
-    try:
-        return importlib.import_module("tally.odds")
-    except ImportError:
-        return None
-
-
-NO_MODEL = "the needle's model (tally/odds.py) is not part of this build"
+def has_history(snap: Snapshot) -> bool:
+    """The chart of the union's chance: a yes/no election for representation (a poll is not won on a margin)."""
+    return snap.election.yes_no and snap.election.rule != DEAUTHORIZATION and snap.remaining is not None
 
 
 class NeedleMaker:
     """Works out needles and remembers each chart point's chance; one caller at a time."""
 
-    def __init__(self, odds: ModuleType | None = None) -> None:
-        self.odds = odds if odds is not None else load_odds()
+    def __init__(self) -> None:
         self._chances: dict[tuple, float] = {}
         self.seconds_per_ballot = SECONDS_PER_BALLOT
         self.simulation_seconds = SIMULATION_SECONDS
@@ -74,7 +69,7 @@ class NeedleMaker:
     # -- what it would cost ------------------------------------------------------
     def cost(self, snap: Snapshot) -> float:
         """Seconds the needle for `snap` is expected to take."""
-        if snap.remaining is None or self.odds is None:
+        if snap.remaining is None:
             return 0.0
         if snap.election.yes_no:
             return snap.remaining * self.seconds_per_ballot
@@ -97,14 +92,12 @@ class NeedleMaker:
         `known`, a needle already made for this very state, is not made again.
         """
         key = state_key(snap)
-        if self.odds is None:
-            return Needle(key, None, NO_MODEL)
         if known is not None and known.key == key:
             odds, reason = known.odds, known.reason
         else:
-            reason = self.odds.no_odds_reason(snap)
+            reason = model.no_odds_reason(snap)
             started = time.perf_counter()
-            odds = self.odds.odds(snap) if reason is None else None
+            odds = model.odds(snap) if reason is None else None
             if odds is not None:
                 self._learn(snap, time.perf_counter() - started)
         history, complete = self._history(snap, points, budget, slow)
@@ -112,7 +105,7 @@ class NeedleMaker:
 
     def _history(self, snap: Snapshot, points: Sequence[Point], budget: float,
                  slow: float) -> tuple[dict[int, float], bool]:
-        if not snap.election.yes_no or snap.remaining is None:
+        if not has_history(snap):
             return {}, True
         keys = {point_key(p) for p in points}
         self._chances = {k: v for k, v in self._chances.items() if k in keys}  # only what is on the chart
@@ -124,7 +117,7 @@ class NeedleMaker:
                 complete = False
                 continue
             t = time.perf_counter()
-            self._chances[point_key(p)] = self.odds.union_chance(*point_key(p))
+            self._chances[point_key(p)] = model.union_chance(*point_key(p))
             if p.remaining:
                 self._learn_exact(p.remaining, time.perf_counter() - t)
         history = {p.handled: self._chances[k] for p in points

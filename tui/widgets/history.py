@@ -91,7 +91,7 @@ class MarginChart(Vertical):
                 parts += [("■ ", f"$text-{CHOICE_COLOURS[i % 4]}"), (literal(choice), "bold"), "  "]
             label.say(Content.assemble(*parts).rstrip())
         bars = self.query_one(MarginBars)
-        bars.choices = len(snap.choices)
+        bars.shares = 0 if snap.election.yes_no else len(snap.choices)
         bars.points = view.points
         self.set_class(not snap.election.yes_no, "-multi")
 
@@ -110,16 +110,16 @@ class MarginBars(Widget):
     COMPONENT_CLASSES = {"marginbars--up", "marginbars--down", "marginbars--axis",
                          *(f"marginbars--{c}" for c in CHOICE_STYLES)}
     points: reactive[tuple[Point, ...]] = reactive(tuple)
-    choices: reactive[int] = reactive(2)
+    shares: reactive[int] = reactive(0)  # choices drawn as shares (0: yes/no, drawn as the margin)
 
     def render(self) -> Text:
         width, height = self.size
         cols = columns(self.points, width)
-        if self.choices == 2:
+        if not self.shares:
             rows = chart_rows([p.margin for p in cols], height)
             styles = {1: "marginbars--up", 0: "marginbars--axis", -1: "marginbars--down"}
             return _styled([(line, styles[sign]) for line, sign in rows[:height]], self)
-        return _styled(share_rows(cols, self.choices, height), self)
+        return _styled(share_rows(cols, self.shares, height), self)
 
 
 def share_rows(cols: list[Point], choices: int, height: int) -> list[tuple[str, str]]:

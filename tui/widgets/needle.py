@@ -17,8 +17,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from feeds.live import View
-from feeds.needle import Needle
+from feeds.needle import Needle, has_history
 from tally.reducer import Snapshot
+from tally.rules import DEAUTHORIZATION
 from tally.timeline import Point
 from tui.widgets.history import columns
 from tui.widgets.readout import Readout
@@ -42,6 +43,8 @@ def chance(p: float) -> str:
 def outcome_label(snap: Snapshot, key: str) -> str:
     if key == "pending":
         return "challenges decide"
+    if snap.election.yes_no and snap.election.rule == DEAUTHORIZATION:
+        return {"yes": "deauthorization carries", "no": "deauthorization fails"}.get(key, key)
     if snap.election.yes_no:
         return {"yes": "union wins", "no": "no union"}.get(key, key)
     if key in snap.choices:
@@ -150,7 +153,7 @@ class ChanceChart(Vertical):
 
     def show_view(self, view: View) -> None:
         snap, needle = view.snapshot, view.needle
-        self.display = snap is not None and snap.election.yes_no and snap.remaining is not None
+        self.display = snap is not None and has_history(snap)
         if not self.display or needle is None or needle.odds is None:
             return
         now = needle.odds.outcomes.get("yes", 0.0)
