@@ -158,7 +158,7 @@ async def test_footer_shows_the_count_keys(tmp_path):
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         shown = {(k.key_display, k.description) for k in app.query(FooterKey)}
-        assert {("y", "YES"), ("n", "NO"), ("v", "Void"), ("c", "Challenged"), ("u", "Undo"),
+        assert {("y", "YES"), ("n", "NO"), ("v", "Void"), ("c", "Challenge"), ("u", "Undo"),
                 ("!", "Note"), ("x", "Close"), ("0-9", "Pile"), ("q", "Quit")} <= shown
 
 

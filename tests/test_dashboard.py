@@ -82,7 +82,7 @@ async def test_footer_shows_every_key_even_at_80_columns(size):
         await pilot.pause()
         shown = keys_in_view(app)
         assert {("space", "Pause"), ("+", "Faster"), ("−", "Slower"), ("→", "Step"), ("end", "End"),
-                ("home", "Restart"), ("b", "Big"), ("s", "Save"), ("q", "Quit")} <= shown
+                ("home", "Restart"), ("b", "Big"), ("s", "SVG"), ("q", "Quit")} <= shown
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ class Dashboard(App[str]):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("b", "broadcast", "Big"),
-        Binding("s", "save_shot", "Save"),
+        Binding("s", "save_shot", "SVG"),
         Binding("q", "quit", "Quit"),
     ]
     LOCAL_TIMES = False  # a recording shows the count's own clock; a live count the viewer's
@@ -159,6 +159,8 @@ class Dashboard(App[str]):
 
     def show(self, view: View) -> None:
         """Every reader of the screen shown draws from the one View."""
+        if self._exit:  # shutting down: the widgets are going
+            return
         with self.batch_update():
             self.screen.set_class(view.feed.since is not None, "-stale")
             for widget in self.readers():

@@ -50,7 +50,7 @@ class CountDashboard(Dashboard):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("v", "enter('v')", "Void"),
-        Binding("c", "enter('c')", "Challenged"),
+        Binding("c", "enter('c')", "Challenge"),
         Binding("u", "undo", "Undo"),
         Binding("exclamation_mark", "note", "Note", key_display="!"),
         Binding("x", "close_count", "Close"),

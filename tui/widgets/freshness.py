@@ -27,10 +27,10 @@ def ago(seconds: float) -> str:
 
 def duration(minutes: float) -> str:
     if minutes < 1:
-        return "under a minute"
+        return "< 1 min"
     if minutes < 90:
-        return f"about {round(minutes)} min"
-    return f"about {int(minutes // 60)} h {round(minutes % 60):02d} min"
+        return f"~{round(minutes)} min"
+    return f"~{int(minutes // 60)} h {round(minutes % 60):02d} min"
 
 
 def clock_time(at: datetime, local: bool) -> str:
@@ -54,9 +54,9 @@ def freshness_lines(view: View, now: datetime, local: bool) -> tuple[str, str]:
 def pace_words(pace: Pace, snap: Snapshot) -> str:
     if pace.per_minute is None:
         return "pace not known yet"
-    words = f"{pace.per_minute:,.1f} a minute"
+    words = f"{pace.per_minute:,.1f}/min"
     left = pace.minutes_left(snap.remaining)
-    return f"{words}, {duration(left)} to go" if left is not None else words
+    return f"{words} · {duration(left)} to go" if left is not None else words
 
 
 def trend_words(pace: Pace, snap: Snapshot | None) -> str:

@@ -78,14 +78,20 @@ class FeedStatus(Vertical):
     ellipsis when the terminal is narrow.
     """
 
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        # Made with the widget: a feed may report before Textual has mounted the lines.
+        self.mark = Readout(classes="feed-mark")
+        self.detail = Readout(classes="feed-detail")
+
     def compose(self) -> ComposeResult:
-        yield Readout(classes="feed-mark")
-        yield Readout(classes="feed-detail")
+        yield self.mark
+        yield self.detail
 
     def show_view(self, view: View) -> None:
         mark, detail = feed_lines(view.feed)
-        self.query_one(".feed-mark", Readout).say(mark)
-        self.query_one(".feed-detail", Readout).say(detail)
+        self.mark.say(mark)
+        self.detail.say(detail)
         for state in STATE_MARKS:
             self.set_class(view.feed.state == state, f"-{state}")
 

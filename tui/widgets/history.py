@@ -20,8 +20,11 @@ from tally.timeline import Point, TickerLine, ballot_label
 T = TypeVar("T")
 
 
-def signed(n: int) -> str:
-    return f"{n:+,}" if n else "0"
+def lead(margin: int) -> str:
+    """A yes − no margin as the headline says it: 'NO +241', 'YES +1', 'tied'."""
+    if margin == 0:
+        return "tied"
+    return f"YES +{margin:,}" if margin > 0 else f"NO +{-margin:,}"
 
 
 def columns(values: Sequence[T], width: int) -> list[T]:
@@ -73,24 +76,31 @@ CHOICE_STYLES = ("c0", "c1", "c2", "c3")
 class MarginChart(Vertical):
     """The count through time: the running margin on a yes/no ballot, each choice's share otherwise."""
 
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.label = Readout(classes="chart-label")
+        self.bars = MarginBars()
+
     def compose(self) -> ComposeResult:
-        yield Readout(classes="chart-label")
-        yield MarginBars()
+        yield self.label
+        yield self.bars
 
     def show_view(self, view: View) -> None:
         if not view.points or view.snapshot is None:
             return
         snap = view.snapshot
-        label = self.query_one(".chart-label", Readout)
+        label = self.label
         if snap.election.yes_no:
             low, high = view.margin_range
-            label.say(f"Margin through the count: {signed(low)} to {signed(high)} (up: YES leads)")
+            span = f"{lead(low)} to {lead(high)}" if low != high else lead(low)
+            label.say(f"Margin through the count: {span} (up: YES leads)" if self.size.width >= 45
+                      else f"Margin {span}")
         else:
             parts: list[tuple[str, str] | str] = ["Share of valid votes through the count: "]
             for i, choice in enumerate(snap.choices):
                 parts += [("■ ", f"$text-{CHOICE_COLOURS[i % 4]}"), (literal(choice), "bold"), "  "]
             label.say(Content.assemble(*parts).rstrip())
-        bars = self.query_one(MarginBars)
+        bars = self.bars
         bars.shares = 0 if snap.election.yes_no else len(snap.choices)
         bars.points = view.points
         self.set_class(not snap.election.yes_no, "-multi")

@@ -67,9 +67,9 @@ def needle_words(snap: Snapshot | None, needle: Needle | None) -> tuple[str, str
     if needle.odds is None:
         return f"No chance given: {needle.reason}", ""
     odds = needle.odds
-    how = "exact" if odds.method == "exact" else "approximate: a simulation"
+    how = "exact" if odds.method == "exact" else "approximate, simulated"
     parts = [f"{outcome_label(snap, k)} {chance(p)}" for k, p in shown_outcomes(snap, odds.outcomes)]
-    return f"Chance now ({how}): " + " · ".join(parts), range_words(snap, odds.ranges)
+    return f"Chance ({how}): " + " · ".join(parts), range_words(snap, odds.ranges)
 
 
 def range_words(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> str:
@@ -130,36 +130,48 @@ class ChanceBar(Widget):
 class NeedleDial(Vertical):
     """The needle now: the bar, the chances in words, each side's likely final votes."""
 
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.bar = ChanceBar()
+        self.words = Readout(classes="needle-words")
+        self.ranges = Readout(classes="needle-ranges")
+
     def compose(self) -> ComposeResult:
-        yield ChanceBar()
-        yield Readout(classes="needle-words")
-        yield Readout(classes="needle-ranges")
+        yield self.bar
+        yield self.words
+        yield self.ranges
 
     def show_view(self, view: View) -> None:
-        bar = self.query_one(ChanceBar)
-        bar.snapshot, bar.needle = view.snapshot, view.needle
+        self.bar.snapshot, self.bar.needle = view.snapshot, view.needle
         words, ranges = needle_words(view.snapshot, view.needle)
-        self.query_one(".needle-words", Readout).say(words)
-        self.query_one(".needle-ranges", Readout).say(ranges)
+        self.words.say(words)
+        self.ranges.say(ranges)
         self.set_class(view.needle is not None and view.needle.odds is None, "-none")
 
 
 class ChanceChart(Vertical):
     """The union's chance through the count, one column per stretch; yes/no ballots only."""
 
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.label = Readout(classes="chart-label")
+        self.bars = ChanceBars()
+
     def compose(self) -> ComposeResult:
-        yield Readout(classes="chart-label")
-        yield ChanceBars()
+        yield self.label
+        yield self.bars
 
     def show_view(self, view: View) -> None:
         snap, needle = view.snapshot, view.needle
         self.display = snap is not None and has_history(snap)
         if not self.display or needle is None or needle.odds is None:
             return
-        now = needle.odds.outcomes.get("yes", 0.0)
-        self.query_one(".chart-label", Readout).say(
-            f"Union's chance through the count: {chance(now)} now (┄ 50 %)")
-        bars = self.query_one(ChanceBars)
+        now = chance(needle.odds.outcomes.get("yes", 0.0))
+        if self.size.width >= 45:
+            self.label.say(f"The union's chance through the count: {now} now (┄ 50 %)")
+        else:
+            self.label.say(f"Union's chance: {now} now")
+        bars = self.bars
         bars.points = view.points
         bars.history = needle.history
 
