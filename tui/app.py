@@ -26,7 +26,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from feeds.live import LiveCount, View
-from feeds.needle import Needle, NeedleMaker, state_key
+from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
 from tui.broadcast import BroadcastScreen
@@ -34,15 +34,17 @@ from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
 from tui.widgets.header import CountHeader
-from tui.widgets.history import MarginChart, Ticker
-from tui.widgets.needle import ChanceChart, NeedleDial
+from tui.widgets.history import MarginChart, Ticker, columns
+from tui.widgets.needle import ChanceBars, ChanceChart, NeedleDial
 from tui.widgets.problems import ProblemLine
 from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
 FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
 DRAW_SHARE = 0.05  # under a flood of events, drawing may take at most this share of the time
 MAX_FRAME_GAP = 0.5  # ... but the screen is never left stale for longer than this
-NEEDLE_SHARE = 0.1  # the needle's thread may work at most this share of the time
+NEEDLE_SHARE = 0.1  # the needle's thread may work at most this share of the time while the count moves
+STILL_SHARE = 0.5  # ... and this share while it is still (filling in the chart of the chance)
+STILL_BUDGET = 0.2  # seconds a job may spend on chart points while the count is still
 SLOW_NEEDLE = 0.25  # seconds: a needle (or chart point) expected to take longer waits for a still count
 WIDE_FOOTER = 100  # columns from which the Footer also shows ^p palette
 STILL = 1.0  # seconds without a change: the count is still (not a flood, not mid-catch-up)
@@ -198,7 +200,12 @@ class Dashboard(App[str]):
             return  # only chart points are missing: they wait for a still count
         self._needle_busy = True
         self._needle_started = t
-        job = partial(maker.make, snap, view.points, slow=SLOW_NEEDLE, known=have)
+        self._needle_still = still
+        # Only the points the chart can draw: one a column.
+        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
+        points = columns(view.points, width)
+        budget = STILL_BUDGET if still else HISTORY_BUDGET
+        job = partial(maker.make, snap, points, budget=budget, slow=SLOW_NEEDLE, known=have)
         self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -207,7 +214,8 @@ class Dashboard(App[str]):
             return
         self._needle_busy = False
         took = time.monotonic() - self._needle_started
-        self._needle_next = time.monotonic() + min(took * (1 / NEEDLE_SHARE - 1), 5.0)
+        share = STILL_SHARE if self._needle_still else NEEDLE_SHARE
+        self._needle_next = time.monotonic() + min(took * (1 / share - 1), 5.0)
         if event.state == WorkerState.SUCCESS and event.worker.result is not None:
             self.needle = event.worker.result
             self.redraw()

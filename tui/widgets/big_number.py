@@ -8,6 +8,8 @@ at the smallest scale, 8 at scale 3, 13 at scale 5.
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -67,7 +69,14 @@ def block_rows(text: str, scale: int) -> list[str]:
 
 
 class BigNumber(Widget):
-    """One number, as large as fits, centred; plain digits when even the smallest does not."""
+    """One number, as large as fits, centred; plain digits when even the smallest does not.
+
+    The blocks take their colour from the `bignumber--on` component class and
+    the spaces between them none: an SVG screenshot collapses runs of spaces
+    inside one styled run, which would slide the blocks out of place.
+    """
+
+    COMPONENT_CLASSES = {"bignumber--on"}
 
     value: reactive[str] = reactive("")
     fit: reactive[str] = reactive("")  # the text the scale is chosen for: numbers side by side match
@@ -79,12 +88,19 @@ class BigNumber(Widget):
         if not scale and "," in text:  # drop the separators before giving up on size
             text = text.replace(",", "")
             scale = best_scale(max(self.fit.replace(",", ""), text, key=len), width, height)
+        on = self.get_component_rich_style("bignumber--on")
         if not scale:
-            return Text(self.value, no_wrap=True, overflow="crop", justify="center")
+            return Text(self.value, style=on, no_wrap=True, overflow="crop", justify="center")
         lines = block_rows(text, scale)
         top = (height - len(lines)) // 2
         left = " " * ((width - len(lines[0])) // 2)
-        return Text("\n" * top + "\n".join(left + line for line in lines), no_wrap=True, overflow="crop")
+        out = Text("\n" * top, no_wrap=True, overflow="crop")
+        for i, line in enumerate(lines):
+            if i:
+                out.append("\n")
+            for blank, run in groupby(left + line, key=lambda c: c == " "):
+                out.append("".join(run), None if blank else on)
+        return out
 
     @property
     def rows(self) -> int:

@@ -25,14 +25,18 @@ from tui.widgets.history import columns
 from tui.widgets.readout import Readout
 
 CHOICE_STYLES = ("c0", "c1", "c2", "c3")
+WINS = ("yes", "no")  # a side's win: shown as certain only once the count decides it
 
 
-def chance(p: float) -> str:
-    """A probability as a watcher reads it: never "100 %" for what is not certain."""
+def chance(p: float, certain: bool = True) -> str:
+    """A probability as a watcher reads it: never "100 %" or "0 %" for what is not `certain`.
+
+    A model's 1.0 before the count decides it is a rounding, not a certainty.
+    """
     if p <= 0:
-        return "0 %"
+        return "0 %" if certain else "< 0.1 %"
     if p >= 1:
-        return "100 %"
+        return "100 %" if certain else "> 99.9 %"
     if p < 0.001:
         return "< 0.1 %"
     if p > 0.999:
@@ -68,7 +72,9 @@ def needle_words(snap: Snapshot | None, needle: Needle | None) -> tuple[str, str
         return f"No chance given: {needle.reason}", ""
     odds = needle.odds
     how = "exact" if odds.method == "exact" else "approximate, simulated"
-    parts = [f"{outcome_label(snap, k)} {chance(p)}" for k, p in shown_outcomes(snap, odds.outcomes)]
+    decided = snap.outcome.decided or snap.remaining == 0
+    parts = [f"{outcome_label(snap, k)} {chance(p, decided or k not in WINS and k not in snap.choices)}"
+             for k, p in shown_outcomes(snap, odds.outcomes)]
     return f"Chance ({how}): " + " · ".join(parts), range_words(snap, odds.ranges)
 
 
@@ -166,7 +172,7 @@ class ChanceChart(Vertical):
         self.display = snap is not None and has_history(snap)
         if not self.display or needle is None or needle.odds is None:
             return
-        now = chance(needle.odds.outcomes.get("yes", 0.0))
+        now = chance(needle.odds.outcomes.get("yes", 0.0), snap.outcome.decided or snap.remaining == 0)
         if self.size.width >= 45:
             self.label.say(f"The union's chance through the count: {now} now (┄ 50 %)")
         else:
