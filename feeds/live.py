@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Callable
 
 from feeds.files import Cursor, Problem
+from feeds.needle import Needle
 from tally.reducer import Count, RuleError, Snapshot
 from tally.schema import Event, as_event
-from tally.timeline import TICKER_LINES, TickerLine, Timeline
+from tally.timeline import TICKER_LINES, Pace, Point, TickerLine, Timeline
 
 ERRORS_KEPT = 20
 
@@ -28,6 +30,7 @@ class FeedState:
     state: str = "loading"
     detail: str = ""
     speed: float | None = None
+    since: datetime | None = None  # a watcher out of touch: when its numbers were last known current
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,23 +38,26 @@ class View:
     """Everything the dashboard draws, frozen at one moment."""
 
     snapshot: Snapshot | None
-    margins: tuple[int, ...]
-    margin_range: tuple[int, int]
+    points: tuple[Point, ...]  # the count through time, bounded: the charts' columns
+    margin_range: tuple[int, int]  # over the whole count so far, the current margin included
+    pace: Pace
     ticker: tuple[TickerLine, ...]
     errors: tuple[str, ...]
     refused: int
     feed: FeedState
     version: int
+    needle: Needle | None = None  # worked out by the screen, off its thread (feeds/needle.py)
 
 
 class LiveCount:
     """The reducer plus its bounded timeline, fed one event at a time."""
 
-    def __init__(self, source: str = "") -> None:
+    def __init__(self, source: str = "", clock: Callable[[], datetime] | None = None) -> None:
         self.source = source  # names the feed in error lines: a file's path, a hub's URL
         self.on_feed: Callable[[], None] | None = None
         """Called when the feed's state changes (loaded, paused, ended …): a reader's cue
         to draw at once rather than at its next look."""
+        self.clock = clock  # live feeds: stamps an event that came without one (a replay has none)
         self.reset()
 
     def reset(self) -> None:
@@ -70,13 +76,13 @@ class LiveCount:
             where = f"{self.source}:{line}: " if line else (f"{self.source}: " if self.source else "")
             self.refuse(event.seq, f"{where}{exc}")
             return False
-        self.timeline.record(event, self.count)
-        self.version += 1
+        self.record(event)
         return True
 
     def record(self, event: Event) -> None:
         """An event already applied to `count` (by a journal that checked it): show it."""
-        self.timeline.record(event, self.count)
+        at = self.clock() if self.clock is not None and event.at is None else None
+        self.timeline.record(event, self.count, at)
         self.version += 1
 
     def apply_until(self, events: Cursor, deadline: float) -> bool:
@@ -141,20 +147,24 @@ class LiveCount:
         self.timeline.error(seq, why)
         self.version += 1
 
-    def set_feed(self, state: str, detail: str = "", speed: float | None = None) -> None:
-        feed = FeedState(state, detail, speed)
+    def set_feed(self, state: str, detail: str = "", speed: float | None = None,
+                 since: datetime | None = None) -> None:
+        feed = FeedState(state, detail, speed, since)
         changed, self.feed = feed != self.feed, feed
         self.version += 1
         if changed and self.on_feed is not None:
             self.on_feed()
 
     def view(self) -> View:
-        count = self.count
+        count, timeline = self.count, self.timeline
+        started = count.election is not None
+        points = timeline.chart(count) if started else ()
         return View(
-            snapshot=count.snapshot() if count.election is not None else None,
-            margins=tuple(self.timeline.margins),
-            margin_range=(self.timeline.low, self.timeline.high),
-            ticker=self.timeline.ticker(count.election is None or count.election.yes_no),
+            snapshot=count.snapshot() if started else None,
+            points=points,
+            margin_range=(min(p.low for p in points), max(p.high for p in points)) if points else (0, 0),
+            pace=timeline.pace(count),
+            ticker=timeline.ticker(not started or count.election.yes_no, count),
             errors=tuple(self.errors),
             refused=self.refused,
             feed=self.feed,

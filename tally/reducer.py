@@ -39,6 +39,18 @@ class RuleError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class Undone:
+    """What a retraction took back: the retracted entry's seq, the retraction's, and what the entry had added."""
+
+    target: int
+    seq: int
+    choice: int | None  # index of the choice it voted for; None for a void or challenged entry
+    void: int
+    challenged: int
+    amount: int  # ballots it had added (to the choice, void or challenged)
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The count as it stands, frozen: everything a reader needs, nothing live."""
 
@@ -121,6 +133,7 @@ class Count:
         self.closed = False
         self.last_seq = 0
         self.decided_at: int | None = None
+        self.undone: list[Undone] = []  # every retraction, in order: readers correct their history with it
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
         self._did_byte: dict[str, int] = {}
@@ -430,8 +443,11 @@ class Count:
     def _retract(self, event: Retract) -> None:
         did = self._retracted_did(event)
         target = event.target
-        self._add(did, -self._amount[target])
+        amount = self._amount[target]
+        self._add(did, -amount)
         self._did[target] = _RETRACTED
+        self.undone.append(Undone(target, event.seq, did if did >= 0 else None,
+                                  amount if did == _VOID else 0, amount if did == _CHALLENGED else 0, amount))
         self._record(_NOT_A_COUNT, 0)
         self._recheck_decision()
 

@@ -1,22 +1,67 @@
-"""What a count looked like over time, in bounded memory: the margin and the ticker.
+"""What a count looked like over time, in bounded memory: chart points, samples and the ticker.
 
-A dashboard shows the running margin as a chart and the last ballots called as
-a ticker. Both must stay the same size whether the count has 1,000 ballots or
-1,000,000, so the margin is kept at a stride that doubles whenever the chart is
-full (every other point is dropped), and the ticker keeps only its last lines.
+A dashboard shows the count through time (the margin, each choice's share, the
+union's chance), how fresh and how fast it is (the last call, the pace, the
+recent trend) and the last ballots called. All of it must stay the same size
+whether the count has 1,000 ballots or 1,000,000:
+
+- the chart keeps a `Point` (the whole count at that moment, so the needle can
+  be worked out for it later) every `stride` ballots; when the chart is full
+  every other point is dropped and the stride doubles;
+- the samples for the pace are the last SAMPLES points at which the timeline
+  was told anything (each event at human pace, each run of events in a flood);
+- the ticker keeps only its last lines, as events, worded when drawn.
+
+A retraction corrects history: every point and sample taken after the
+retracted entry loses what that entry had added (`Count.undone`), so the chart
+and its range show the corrected count, as if the entry had never been made.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import repeat
+from typing import Iterable, Sequence
 
-from tally.reducer import Count
+from tally.reducer import Count, Undone
 from tally.schema import Ballot, Challenged, Close, Election, Event, Note, Retract, as_event
 
 CHART_POINTS = 256
 TICKER_LINES = 50
+SAMPLES = 512
+PACE_WINDOW = 5 * 60.0  # seconds of count time the pace is measured over
+PACE_LEAST = 30.0  # ... and at least this many, or there is no pace yet
+TREND_BALLOTS = 100  # the recent trend: the last this many ballots
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """The count at one moment: what the charts and the needle need of it, nothing more.
+
+    `low` and `high` are the lowest and highest margin seen in the stretch of
+    the count this point ends (looked at as often as the timeline is told):
+    the chart's range keeps them when the point itself is thinned out.
+    """
+
+    seq: int
+    handled: int
+    votes: tuple[int, ...]
+    void: int
+    challenged: int
+    remaining: int | None
+    at: datetime | None
+    low: int
+    high: int
+
+    @property
+    def margin(self) -> int:
+        return margin_of(self.votes)
+
+    @property
+    def valid(self) -> int:
+        return sum(self.votes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +69,40 @@ class TickerLine:
     seq: int
     kind: str  # ballot, challenged, retract, note, close, election, error
     text: str
+    first: int | None = None  # the ballot numbers of a call: ballots handled before it + 1 …
+    last: int | None = None  # … ballots handled after it (None: not a call)
 
 
-def margin_of(count: Count) -> int:
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """How fresh and how fast the count is: the last call, ballots a minute, the recent trend."""
+
+    last_at: datetime | None
+    per_minute: float | None  # over the last PACE_WINDOW of count time (None: too little of it)
+    recent: int  # ballots the trend covers (0: no trend yet)
+    recent_votes: tuple[int, ...]  # each choice's votes among them
+
+    def minutes_left(self, remaining: int | None) -> float | None:
+        if not remaining or not self.per_minute:
+            return None
+        return remaining / self.per_minute
+
+
+def margin_of(votes: Sequence[int] | Count) -> int:
     """The margin the chart follows: yes − no, or the leader's lead on a multi-choice ballot."""
-    votes = count.votes
+    if isinstance(votes, Count):
+        votes = votes.votes
     if len(votes) == 2:
         return votes[0] - votes[1]
     first, second = sorted(votes, reverse=True)[:2]
     return first - second
+
+
+def point_of(count: Count, at: datetime | None, low: int | None = None, high: int | None = None) -> Point:
+    margin = margin_of(count.votes)
+    return Point(count.last_seq, count.opened + count.challenged, tuple(count.votes), count.void,
+                 count.challenged, count.remaining, at,
+                 margin if low is None else min(low, margin), margin if high is None else max(high, margin))
 
 
 def describe(event: Event, yes_no: bool) -> TickerLine:
@@ -45,7 +115,7 @@ def describe(event: Event, yes_no: bool) -> TickerLine:
         many = "" if event.count == 1 else f"{event.count} "
         return TickerLine(event.seq, "challenged", f"{many}CHALLENGED, set aside")
     if isinstance(event, Retract):
-        return TickerLine(event.seq, "retract", f"RETRACTED #{event.target}")
+        return TickerLine(event.seq, "retract", f"RETRACTED entry {event.target}")
     if isinstance(event, Note):
         return TickerLine(event.seq, "note", f"note: {event.text}")
     if isinstance(event, Close):
@@ -54,70 +124,203 @@ def describe(event: Event, yes_no: bool) -> TickerLine:
     return TickerLine(event.seq, "election", f"count opened: {event.title}")
 
 
-class Timeline:
-    """A bounded record of the margin through the count, and of the latest events.
+def ballot_label(line: TickerLine) -> str:
+    """'#21', or '#21–45' for a pile; '' for what is not a call."""
+    if line.last is None or line.first is None:
+        return ""
+    return f"#{line.last:,}" if line.first >= line.last else f"#{line.first:,}–{line.last:,}"
 
-    The ticker keeps the events themselves and words them only when drawn: a
-    replay at full speed records far more lines than anyone reads.
+
+class Timeline:
+    """A bounded record of the count through time, and of the latest events.
+
+    Told of every event (`record`) or of each run of events (`record_run`, the
+    flood path: one call per chart point or per slice of time, not per ballot).
     """
 
     def __init__(self, points: int = CHART_POINTS, lines: int = TICKER_LINES) -> None:
         self._points = points
-        self.margins: list[int] = []
-        self.low = self.high = 0  # over every kept point, also those thinned out since
+        self.points: list[Point] = []
         self.stride = 1  # ballots handled between two kept points
         self.next_at = 0  # ballots handled at which the chart keeps its next point
-        self._recent: deque[Event | TickerLine] = deque(maxlen=lines)
+        self.samples: deque[Point] = deque(maxlen=SAMPLES)
+        self.last_at: datetime | None = None  # the stamp of the latest event that had one
+        self._low: int | None = None  # the margin's extremes since the last kept point
+        self._high: int | None = None
+        self._undone = 0  # retractions already corrected for
+        # (event or error line, ballots handled after it, or None when only a later one is known)
+        self._recent: deque[tuple[Event | TickerLine, int | None]] = deque(maxlen=lines)
 
-    def record(self, event: Event, count: Count) -> None:
-        self._recent.append(event)
-        if event.__class__ is Retract:
-            self._replace_last(count)
-        elif count.opened + count.challenged >= self.next_at:
-            self._keep(count)
+    # -- being told ----------------------------------------------------------
+    def record(self, event: Event, count: Count, at: datetime | None = None) -> None:
+        """One event, just applied to `count`; `at` stands in for an event without a stamp."""
+        handled = count.opened + count.challenged
+        self._recent.append((event, handled))
+        self._look(count, event.at or at)
 
-    def record_run(self, events: Iterable[Event], count: Count) -> None:
+    def record_run(self, events: Sequence[Event], count: Count) -> None:
         """Events applied back to back since the last record: the same as `record`
         for each, when the run ends no later than `next_at` ballots handled (so the
         chart misses no point) — the caller's loop then needs no call per event."""
-        self._recent.extend(events)
-        if count.handled >= self.next_at:
-            self._keep(count)
-        elif any(event.__class__ is Retract for event in events):
-            self._replace_last(count)
+        if not events:
+            return
+        recent = self._recent
+        recent.extend(zip(events, repeat(None)))  # a replay's flood keeps plain events (dicts)
+        last = as_event(events[-1])
+        recent[-1] = (last, count.opened + count.challenged)
+        self._look(count, last.at)
 
     def error(self, seq: int, text: str) -> None:
-        self._recent.append(TickerLine(seq, "error", text))
+        self._recent.append((TickerLine(seq, "error", text), None))
 
-    def ticker(self, yes_no: bool) -> tuple[TickerLine, ...]:
+    def _look(self, count: Count, at: datetime | None) -> None:
+        if len(count.undone) > self._undone:
+            self._correct(count)
+        if at is not None:
+            self.last_at = at
+        margin = margin_of(count.votes)
+        self._low = margin if self._low is None else min(self._low, margin)
+        self._high = margin if self._high is None else max(self._high, margin)
+        samples = self.samples
+        if not samples or samples[-1].seq != count.last_seq:
+            samples.append(point_of(count, self.last_at))
+        if count.opened + count.challenged >= self.next_at:
+            self._keep(count)
+
+    def _keep(self, count: Count) -> None:
+        points = self.points
+        points.append(point_of(count, self.last_at, self._low, self._high))
+        self._low = self._high = None
+        if len(points) >= self._points:
+            self.points = _thin(points)
+            self.stride *= 2
+        self.next_at = count.opened + count.challenged + self.stride
+
+    def _correct(self, count: Count) -> None:
+        """Take every new retraction out of the history recorded since its entry."""
+        for undone in count.undone[self._undone:]:
+            self.points = _collapse([_without(p, undone) for p in self.points])
+            self.samples = deque(_collapse([_without(p, undone) for p in self.samples]), maxlen=SAMPLES)
+        self._undone = len(count.undone)
+        self._low = self._high = None  # the stretch since the last point: from the corrected count on
+        self.next_at = self.points[-1].handled + self.stride if self.points else 0
+
+    # -- reading -------------------------------------------------------------
+    def chart(self, count: Count) -> tuple[Point, ...]:
+        """The kept points and the count as it stands now (the chart's newest column)."""
+        now = point_of(count, self.last_at, self._low, self._high)
+        points = self.points
+        if points and points[-1].handled >= now.handled:  # nothing handled since (a note, a retraction)
+            return (*points[:-1], *_collapse([points[-1], now]))
+        return (*points, now)
+
+    def pace(self, count: Count) -> Pace:
+        """The last call's time, ballots a minute lately, and the last TREND_BALLOTS ballots' votes."""
+        samples = self.samples
+        per_minute = None
+        stamped = [p for p in samples if p.at is not None]
+        if stamped:
+            newest = stamped[-1]
+            since = newest.at.timestamp() - PACE_WINDOW
+            oldest = next(p for p in stamped if p.at.timestamp() >= since)
+            seconds = (newest.at - oldest.at).total_seconds()
+            if seconds >= PACE_LEAST and newest.handled > oldest.handled:
+                per_minute = (newest.handled - oldest.handled) * 60 / seconds
+        handled = count.opened + count.challenged
+        recent, votes = 0, ()
+        before = [p for p in samples if p.handled <= handled - TREND_BALLOTS]
+        if before and before[-1].handled > 0:
+            base = before[-1]
+            recent = handled - base.handled
+            votes = tuple(v - b for v, b in zip(count.votes, base.votes))
+        return Pace(self.last_at, per_minute, recent, votes)
+
+    def ticker(self, yes_no: bool, count: Count | None = None) -> tuple[TickerLine, ...]:
         """The latest lines, oldest first, worded for a ballot that is (or is not) yes/no.
 
-        A retraction says what it took back when that entry is still in view.
+        Calls carry their ballot numbers: the ballots handled after a call is
+        its number (a pile, the range it covers). A retraction names what it
+        took back when that entry is still in view.
         """
-        recent = [as_event(item) for item in self._recent]  # a replay's flood keeps plain events
-        events = {item.seq: item for item in recent if not isinstance(item, TickerLine)}
-        lines = []
-        for item in recent:
+        undone = {u.seq: u.amount for u in count.undone} if count is not None else {}
+        numbered: list[tuple[Event | TickerLine, int | None]] = []
+        after: int | None = None
+        for item, handled in reversed(self._recent):
+            if isinstance(item, TickerLine):
+                numbered.append((item, None))
+                continue
+            item = as_event(item)
+            if handled is not None:
+                after = handled
+            numbered.append((item, after))
+            if after is not None:
+                after -= _adds(item, undone)
+        numbered.reverse()
+        lines: list[TickerLine] = []
+        said: dict[int, TickerLine] = {}
+        for item, after in numbered:
             if isinstance(item, TickerLine):
                 lines.append(item)
                 continue
             line = describe(item, yes_no)
-            target = events.get(item.target) if isinstance(item, Retract) else None
-            if target is not None:
-                line = TickerLine(line.seq, line.kind, f"{line.text}: {describe(target, yes_no).text}")
+            if line.kind in ("ballot", "challenged") and after is not None:
+                line = replace(line, first=after - item.count + 1, last=after)
+            elif isinstance(item, Retract):
+                target = said.get(item.target)
+                if target is not None:
+                    what = ballot_label(target)
+                    line = replace(line, text=f"RETRACTED {what or 'entry ' + str(item.target)}: {target.text}")
+            said[item.seq] = line
             lines.append(line)
         return tuple(lines)
 
-    def _keep(self, count: Count) -> None:
-        margin = margin_of(count)
-        self.low, self.high = min(self.low, margin), max(self.high, margin)
-        self.margins.append(margin)
-        if len(self.margins) >= self._points:
-            self.margins = self.margins[::2]
-            self.stride *= 2
-        self.next_at = count.handled + self.stride
 
-    def _replace_last(self, count: Count) -> None:
-        """A retraction corrects the count now, so the latest point shows the correction."""
-        if self.margins:
-            self.margins[-1] = margin_of(count)
+def _adds(event: Event, undone: dict[int, int]) -> int:
+    """Ballots an event added to those handled (a retraction: minus what it took back)."""
+    cls = event.__class__
+    if cls is Ballot or cls is Challenged:
+        return event.count
+    if cls is Retract:
+        return -undone.get(event.seq, 0)
+    return 0
+
+
+def _without(p: Point, undone: Undone) -> Point:
+    """A point as it would have been without the retracted entry (unchanged if taken before it)."""
+    if not undone.target <= p.seq < undone.seq:  # taken before the entry, or from the corrected count
+        return p
+    votes = list(p.votes)
+    if undone.choice is not None:
+        votes[undone.choice] -= undone.amount
+    shift = margin_of(votes) - p.margin
+    challenged = undone.challenged
+    remaining = None if p.remaining is None else p.remaining + undone.amount
+    return Point(p.seq, p.handled - undone.amount, tuple(votes), p.void - undone.void,
+                 p.challenged - challenged, remaining, p.at, p.low + shift, p.high + shift)
+
+
+def _collapse(points: Iterable[Point]) -> list[Point]:
+    """Points in order with the ballots handled rising: of two at the same count, the later."""
+    kept: list[Point] = []
+    for p in points:
+        if kept and p.handled <= kept[-1].handled:
+            gone = kept.pop()
+            p = replace(p, low=min(p.low, gone.low), high=max(p.high, gone.high))
+        kept.append(p)
+    return kept
+
+
+def _thin(points: list[Point]) -> list[Point]:
+    """Every other point, keeping the newest; a dropped point's extremes go to the next one kept."""
+    kept: list[Point] = []
+    low = high = None
+    for i, p in enumerate(points):
+        if (len(points) - 1 - i) % 2:
+            low = p.low if low is None else min(low, p.low)
+            high = p.high if high is None else max(high, p.high)
+            continue
+        if low is not None:
+            p = replace(p, low=min(p.low, low), high=max(p.high, high))
+            low = high = None
+        kept.append(p)
+    return kept

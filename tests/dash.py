@@ -47,3 +47,51 @@ def text(app, selector: str) -> str:
     node = app.screen.query_one(selector)
     statics = [node] if isinstance(node, Static) else list(node.query(Static))
     return "\n".join(str(s.visual) for s in statics)
+
+
+async def needle_ready(pilot, timeout: float = 20.0) -> None:
+    """Let the app work out the needle (and its chart) for the count it shows, and draw it."""
+    from feeds.needle import state_key
+
+    app = pilot.app
+
+    def ready() -> bool:
+        view, needle = app._view, app.needle
+        return (view is not None and view.snapshot is not None and needle is not None
+                and needle.key == state_key(view.snapshot) and needle.complete and not app._needle_busy)
+
+    await until(pilot, ready, timeout)
+    app.redraw()
+    await pilot.pause()
+
+
+class FakeWatcher:
+    """A Watcher that delivers some events, then loses its link (for a screen that must say so)."""
+
+    def __init__(self, events, drop: bool = True) -> None:
+        from feeds.link import Link
+
+        self.events_list = list(events)
+        self.drop = drop
+        self.link = Link("connecting", attempt=1, seq=0)
+        self.on_link = None
+        self.delivered = asyncio.Event()
+
+    async def events(self):
+        from feeds.link import Link
+
+        self._report(Link("live", 0, 0))
+        for event in self.events_list:
+            yield event
+        self.delivered.set()
+        if self.drop:
+            self._report(Link("reconnecting", 3, self.events_list[-1].seq, "connection refused"))
+        await asyncio.Event().wait()
+
+    def _report(self, link) -> None:
+        self.link = link
+        if self.on_link is not None:
+            self.on_link(link)
+
+    def close(self) -> None:
+        pass

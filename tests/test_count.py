@@ -78,7 +78,7 @@ async def test_u_retracts_the_latest_entry_then_the_one_before(tmp_path):
         await press(pilot, "u")
         assert "nothing left to retract" in text(app, "#said")
         assert journal(path)[-1]["target"] == 2  # the refusal wrote nothing
-        assert "RETRACTED #3: 5 × NO (pile)" in text(app, "#ticker")
+        assert "RETRACTED #2–6: 5 × NO (pile)" in text(app, "#ticker")
 
 
 async def test_a_note_is_journaled_and_escape_cancels_it(tmp_path):
@@ -158,7 +158,7 @@ async def test_footer_shows_the_count_keys(tmp_path):
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         shown = {(k.key_display, k.description) for k in app.query(FooterKey)}
-        assert {("y", "YES"), ("n", "NO"), ("v", "Void"), ("c", "Challenged"), ("u", "Undo"),
+        assert {("y", "YES"), ("n", "NO"), ("v", "Void"), ("c", "Challenge"), ("u", "Undo"),
                 ("!", "Note"), ("x", "Close"), ("0-9", "Pile"), ("q", "Quit")} <= shown
 
 
@@ -187,7 +187,7 @@ async def test_resume_shows_exactly_what_the_journal_holds(tmp_path):
     async with app.run_test() as pilot:
         await press(pilot, "n")
         assert app.live.count.snapshot().votes == (7, 2) == on_disk(path).votes
-        assert "#5" in text(app, "#ticker") and "7 × YES (pile)" in text(app, "#ticker")
+        assert "#1–7" in text(app, "#ticker") and "7 × YES (pile)" in text(app, "#ticker")
 
 
 def test_flags_that_contradict_the_header_are_refused(tmp_path):
@@ -274,7 +274,7 @@ async def test_a_full_disk_refuses_the_entry_and_the_count_goes_on(tmp_path, mon
         assert "0 · 0.0%" in text(app, ".-no .choice-count")
         monkeypatch.setattr(os, "write", real_write)
         await press(pilot, "n")  # the disk has room again: the count goes on
-        assert text(app, "#said") == "saved: #3"
+        assert text(app, "#said") == "saved: entry 3"
     assert on_disk(path).votes == (1, 1)
 
 
@@ -300,7 +300,7 @@ async def test_a_real_write_failure_file_size_limit_refuses_the_entry(tmp_path):
         assert path.read_bytes() == before
         assert app.live.count.snapshot().votes == (1, 0)
         await press(pilot, "n")
-        assert text(app, "#said") == "saved: #3"
+        assert text(app, "#said") == "saved: entry 3"
     assert on_disk(path).votes == (1, 1)
 
 

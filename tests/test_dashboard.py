@@ -69,13 +69,20 @@ async def test_q_quits_with_the_summary_line():
     assert "380 yes · 618 no · 2 void" in app.return_value and "no union" in app.return_value
 
 
-async def test_footer_shows_every_key():
+def keys_in_view(app) -> set[tuple[str, str]]:
+    """The Footer's keys wholly on screen."""
+    width = app.screen.size.width
+    return {(k.key_display, k.description) for k in app.query(FooterKey) if k.region.right <= width}
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_footer_shows_every_key_even_at_80_columns(size):
     app = replay_app("ldj5")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        shown = {(k.key_display, k.description) for k in app.query(FooterKey)}
-        assert {("space", "Pause/Resume"), ("+", "Faster"), ("−", "Slower"), ("→", "Step"),
-                ("end", "End"), ("home", "Restart"), ("q", "Quit")} <= shown
+        shown = keys_in_view(app)
+        assert {("space", "Pause"), ("+", "Faster"), ("−", "Slower"), ("→", "Step"), ("end", "End"),
+                ("home", "Restart"), ("b", "Big"), ("s", "SVG"), ("q", "Quit")} <= shown
 
 
 @pytest.mark.parametrize(

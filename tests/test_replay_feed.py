@@ -9,7 +9,7 @@ from counts import header, write
 from feeds import replay as replay_mod
 from feeds.live import LiveCount
 from feeds.replay import Replay, count_seconds, fit_speed, gaps_of, human_duration, wait_for
-from tally.timeline import CHART_POINTS, TICKER_LINES, Timeline, margin_of
+from tally.timeline import CHART_POINTS, SAMPLES, TICKER_LINES, Timeline, margin_of
 from counts import count_of, pile
 
 T0 = datetime(2022, 3, 31, 17, 0, tzinfo=timezone.utc)
@@ -76,9 +76,11 @@ def test_timeline_is_bounded_however_long_the_count():
         event = Ballot(seq=seq, type="ballot", choice="yes" if seq % 3 else "no")
         count.apply(event)
         timeline.record(event, count)
-    assert len(timeline.margins) < CHART_POINTS and len(timeline.ticker(True)) == TICKER_LINES
-    assert timeline.margins[-1] <= margin_of(count) and timeline.stride >= 256
-    assert timeline.low <= min(timeline.margins) and timeline.high >= max(timeline.margins)
+    chart = timeline.chart(count)
+    assert len(chart) <= CHART_POINTS and len(timeline.ticker(True)) == TICKER_LINES
+    assert len(timeline.samples) <= SAMPLES and timeline.stride >= 256
+    assert chart[-1].margin == margin_of(count)
+    assert min(p.low for p in chart) <= min(p.margin for p in chart)
 
 
 def test_the_margin_range_keeps_an_early_lead_that_the_chart_thinned_out():
@@ -90,7 +92,9 @@ def test_the_margin_range_keeps_an_early_lead_that_the_chart_thinned_out():
     for event in events:
         count.apply(event)
         timeline.record(event, count)
-    assert max(timeline.margins) < 1 and timeline.high == 1 and timeline.low < -180
+    chart = timeline.chart(count)
+    assert max(p.margin for p in chart) < 1
+    assert max(p.high for p in chart) == 1 and min(p.low for p in chart) < -180
 
 
 def test_a_retraction_corrects_the_latest_chart_point():
@@ -102,7 +106,8 @@ def test_a_retraction_corrects_the_latest_chart_point():
     event = Retract(seq=3, type="retract", target=2)
     count.apply(event)
     timeline.record(event, count)
-    assert timeline.margins[-1] == 0 and timeline.ticker(True)[-1].text == "RETRACTED #2"
+    assert timeline.chart(count)[-1].margin == 0
+    assert timeline.ticker(True, count)[-1].text == "RETRACTED entry 2"
 
 
 @pytest.mark.parametrize("speed", [0.1, 10**9])

@@ -65,7 +65,7 @@ async def test_watch_shows_reconnecting_and_resumes_to_the_exact_totals(tmp_path
         async with running_hub(tmp_path, port=unused_tcp_port):
             await publish(url, events)
             await drawn(pilot, lambda: app.live.count.last_seq == len(events), "the whole count")
-            assert "LIVE" in text(app, "#feed-status")
+            assert "FINAL" in text(app, "#feed-status")  # connected, and the count is closed
             assert "OUTCOME DECIDED — the union wins" in text(app, "#banner")
     assert json_report(app.live.count.snapshot()) == json_report(load(tmp_path / "jfk8.jsonl").count.snapshot())
 

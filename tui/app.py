@@ -9,50 +9,103 @@ about single ballots, so a million of them cannot starve it.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
+from typing import Callable, Iterable
 
-from textual.app import App, ComposeResult
+from textual import events
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
-from feeds.live import LiveCount
+from feeds.live import LiveCount, View
+from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
+from tui.broadcast import BroadcastScreen
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
+from tui.widgets.freshness import Freshness
 from tui.widgets.header import CountHeader
-from tui.widgets.history import MarginChart, Ticker
+from tui.widgets.history import MarginChart, Ticker, columns
+from tui.widgets.needle import ChanceBars, ChanceChart, NeedleDial
 from tui.widgets.problems import ProblemLine
 from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
 FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
 DRAW_SHARE = 0.05  # under a flood of events, drawing may take at most this share of the time
 MAX_FRAME_GAP = 0.5  # ... but the screen is never left stale for longer than this
+NEEDLE_SHARE = 0.1  # the needle's thread may work at most this share of the time while the count moves
+STILL_SHARE = 0.5  # ... and this share while it is still (filling in the chart of the chance)
+STILL_BUDGET = 0.2  # seconds a job may spend on chart points while the count is still
+SLOW_NEEDLE = 0.25  # seconds: a needle (or chart point) expected to take longer waits for a still count
+WIDE_FOOTER = 100  # columns from which the Footer also shows ^p palette
+STILL = 1.0  # seconds without a change: the count is still (not a flood, not mid-catch-up)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def shot_name(view: View | None) -> str:
+    """'ldj5-ballot-0700.svg': the election and how far its count had got."""
+    snap = view.snapshot if view is not None else None
+    if snap is None:
+        return "tally-no-count.svg"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", snap.election.id).strip("-.") or "count"
+    return f"{slug}-ballot-{snap.handled:04d}.svg"
 
 
 class Dashboard(App[str]):
-    """The broadcast view of one count, fed by whatever feeds `live`."""
+    """The dashboard of one count, fed by whatever feeds `live`; b shows its broadcast view."""
 
     CSS_PATH = Path(__file__).with_name("tally.tcss")
     TITLE = "tally"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [
+        Binding("b", "broadcast", "Big"),
+        Binding("s", "save_shot", "SVG"),
+        Binding("q", "quit", "Quit"),
+    ]
+    LOCAL_TIMES = False  # a recording shows the count's own clock; a live count the viewer's
 
-    def __init__(self, live: LiveCount) -> None:
+    def __init__(self, live: LiveCount, shots: Path | str | None = None,
+                 now: Callable[[], datetime] = utc_now) -> None:
         super().__init__()
         self.live = live
+        self.shots = Path(shots) if shots is not None else Path.cwd()
+        self.now = now  # the only clock the screen reads: screenshots freeze it
         self._drawn = -1
         self._next_frame = 0.0
         self._measure = False  # the first frame lays out the whole screen: not a fair cost
+        self._view: View | None = None
+        self._readers: dict[Screen, list[Widget]] = {}
+        self.needle: Needle | None = None
+        self.needle_maker = NeedleMaker()
+        self._needle_busy = False
+        self._needle_next = 0.0  # monotonic: no needle job starts before it
+        self._moved_at = time.monotonic()
+        # The Footer shows keys in binding order: each dashboard's own keys first, these last.
+        keys = self._bindings.key_to_bindings
+        for key in ("b", "s", "q"):
+            if key in keys:
+                keys[key] = keys.pop(key)
 
     def compose(self) -> ComposeResult:
         yield CountHeader(id="header")
         yield OutcomeBanner(id="banner")
         yield ChoiceRows(id="choices")
         yield ProblemLine(id="problem")
+        yield NeedleDial(id="needle")
         with Horizontal(id="lower"):
             with Vertical(id="stats"):
                 yield Margin(id="margin")
@@ -60,13 +113,14 @@ class Dashboard(App[str]):
                 yield Needed(id="needed")
                 yield Piles(id="piles")
                 yield Turnout(id="turnout")
-                yield MarginChart(id="chart")
+                yield Freshness(id="freshness")
+                with Vertical(id="charts"):
+                    yield MarginChart(id="chart")
+                    yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        # Every widget that draws part of the count says so with a show_view method.
-        self._readers = [w for w in self.screen.walk_children() if hasattr(w, "show_view")]
         self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
         self.draw()
@@ -81,6 +135,17 @@ class Dashboard(App[str]):
         if self.is_running:
             self.draw(now=True)
 
+    def readers(self) -> list[Widget]:
+        """Every widget of the screen shown that draws part of the count (it has show_view)."""
+        screen = self.screen
+        if screen not in self._readers:
+            readers = [w for w in screen.walk_children() if hasattr(w, "show_view")]
+            if not readers:  # not composed yet: look again next frame
+                return readers
+            self._readers = {s: r for s, r in self._readers.items() if s in self.screen_stack}
+            self._readers[screen] = readers
+        return self._readers[screen]
+
     def draw(self, now: bool = False) -> None:
         """Redraw from the latest View, if the count moved since the last frame.
 
@@ -91,26 +156,126 @@ class Dashboard(App[str]):
         the wait, for an entry typed by a person who is looking at the screen.
         """
         if self.live.version == self._drawn:
+            self._start_needle()
             return
         if not now and time.monotonic() < self._next_frame:
             return
         started = time.monotonic()
+        self._moved_at = started
         view = self.live.view()
+        self._view = view
         self._drawn = view.version
-        with self.batch_update():
-            for widget in self._readers:
-                widget.show_view(view)
+        self.show(replace(view, needle=self.needle))
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True
+        self._start_needle()
+
+    def show(self, view: View) -> None:
+        """Every reader of the screen shown draws from the one View."""
+        if self._exit:  # shutting down: the widgets are going
+            return
+        with self.batch_update():
+            self.screen.set_class(view.feed.since is not None, "-stale")
+            for widget in self.readers():
+                widget.show_view(view)
+
+    def redraw(self) -> None:
+        """Draw the latest view again now (a new screen, a needle, the clock of a stale watcher)."""
+        if self._view is not None:
+            self.show(replace(self._view, needle=self.needle))
+
+    # -- the needle ------------------------------------------------------------
+    def _start_needle(self) -> None:
+        """Work out the needle for the count drawn last, in a thread, when it is worth it.
+
+        One job at a time, for the newest state (latest wins); jobs take at most
+        NEEDLE_SHARE of the time, and one expected to be slow (a huge count, a
+        simulation) waits until the count has been still for STILL seconds, so
+        a flood of ballots is not slowed by needles nobody could read.
+        """
+        view = self._view
+        if view is None or view.snapshot is None or self._needle_busy:
+            return
+        snap, have = view.snapshot, self.needle
+        key = state_key(snap)
+        if have is not None and have.key == key and have.complete:
+            return
+        t = time.monotonic()
+        if t < self._needle_next:
+            return
+        still = t - self._moved_at >= STILL
+        maker = self.needle_maker
+        if (have is None or have.key != key) and maker.cost(snap) > SLOW_NEEDLE and not still:
+            return
+        if have is not None and have.key == key and not still:
+            return  # only chart points are missing: they wait for a still count
+        self._needle_busy = True
+        self._needle_started = t
+        self._needle_still = still
+        # Only the points the chart can draw: one a column.
+        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
+        points = columns(view.points, width)
+        budget = STILL_BUDGET if still else HISTORY_BUDGET
+        job = partial(maker.make, snap, points, budget=budget, slow=SLOW_NEEDLE, known=have)
+        self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "needle" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self._needle_busy = False
+        took = time.monotonic() - self._needle_started
+        share = STILL_SHARE if self._needle_still else NEEDLE_SHARE
+        self._needle_next = time.monotonic() + min(took * (1 / share - 1), 5.0)
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.needle = event.worker.result
+            self.redraw()
 
     def _frame_drawn(self, started: float) -> None:
         cost = time.monotonic() - started
         self._next_frame = time.monotonic() + min(cost * (1 / DRAW_SHARE - 1), MAX_FRAME_GAP)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self._drawn = -1  # the ticker shows as many lines as fit
         self._measure = False  # a frame after a resize lays out everything: not a fair cost
+        for footer in self.query(Footer):  # a narrow Footer keeps its room for the dashboard's keys
+            footer.show_command_palette = event.size.width >= WIDE_FOOTER
+
+    # -- keys --------------------------------------------------------------------
+    def action_broadcast(self) -> None:
+        """b: the broadcast view over the dashboard, or back."""
+        if isinstance(self.screen, BroadcastScreen):
+            self.pop_screen()
+        else:
+            self.push_screen(BroadcastScreen())
+        self.call_after_refresh(self.redraw)
+
+    def action_save_shot(self) -> None:
+        """s: an SVG of the screen as it is, named by election and ballot, where --shots says."""
+        name = shot_name(self._view)
+        try:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            path = self.shots / name
+            n = 2
+            while path.exists():  # never overwrite an earlier picture
+                path = self.shots / f"{Path(name).stem}-{n}.svg"
+                n += 1
+            saved = self.save_screenshot(path.name, str(self.shots))
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: {exc.strerror or exc} ({self.shots})", title="Screenshot",
+                        severity="error", markup=False)
+            return
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette's screenshot saves where `s` does (Textual's own wants ~/Downloads)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                yield SystemCommand("Screenshot", f"Save an SVG of the screen in {self.shots}",
+                                    self.action_save_shot)
+            else:
+                yield command
 
     def action_quit(self) -> None:
         """Quit, handing the count's summary line to the command line to print.
@@ -127,7 +292,7 @@ class ReplayDashboard(Dashboard):
     """The dashboard with a replay's keys: pause, speed, step, end, restart."""
 
     BINDINGS = [
-        Binding("space", "pause", "Pause/Resume"),
+        Binding("space", "pause", "Pause"),
         Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
         Binding("minus", "slower", "Slower", key_display="−"),
         Binding("right", "step", "Step", key_display="→"),
@@ -136,8 +301,8 @@ class ReplayDashboard(Dashboard):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, replay: Replay) -> None:
-        super().__init__(replay.live)
+    def __init__(self, replay: Replay, shots: Path | str | None = None) -> None:
+        super().__init__(replay.live, shots)
         self.replay = replay
 
     def on_mount(self) -> None:

@@ -24,10 +24,10 @@ from feeds.link import Link
 from feeds.live import FeedState, LiveCount
 from feeds.watcher import Watcher
 from tally.text import literal
-from tui.app import FRAME, Dashboard
+from tui.app import FRAME, Dashboard, utc_now
 from tui.watch_app import link_words
 from tui.widgets.board import BoardHeading, BoardRows, board_words, columns, heading_line
-from tui.widgets.header import feed_words
+from tui.widgets.header import feed_lines
 
 BOARD_FRAME = 0.25
 """Seconds between looks at the summaries: a row is redrawn at most 4 times a second."""
@@ -60,7 +60,7 @@ class CountScreen(Screen[None]):
             self.watcher.on_link = lambda link: self.live.set_feed(*link_words(link))
             self.live.set_feed(*link_words(self.watcher.link))
             self.run_worker(self._follow(), name="watch", exclusive=True)
-        self.draw()
+        self.call_after_refresh(self.draw)  # once the widgets' own parts are mounted
 
     async def _follow(self) -> None:
         async for event in self.watcher.events():
@@ -104,6 +104,7 @@ class Board(App[None]):
         self.source = source
         self.where = where
         self._drawn = -1
+        self.now = utc_now  # the clock a count's freshness line reads (CountScreen's widgets)
 
     def compose(self) -> ComposeResult:
         # Kept, not queried: App.query_one looks at the screen on top, which may be a count.
@@ -131,7 +132,7 @@ class Board(App[None]):
         board = self.board_rows
         total = board.scrollable_content_region.width or board.size.width or 80
         with self.batch_update():
-            self.status.update(Content(literal(board_words(rows, self.where, feed_words(self.feed())))))
+            self.status.update(Content(literal(board_words(rows, self.where, ' · '.join(filter(None, feed_lines(self.feed())))))))
             cols = columns(rows, total)
             self.heading.update(heading_line(cols))
             board.show(rows, cols)

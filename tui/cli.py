@@ -91,7 +91,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from tui.app import ReplayDashboard
 
     replay = Replay(path, LiveCount(), speed=args.speed, fast=args.max, paused=args.paused)
-    summary, code = run_app(ReplayDashboard(replay))
+    summary, code = run_app(ReplayDashboard(replay, args.shots))
     say(summary)
     return code
 
@@ -125,7 +125,7 @@ def cmd_count(args: argparse.Namespace) -> int:
         publisher = CountPublisher(opened.events, args.publish, token)
     from tui.count_app import CountDashboard
 
-    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots)
     try:
         summary, code = run_app(app)
     finally:
@@ -173,7 +173,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         url = f"{','.join(hubs)}/elections/{chosen}"
     from tui.watch_app import WatchDashboard
 
-    summary, code = run_app(WatchDashboard(url))
+    summary, code = run_app(WatchDashboard(url, shots=args.shots))
     say(summary)
     return code
 
@@ -189,6 +189,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     print(json_schema())
     return EXIT_OK
+
+
+def add_shots(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--shots", metavar="DIR",
+                   help="where s (and the palette's screenshot) saves SVGs of the screen (default: here)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="times real time (default: fit the count into about a minute)")
     pace.add_argument("--max", action="store_true", help="apply events as fast as they can be read")
     p.add_argument("--paused", action="store_true", help="start paused (space plays, → steps)")
+    add_shots(p)
     p.set_defaults(run=cmd_replay)
 
     p = sub.add_parser("count", help="enter a count by keyboard into a journal (crash-safe)")
@@ -230,12 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
+    add_shots(p)
     p.set_defaults(run=cmd_count)
 
     p = sub.add_parser("watch", help="watch a count live from a hub (read-only)")
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
                    help="an election on a hub, or the hub alone to pick one "
                         "(ws://A,ws://B/elections/ID: hubs on one store, tried in turn)")
+    add_shots(p)
     p.set_defaults(run=cmd_watch)
 
     p = sub.add_parser("board", help="many counts at once: every election on a hub, or files in step")

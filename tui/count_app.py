@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from dataclasses import replace
 from typing import Protocol
 
 from textual import events
@@ -50,7 +51,7 @@ class CountDashboard(Dashboard):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("v", "enter('v')", "Void"),
-        Binding("c", "enter('c')", "Challenged"),
+        Binding("c", "enter('c')", "Challenge"),
         Binding("u", "undo", "Undo"),
         Binding("exclamation_mark", "note", "Note", key_display="!"),
         Binding("x", "close_count", "Close"),
@@ -58,9 +59,11 @@ class CountDashboard(Dashboard):
         *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
     ]
 
+    LOCAL_TIMES = True
+
     def __init__(self, journal: Journal, live: LiveCount, repaired: str | None = None,
-                 publisher: Publishing | None = None) -> None:
-        super().__init__(live)
+                 publisher: Publishing | None = None, shots=None) -> None:
+        super().__init__(live, shots)
         self.journal = journal
         self.repaired = repaired
         self.publisher = publisher  # sends each durable entry on to a hub, when publishing
@@ -68,6 +71,9 @@ class CountDashboard(Dashboard):
         # The ballot keys come first in the Footer, so a narrow terminal keeps them.
         yes_no = live.count.election.yes_no
         fixed = dict(self._bindings.key_to_bindings)
+        for key in [k for k in fixed if k in self.entry.keys]:  # "Union B" has b: the view moves to B
+            fixed[key.upper()] = [replace(b, key=key.upper(), key_display=f"⇧{key.upper()}")
+                                  for b in fixed.pop(key)]
         self._bindings.key_to_bindings.clear()
         for key, choice in self.entry.keys.items():
             self.bind(key, f"enter('{key}')", description=literal(choice.upper() if yes_no else choice))
@@ -185,13 +191,14 @@ class CountDashboard(Dashboard):
 
     @staticmethod
     def _saved_words(event) -> str:
+        """Entries are named by their seq ("entry 7"); "#" is a ballot's number in the ticker."""
         if isinstance(event, Retract):
-            return f"saved: #{event.seq} retracts #{event.target}"
+            return f"saved: entry {event.seq} retracts entry {event.target}"
         if isinstance(event, Note):
-            return f"saved: #{event.seq} note"
+            return f"saved: entry {event.seq}, a note"
         if isinstance(event, Close):
-            return f"saved: #{event.seq} the count is closed"
-        return f"saved: #{event.seq}"
+            return f"saved: entry {event.seq}, the count is closed"
+        return f"saved: entry {event.seq}"
 
 
 class NoteScreen(ModalScreen[str | None]):

@@ -8,25 +8,28 @@ after a reconnect is one or two frames, not thousands.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from feeds.link import HubError, Link
 from feeds.live import LiveCount
 from feeds.watcher import Watcher, list_elections
+from tally.schema import Close
 from tally.text import literal
 from tui.app import Dashboard
 
-def link_words(link: Link) -> tuple[str, str]:
-    """The header's state and detail for a watcher's link."""
+def link_words(link: Link, closed: bool = False) -> tuple[str, str]:
+    """The header's state and detail for a watcher's link (LIVE only while the count is open)."""
     if link.state == "live":
-        return "live", "following the hub"
+        return ("final", "the count is closed") if closed else ("live", "following the hub")
     if link.state == "connecting":
         return "reconnecting", "connecting …"
     if link.state == "waiting":
@@ -38,14 +41,23 @@ def link_words(link: Link) -> tuple[str, str]:
 
 
 class WatchDashboard(Dashboard):
-    """The broadcast view of a count on a hub. Nothing here can change the count."""
+    """A count on a hub, read-only. Nothing here can change the count.
+
+    While the link is down the numbers are dimmed and "last update 40 s ago"
+    counts up (a 1 s timer, only while disconnected): stale numbers must never
+    pass for current ones.
+    """
 
     BINDINGS = [Binding("q", "quit", "Quit")]
+    LOCAL_TIMES = True
+    STALE_TICK = 1.0
 
-    def __init__(self, url: str, watcher: Watcher | None = None) -> None:
-        super().__init__(LiveCount(source=url))
+    def __init__(self, url: str, watcher: Watcher | None = None, shots=None) -> None:
+        super().__init__(LiveCount(source=url, clock=lambda: self.now()), shots)
         self.watcher = watcher or Watcher(url)
         self.watcher.on_link = self.linked
+        self.since: datetime | None = None  # out of touch: the numbers were current until then
+        self._stale_timer: Timer | None = None
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
@@ -56,9 +68,21 @@ class WatchDashboard(Dashboard):
     async def follow(self) -> None:
         async for event in self.watcher.events():
             self.live.apply(event)
+            if isinstance(event, Close):
+                self.linked(self.watcher.link)  # LIVE becomes FINAL
 
     def linked(self, link: Link) -> None:
-        self.live.set_feed(*link_words(link))
+        connected = link.state == "live"
+        if connected:
+            self.since = None
+        elif self.since is None and self.live.count.election is not None:
+            self.since = self.now()  # what is on screen was current until now
+        self.live.set_feed(*link_words(link, self.live.count.closed), since=self.since)
+        if self.since is not None and self._stale_timer is None:
+            self._stale_timer = self.set_interval(self.STALE_TICK, self.redraw)
+        elif self.since is None and self._stale_timer is not None:
+            self._stale_timer.stop()
+            self._stale_timer = None
 
     def action_quit(self) -> None:
         self.watcher.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import Sequence, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,15 +15,20 @@ from textual.widget import Widget
 from tally.text import literal
 from tui.widgets.readout import Readout
 from feeds.live import View
-from tally.timeline import TickerLine
+from tally.timeline import Point, TickerLine, ballot_label
+
+T = TypeVar("T")
 
 
-def signed(n: int) -> str:
-    return f"{n:+,}" if n else "0"
+def lead(margin: int) -> str:
+    """A yes − no margin as the headline says it: 'NO +241', 'YES +1', 'tied'."""
+    if margin == 0:
+        return "tied"
+    return f"YES +{margin:,}" if margin > 0 else f"NO +{-margin:,}"
 
 
-def columns(values: tuple[int, ...], width: int) -> list[int]:
-    """Resample the margin to `width` columns, each the value at the end of its stretch."""
+def columns(values: Sequence[T], width: int) -> list[T]:
+    """Resample points to `width` columns, each the value at the end of its stretch."""
     if not values or width <= 0:
         return []
     if len(values) <= width:
@@ -64,46 +70,92 @@ def _cell(height: int, level: int, down: bool = False) -> str:
     return " "
 
 
+CHOICE_STYLES = ("c0", "c1", "c2", "c3")
+
+
 class MarginChart(Vertical):
-    """The running margin through the count, above and below a zero line, with its range."""
+    """The count through time: the running margin on a yes/no ballot, each choice's share otherwise."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.label = Readout(classes="chart-label")
+        self.bars = MarginBars()
 
     def compose(self) -> ComposeResult:
-        yield Readout(classes="chart-label")
-        yield MarginBars()
+        yield self.label
+        yield self.bars
 
     def show_view(self, view: View) -> None:
-        if not view.margins:
+        if not view.points or view.snapshot is None:
             return
         snap = view.snapshot
-        yes_no = snap is None or snap.election.yes_no
-        what = "above the line YES leads" if yes_no else "the leader's lead"
-        low, high = view.margin_range
-        self.query_one(".chart-label", Readout).say(
-            f"Running margin {signed(low)} to {signed(high)} ({what})")
-        self.query_one(MarginBars).margins = view.margins
-        self.set_class(not yes_no, "-multi")
+        label = self.label
+        if snap.election.yes_no:
+            low, high = view.margin_range
+            span = f"{lead(low)} to {lead(high)}" if low != high else lead(low)
+            label.say(f"Margin through the count: {span} (up: YES leads)" if self.size.width >= 45
+                      else f"Margin {span}")
+        else:
+            parts: list[tuple[str, str] | str] = ["Share of valid votes through the count: "]
+            for i, choice in enumerate(snap.choices):
+                parts += [("■ ", f"$text-{CHOICE_COLOURS[i % 4]}"), (literal(choice), "bold"), "  "]
+            label.say(Content.assemble(*parts).rstrip())
+        bars = self.bars
+        bars.shares = 0 if snap.election.yes_no else len(snap.choices)
+        bars.points = view.points
+        self.set_class(not snap.election.yes_no, "-multi")
+
+
+CHOICE_COLOURS = ("primary", "accent", "secondary", "warning")
 
 
 class MarginBars(Widget):
-    """The bars themselves: one column per stretch of the count, newest on the right."""
+    """The bars themselves: one column per stretch of the count, newest on the right.
 
-    COMPONENT_CLASSES = {"marginbars--up", "marginbars--down", "marginbars--axis"}
-    margins: reactive[tuple[int, ...]] = reactive(tuple)
+    A yes/no count rises above a zero line while YES leads and hangs below it
+    while NO leads; a multi-choice count gets one band per choice, each
+    showing that choice's share of the valid votes, all on one scale.
+    """
+
+    COMPONENT_CLASSES = {"marginbars--up", "marginbars--down", "marginbars--axis",
+                         *(f"marginbars--{c}" for c in CHOICE_STYLES)}
+    points: reactive[tuple[Point, ...]] = reactive(tuple)
+    shares: reactive[int] = reactive(0)  # choices drawn as shares (0: yes/no, drawn as the margin)
 
     def render(self) -> Text:
         width, height = self.size
-        rows = chart_rows(columns(self.margins, width), height)
-        styles = {1: "marginbars--up", 0: "marginbars--axis", -1: "marginbars--down"}
-        text = Text(no_wrap=True, overflow="crop")
-        for i, (line, sign) in enumerate(rows[:height]):
-            if i:
-                text.append("\n")
-            style = self.get_component_rich_style(styles[sign])
-            # Blank runs stay unstyled, so every run of bars starts where it is drawn
-            # (an SVG screenshot collapses leading spaces inside a styled run).
-            for blank, run in groupby(line, key=lambda c: c == " "):
-                text.append("".join(run), None if blank else style)
-        return text
+        cols = columns(self.points, width)
+        if not self.shares:
+            rows = chart_rows([p.margin for p in cols], height)
+            styles = {1: "marginbars--up", 0: "marginbars--axis", -1: "marginbars--down"}
+            return _styled([(line, styles[sign]) for line, sign in rows[:height]], self)
+        return _styled(share_rows(cols, self.shares, height), self)
+
+
+def share_rows(cols: list[Point], choices: int, height: int) -> list[tuple[str, str]]:
+    """One band per choice, top to bottom: its share of valid votes in each column, as bars."""
+    band = max(1, height // max(choices, 1))
+    shares = [[p.votes[i] / p.valid if p.valid else 0.0 for p in cols] for i in range(choices)]
+    top = max((max(s, default=0.0) for s in shares), default=0.0) or 1.0
+    rows: list[tuple[str, str]] = []
+    for i in range(choices):
+        heights = [round(s * band * 2 / top) for s in shares[i]]
+        for level in range(band, 0, -1):
+            rows.append(("".join(_cell(h, level) for h in heights), f"marginbars--{CHOICE_STYLES[i % 4]}"))
+    return rows[:height]
+
+
+def _styled(rows: list[tuple[str, str]], widget: Widget) -> Text:
+    text = Text(no_wrap=True, overflow="crop")
+    for i, (line, component) in enumerate(rows):
+        if i:
+            text.append("\n")
+        style = widget.get_component_rich_style(component)
+        # Blank runs stay unstyled, so every run of bars starts where it is drawn
+        # (an SVG screenshot collapses leading spaces inside a styled run).
+        for blank, run in groupby(line, key=lambda c: c == " "):
+            text.append("".join(run), None if blank else style)
+    return text
 
 
 KIND_STYLE = {"retract": "bold $warning", "note": "italic $text-muted", "error": "bold $error",
@@ -111,10 +163,16 @@ KIND_STYLE = {"retract": "bold $warning", "note": "italic $text-muted", "error":
 
 
 def ticker_text(lines: tuple[TickerLine, ...], rows: int) -> Content:
-    """The newest `rows` lines, newest first."""
+    """The newest `rows` lines, newest first, each numbered by its ballots.
+
+    The widget wraps a line too long for its width (a note is read whole, not
+    cut off); what no longer fits at the bottom is the oldest.
+    """
+    shown = list(reversed(lines))[:max(rows, 0)]
+    width = min(max((len(ballot_label(line)) for line in shown), default=0), 13) + 1
     parts: list[tuple[str, str]] = []
-    for line in reversed(lines[-rows:] if rows > 0 else ()):
-        parts += [(f"#{line.seq:<7}", "dim"), (literal(line.text) + "\n", KIND_STYLE.get(line.kind, ""))]
+    for line in shown:
+        parts += [(f"{ballot_label(line):<{width}}", "dim"), (literal(line.text) + "\n", KIND_STYLE.get(line.kind, ""))]
     return Content.assemble(*parts).rstrip()
 
 
