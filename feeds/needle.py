@@ -38,7 +38,6 @@ class Needle:
     odds: Odds | None  # None: then `reason` says why
     reason: str | None
     history: dict[int, float] = field(default_factory=dict)  # ballots handled → the union's chance
-    complete: bool = True  # every chart point it was given has its chance
 
 
 def state_key(snap: Snapshot) -> tuple:
@@ -78,9 +77,11 @@ class NeedleMaker:
     def point_cost(self, p: Point) -> float:
         return (p.remaining or 0) * self.seconds_per_ballot
 
-    def missing(self, points: Sequence[Point]) -> list[Point]:
-        """The chart points whose chance is not known yet, newest first."""
-        return [p for p in reversed(points) if (k := point_key(p)) is not None and k not in self._chances]
+    def missing(self, points: Sequence[Point], slow: float = float("inf")) -> list[Point]:
+        """The chart points whose chance is not known yet, newest first (those expected to take
+        longer than `slow` seconds left out: they are never worked out)."""
+        return [p for p in reversed(points) if (k := point_key(p)) is not None and k not in self._chances
+                and self.point_cost(p) <= slow]
 
     # -- the work ----------------------------------------------------------------
     def make(self, snap: Snapshot, points: Sequence[Point], budget: float = HISTORY_BUDGET,
@@ -88,7 +89,7 @@ class NeedleMaker:
         """The needle for `snap`, and the chance at as many chart points as `budget` seconds allow.
 
         Points are worked out newest first; a point expected to take longer
-        than `slow` seconds is left for later (`complete` is then False).
+        than `slow` seconds is left out (see `missing`).
         `known`, a needle already made for this very state, is not made again.
         """
         key = state_key(snap)
@@ -100,29 +101,26 @@ class NeedleMaker:
             odds = model.odds(snap) if reason is None else None
             if odds is not None:
                 self._learn(snap, time.perf_counter() - started)
-        history, complete = self._history(snap, points, budget, slow)
-        return Needle(key, odds, reason if odds is None else None, history, complete)
+        history = self._history(snap, points, budget, slow)
+        return Needle(key, odds, reason if odds is None else None, history)
 
     def _history(self, snap: Snapshot, points: Sequence[Point], budget: float,
-                 slow: float) -> tuple[dict[int, float], bool]:
+                 slow: float) -> dict[int, float]:
         if not has_history(snap):
-            return {}, True
+            return {}
         keys = {point_key(p) for p in points}
         self._chances = {k: v for k, v in self._chances.items() if k in keys}  # only what is on the chart
         started = time.perf_counter()
-        complete = True
-        for p in self.missing(points):
-            expected = self.point_cost(p)
-            if expected > slow or time.perf_counter() - started + expected > budget:
-                complete = False
-                continue
+        for n, p in enumerate(self.missing(points, slow)):
+            if n and time.perf_counter() - started + self.point_cost(p) > budget:
+                break  # the rest next time (the first always goes: its cost is at most `slow`)
             t = time.perf_counter()
             self._chances[point_key(p)] = model.union_chance(*point_key(p))
             if p.remaining:
                 self._learn_exact(p.remaining, time.perf_counter() - t)
         history = {p.handled: self._chances[k] for p in points
                    if (k := point_key(p)) is not None and k in self._chances}
-        return history, complete
+        return history
 
     def _learn(self, snap: Snapshot, seconds: float) -> None:
         if snap.election.yes_no:

@@ -51,14 +51,10 @@ def text(app, selector: str) -> str:
 
 async def needle_ready(pilot, timeout: float = 20.0) -> None:
     """Let the app work out the needle (and its chart) for the count it shows, and draw it."""
-    from feeds.needle import state_key
-
     app = pilot.app
 
     def ready() -> bool:
-        view, needle = app._view, app.needle
-        return (view is not None and view.snapshot is not None and needle is not None
-                and needle.key == state_key(view.snapshot) and needle.complete and not app._needle_busy)
+        return app._view is not None and app.needle_done(app._view)
 
     await until(pilot, ready, timeout)
     app.redraw()

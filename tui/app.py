@@ -21,12 +21,14 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from feeds.live import LiveCount, View
+from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
@@ -173,12 +175,15 @@ class Dashboard(App[str]):
 
     def show(self, view: View) -> None:
         """Every reader of the screen shown draws from the one View."""
-        if self._exit:  # shutting down: the widgets are going
+        if self._exit or not self.screen_stack:  # starting or shutting down: no screen to draw on
             return
         with self.batch_update():
             self.screen.set_class(view.feed.since is not None, "-stale")
             for widget in self.readers():
-                widget.show_view(view)
+                try:
+                    widget.show_view(view)
+                except NoMatches:  # its parts are not mounted yet (a busy start): the next frame draws it
+                    self._drawn = -1
 
     def redraw(self) -> None:
         """Draw the latest view again now (a new screen, a needle, the clock of a stale watcher)."""
@@ -198,27 +203,37 @@ class Dashboard(App[str]):
         if view is None or view.snapshot is None or self._needle_busy:
             return
         snap, have = view.snapshot, self.needle
-        key = state_key(snap)
-        if have is not None and have.key == key and have.complete:
+        maker = self.needle_maker
+        points = self.needle_points(view)
+        if self.needle_done(view, points):
             return
         t = time.monotonic()
         if t < self._needle_next:
             return
         still = t - self._moved_at >= STILL
-        maker = self.needle_maker
-        if (have is None or have.key != key) and maker.cost(snap) > SLOW_NEEDLE and not still:
+        if (have is None or have.key != state_key(snap)) and maker.cost(snap) > SLOW_NEEDLE and not still:
             return
-        if have is not None and have.key == key and not still:
+        if have is not None and have.key == state_key(snap) and not still:
             return  # only chart points are missing: they wait for a still count
         self._needle_busy = True
         self._needle_started = t
         self._needle_still = still
-        # Only the points the chart can draw: one a column.
-        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
-        points = columns(view.points, width)
         budget = STILL_BUDGET if still else HISTORY_BUDGET
         job = partial(maker.make, snap, points, budget=budget, slow=SLOW_NEEDLE, known=have)
         self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
+
+    def needle_points(self, view: View) -> list[Point]:
+        """The points the chart of the chance draws: one a column."""
+        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
+        return columns(view.points, width)
+
+    def needle_done(self, view: View, points: list[Point] | None = None) -> bool:
+        """The needle shown is for this view's count, with every chart point it can have."""
+        have = self.needle
+        if view.snapshot is None or have is None or have.key != state_key(view.snapshot):
+            return False
+        points = self.needle_points(view) if points is None else points
+        return not self._needle_busy and not self.needle_maker.missing(points, SLOW_NEEDLE)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.name != "needle" or event.state not in (
