@@ -10,14 +10,17 @@ to the unopened ballots (~2 µs each), a multi-choice one a simulation
 decide when a job is cheap enough to run (see `tui/app.py`).
 
 Nothing here knows about threads: the screen runs `make` in a worker thread,
-one job at a time, newest state wins.
+one job at a time, newest state wins. The hub runs `needle_within` in a
+worker process instead (feeds/hub/board.py): a thread would share the GIL
+with its event loop, and a yes/no needle is pure Python.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from tally import odds as model
 from tally.odds import Odds
@@ -25,6 +28,8 @@ from tally.reducer import Snapshot
 from tally.rules import DEAUTHORIZATION
 from tally.timeline import Point
 
+OVER_BUDGET = "over budget"
+"""`needle_within`'s answer when the needle took longer than its budget."""
 HISTORY_BUDGET = 0.05  # seconds a job may spend on chart points, newest first
 SECONDS_PER_BALLOT = 2.5e-6  # first guess of an exact needle's cost per unopened ballot
 SIMULATION_SECONDS = 0.15  # first guess of a simulated needle's cost
@@ -132,3 +137,36 @@ class NeedleMaker:
     def _learn_exact(self, remaining: int, seconds: float) -> None:
         if remaining >= 1000:  # small ones are all overhead
             self.seconds_per_ballot = 0.5 * self.seconds_per_ballot + 0.5 * seconds / remaining
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _over_budget(signum: int, frame: object) -> None:
+    raise _OverBudget
+
+
+def needle_within(snap: Snapshot, budget: float) -> dict[str, Any] | None | str:
+    """`odds_json(snap)`, or OVER_BUDGET if it takes more than ``budget`` seconds.
+
+    For the main thread of a worker process (signals reach only it): a
+    timer signal interrupts the work where it stands, so one huge count
+    cannot hold the worker, and every other election's needle behind it,
+    for longer than the budget. numpy's simulation is interrupted between
+    two of its steps.
+    """
+    before = signal.signal(signal.SIGALRM, _over_budget)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return model.odds_json(snap)
+    except _OverBudget:
+        return OVER_BUDGET
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def quiet_worker() -> None:
+    """A worker process's start: Ctrl-C in the hub's terminal is for the hub, which ends its workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -279,12 +279,14 @@ class Hub:
             self._following.add_done_callback(_reader_ended)
 
     def close(self) -> None:
-        """Stop following and let go of the store (the file store: its directory)."""
+        """Stop following, end the needle workers and let go of the store (the file store: its directory)."""
+        self.board.close()
         if self._following is not None:
             self._following.cancel()
         self.store.close()
 
     async def aclose(self) -> None:
+        self.board.close()
         if self._lost_timer is not None:
             self._lost_timer.cancel()
         if self._following is not None:
