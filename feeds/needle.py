@@ -17,7 +17,10 @@ with its event loop, and a yes/no needle is pure Python.
 
 from __future__ import annotations
 
+import os
+import select
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -167,6 +170,33 @@ def needle_within(snap: Snapshot, budget: float) -> dict[str, Any] | None | str:
         signal.signal(signal.SIGALRM, before)
 
 
-def quiet_worker() -> None:
-    """A worker process's start: Ctrl-C in the hub's terminal is for the hub, which ends its workers."""
+def quiet_worker(hub: int) -> None:
+    """A worker process's start: it ends with the hub (pid ``hub``), however the hub ends.
+
+    Ctrl-C in the hub's terminal is for the hub, which ends its workers. A
+    hub killed outright cannot: then the worker sees it gone and exits, not
+    left waiting for work forever.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        gone = os.pidfd_open(pid)  # readable once the process has ended
+    except (AttributeError, OSError):  # an old kernel: look once a second
+        while os.getppid() != 1 and _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([gone], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True

@@ -142,10 +142,11 @@ class Needles:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn, not fork: the hub may have threads (a test's, a store's), and a
-            # forked child of a threaded process can inherit a held lock.
-            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
-                                             initializer=quiet_worker)
+            # forkserver, not fork: the hub may have threads (a test's, a store's), and
+            # a forked child of a threaded process can inherit a held lock; nor spawn,
+            # which imports the hub's main module again in each worker.
+            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("forkserver"),
+                                             initializer=quiet_worker, initargs=(os.getpid(),))
         return self._pool
 
     def _back(self, snap: Snapshot, job: asyncio.Future) -> None:
