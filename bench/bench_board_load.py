@@ -124,6 +124,20 @@ class BoardClient:
                 self.with_needle += '"working":false' in frame
 
 
+async def crowd(url: str, n: int) -> None:
+    """``--crowd``: n board clients; says when every snapshot is in, then (at EOF on stdin)
+    the fewest rows with a needle any client got."""
+    clients = [BoardClient(url) for _ in range(n)]
+    tasks = [asyncio.create_task(c.run()) for c in clients]
+    await asyncio.gather(*(c.ready.wait() for c in clients))
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    print(min(c.with_needle for c in clients), flush=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def quantiles(times: list[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(times, n=100, method="inclusive")
     return cuts[49] * 1000, cuts[98] * 1000, max(times) * 1000
@@ -144,18 +158,20 @@ async def one_round(source: Path, targets: list, args: argparse.Namespace) -> di
             targets = list(targets)
             before = loadavg()
             idle = await acks(url, targets, args.acks, args.gap)
-            clients = [BoardClient(url) for _ in range(args.clients)]
-            tasks = [asyncio.create_task(c.run()) for c in clients]
+            # The board clients read in a process of their own: in this one, reading
+            # 100 rows per ack would delay the publisher's own reading of its ack.
+            crowd = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--crowd", url, "--clients", str(args.clients),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             t = time.perf_counter()
-            await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in clients)), 600)
+            await asyncio.wait_for(crowd.stdout.readline(), 600)  # every snapshot is in
             snapshots = time.perf_counter() - t
             during = loadavg()
             board = await acks(url, targets, args.acks, args.gap)
             after = loadavg()
-            needles = min(c.with_needle for c in clients)
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            crowd.stdin.close()
+            needles = int((await crowd.stdout.readline()) or 0)
+            await crowd.wait()
         finally:
             hub.terminate()
             hub.wait()
@@ -190,4 +206,6 @@ if __name__ == "__main__":
     parser.add_argument("--acks", type=int, default=400)
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--rounds", type=int, default=3)
-    asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--crowd", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    asyncio.run(crowd(args.crowd, args.clients) if args.crowd else main(args))

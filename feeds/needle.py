@@ -31,6 +31,8 @@ from tally.reducer import Snapshot
 from tally.rules import DEAUTHORIZATION
 from tally.timeline import Point
 
+WORKER_NICENESS = 10
+"""How much lower a needle worker runs than its hub, on a machine short of cores."""
 OVER_BUDGET = "over budget"
 """`needle_within`'s answer when the needle took longer than its budget."""
 HISTORY_BUDGET = 0.05  # seconds a job may spend on chart points, newest first
@@ -171,13 +173,14 @@ def needle_within(snap: Snapshot, budget: float) -> dict[str, Any] | None | str:
 
 
 def quiet_worker(hub: int) -> None:
-    """A worker process's start: it ends with the hub (pid ``hub``), however the hub ends.
+    """A worker process's start: below the hub's priority, and it ends with the hub (pid ``hub``).
 
     Ctrl-C in the hub's terminal is for the hub, which ends its workers. A
     hub killed outright cannot: then the worker sees it gone and exits, not
     left waiting for work forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)  # the hub's loop first: a needle can wait, an ack should not
     threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
 
 
