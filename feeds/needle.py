@@ -10,14 +10,20 @@ to the unopened ballots (~2 µs each), a multi-choice one a simulation
 decide when a job is cheap enough to run (see `tui/app.py`).
 
 Nothing here knows about threads: the screen runs `make` in a worker thread,
-one job at a time, newest state wins.
+one job at a time, newest state wins. The hub runs `needle_within` in a
+worker process instead (feeds/hub/board.py): a thread would share the GIL
+with its event loop, and a yes/no needle is pure Python.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 from tally import odds as model
 from tally.odds import Odds
@@ -25,6 +31,10 @@ from tally.reducer import Snapshot
 from tally.rules import DEAUTHORIZATION
 from tally.timeline import Point
 
+WORKER_NICENESS = 10
+"""How much lower a needle worker runs than its hub, on a machine short of cores."""
+OVER_BUDGET = "over budget"
+"""`needle_within`'s answer when the needle took longer than its budget."""
 HISTORY_BUDGET = 0.05  # seconds a job may spend on chart points, newest first
 SECONDS_PER_BALLOT = 2.5e-6  # first guess of an exact needle's cost per unopened ballot
 SIMULATION_SECONDS = 0.15  # first guess of a simulated needle's cost
@@ -132,3 +142,64 @@ class NeedleMaker:
     def _learn_exact(self, remaining: int, seconds: float) -> None:
         if remaining >= 1000:  # small ones are all overhead
             self.seconds_per_ballot = 0.5 * self.seconds_per_ballot + 0.5 * seconds / remaining
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _over_budget(signum: int, frame: object) -> None:
+    raise _OverBudget
+
+
+def needle_within(snap: Snapshot, budget: float) -> dict[str, Any] | None | str:
+    """`odds_json(snap)`, or OVER_BUDGET if it takes more than ``budget`` seconds.
+
+    For the main thread of a worker process (signals reach only it): a
+    timer signal interrupts the work where it stands, so one huge count
+    cannot hold the worker, and every other election's needle behind it,
+    for longer than the budget. numpy's simulation is interrupted between
+    two of its steps.
+    """
+    before = signal.signal(signal.SIGALRM, _over_budget)
+    signal.setitimer(signal.ITIMER_REAL, budget)
+    try:
+        return model.odds_json(snap)
+    except _OverBudget:
+        return OVER_BUDGET
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+
+
+def quiet_worker(hub: int) -> None:
+    """A worker process's start: below the hub's priority, and it ends with the hub (pid ``hub``).
+
+    Ctrl-C in the hub's terminal is for the hub, which ends its workers. A
+    hub killed outright cannot: then the worker sees it gone and exits, not
+    left waiting for work forever.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)  # the hub's loop first: a needle can wait, an ack should not
+    threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        gone = os.pidfd_open(pid)  # readable once the process has ended
+    except (AttributeError, OSError):  # an old kernel: look once a second
+        while os.getppid() != 1 and _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([gone], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True

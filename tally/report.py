@@ -155,8 +155,12 @@ def _progress_line(snap: Snapshot) -> str:
     return f"Count in progress: {snap.remaining:,} ballots still unopened."
 
 
-def json_report(snap: Snapshot) -> dict[str, Any]:
-    """The count as one JSON object (see docs/FORMAT.md for each key)."""
+def json_report(snap: Snapshot, needle: bool = True) -> dict[str, Any]:
+    """The count as one JSON object (see docs/FORMAT.md for each key).
+
+    ``needle=False`` leaves `odds` null, not worked out: the hub works the
+    needle out elsewhere (off its event loop) and puts it in afterwards.
+    """
     e = snap.election
     out = snap.outcome
     report: dict[str, Any] = {
@@ -184,7 +188,7 @@ def json_report(snap: Snapshot) -> dict[str, Any]:
         "needed": {c: snap.needed(i) for i, c in enumerate(e.choices)},
         "reason": out.reason,
         "result": result_line(snap),
-        "odds": odds_json(snap),
+        "odds": odds_json(snap) if needle else None,
     }
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)

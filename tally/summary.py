@@ -6,15 +6,18 @@ not need, plus the needle's chances and the words a reader sees: the call
 choice still needs. Every judgement is made here, in Python; a screen or a
 browser only lays these out, it never decides anything itself.
 
-The needle costs 1–15 ms for a yes/no count (more for a simulation), so a
-summary is made once per change of the count and shared by every reader.
+The needle costs 1–15 ms for a yes/no count, seconds for the largest (10
+million ballots), a simulation 0.1–0.3 s; so a summary is made once per change
+of the count and shared by every reader, and the hub makes it in two parts:
+`rules_row` at once, the needle off its event loop, then `with_needle` (a row
+without its needle says WORKING).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tally.odds import _outcome_words, no_odds_reason, percent
+from tally.odds import _outcome_words, no_odds_reason, odds_json, percent
 from tally.reducer import Snapshot
 from tally.report import json_report
 from tally.rules import DEAUTHORIZATION, certain_words
@@ -25,6 +28,11 @@ COUNTING, STATE_DECIDED, STATE_PENDING, FINAL = "counting", "decided", "challeng
 STATES = (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL)
 """A row's state: counting (open), decided (the rest cannot change it, still counting),
 challenges determinative (only the challenged ballots can decide), final (closed and decided)."""
+
+WORKING = "working it out …"
+"""What a face says of the chances while the needle is being worked out: the one source of those words."""
+WORKING_SHORT = "working…"
+"""The same, in a board's narrow chance column."""
 
 DROPPED = ("valid_plus_challenged", "odds")
 """Keys of `json_report` a row does not need (`odds` becomes `chances`)."""
@@ -129,12 +137,21 @@ def chances(snap: Snapshot, outcomes: dict[str, float] | None) -> list[dict[str,
 
 def summary(snap: Snapshot) -> dict[str, Any]:
     """One election's row: `json_report` minus `DROPPED`, plus chances and words (docs/PROTOCOL.md)."""
-    row = json_report(snap)
-    needle = row["odds"]
+    return with_needle(rules_row(snap), snap, odds_json(snap))
+
+
+def rules_row(snap: Snapshot) -> dict[str, Any]:
+    """The row without its needle (microseconds): `chances` null, and `no_chances` says why.
+
+    Why is `no_odds_reason` when the count cannot have a needle, else WORKING,
+    with `working` true: the needle is being worked out.
+    """
+    row = json_report(snap, needle=False)
     for key in DROPPED:
         row.pop(key, None)
     width, line = scale(snap)
     e = snap.election
+    reason = no_odds_reason(snap)
     row.update(
         place=", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p),
         state=state(snap),
@@ -148,10 +165,28 @@ def summary(snap: Snapshot) -> dict[str, Any]:
         needs={c: need_words(snap, i) for i, c in enumerate(snap.choices)},
         scale=width,
         line=line,
-        chances=chances(snap, needle and needle["outcomes"]),
-        no_chances=no_odds_reason(snap),
+        chances=None,
+        no_chances=reason or WORKING,
+        working=reason is None,
+        chances_seq=None,
     )
     return row
+
+
+def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | None,
+                why_not: str | None = None, seq: int | None = None) -> dict[str, Any]:
+    """`row` (a `rules_row` of `snap`) with the needle `odds_json(snap)` put in: its chances in words.
+
+    ``why_not``: the needle could not be had (it took too long, say), in a
+    few words that follow "not given: ". ``seq``: the seq of the state the
+    needle was worked out for, when it is not `snap`'s (an event that changed
+    no count came since: a note); `chances_seq` says it.
+    """
+    return {**row,
+            "chances": chances(snap, needle and needle["outcomes"]),
+            "no_chances": why_not or no_odds_reason(snap),
+            "working": False,
+            "chances_seq": None if needle is None else snap.last_seq if seq is None else seq}
 
 
 def order_key(row: dict[str, Any]) -> tuple[bool, str, str]:

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from websockets.sync.client import connect
 
 import feeds.hub.server
+from feeds.files import bounded_lines, opened
 from hubkit import TOKEN, ballot, header, running_hub
 from test_hub_abuse import captured
 
@@ -211,6 +212,7 @@ def seq_for(live, election_id: str, seq) -> object:
 @example(election_id="fuzz", shaped=({"type": "ballot", "choice": "no"}, ("any", 10**30)))
 @example(election_id="blank", shaped=({"type": "election", "id": "blank", "title": "t",
                                        "choices": ["a"] * 13}, ("near", 0)))
+@example(election_id="fuzz", shaped=({"type": "note", "text": "a\x1cb\x85c\u2028d\u2029e"}, ("near", 0)))
 def test_almost_events_are_refused_in_one_line_or_stored(live, election_id, shaped):
     fields, seq = shaped
     event = {"seq": seq_for(live, election_id, seq), **fields}
@@ -250,6 +252,7 @@ def test_the_watcher_saw_exactly_what_is_stored(live):
     seen = []
     while not seen or json.loads(seen[-1]) != json.loads(end):
         seen.append(watcher.recv(timeout=20))
-    stored = (hub.data / "fuzz.jsonl").read_text().splitlines()
+    with opened(hub.data / "fuzz.jsonl") as f:  # lines as the format has them: ended by b"\n" only
+        stored = list(bounded_lines(f))
     assert [json.loads(f) for f in seen] == [json.loads(line) for line in stored]
     assert not [r for r in records if r.exc_info or r.levelno >= logging.ERROR]

@@ -6,14 +6,26 @@ open one WebSocket per election. It connects to ``/board`` (or
 summary, then ``{"ready": N}``, then each summary again when it changes.
 
 A summary is `tally.summary.summary` of the election's snapshot: the rules of
-`tally report --json` plus the needle, which costs milliseconds. So:
+`tally report --json` plus the needle. The rules cost microseconds; the needle
+milliseconds, and seconds for the largest counts (a yes/no count of 10 million
+ballots: ~9 s of pure Python). So:
 
-- it is made **once per change**, never per reader: serialized once, the same
-  frame is broadcast to every board client;
+- the needle is **never worked out on the event loop**: `Needles` sends it
+  to a worker process (a thread would hold the GIL the loop needs), with a
+  budget per needle; until it is back a row says `tally.summary.WORKING`,
+  and a row never shows a needle of another state of the count than its
+  numbers (`chances_seq` says which seq it was worked out for);
+- needles are **coalesced**: at most one per election waits for a worker,
+  for its newest state (a newer state takes the place of an older one, in
+  its turn), so the queue is never longer than the number of elections;
+- a summary is made **once per change**, never per reader: serialized once,
+  the same frame is broadcast to every board client;
 - changes are **coalesced** by one timer per hub: an election that takes a
   hundred events a second is summarized at most ``1 / interval`` times a
   second, and a change that is not a new event (a watcher coming or going)
-  makes no new summary;
+  makes no new summary; a change whose needle is not back yet is held for
+  up to HOLD seconds, so that a quick needle goes out with its numbers (one
+  frame, no flicker of "working it out");
 - with nobody on ``/board`` nothing is computed at all; a client that
   connects then gets summaries made for it (cached until the next event).
 """
@@ -23,12 +35,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import multiprocessing
+import os
 import time
-from typing import TYPE_CHECKING
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from tally.summary import summary
+from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
+from tally.reducer import Snapshot
+from tally.summary import rules_row, with_needle
 
 if TYPE_CHECKING:  # the server imports this module
     from feeds.hub.server import Election, Hub
@@ -40,13 +59,133 @@ INTERVAL = 0.25
 BUDGET = 0.05
 """Seconds of summaries made in one go; the rest wait for the next turn, so that
 publishers and watchers are never held up for long by a burst of changes."""
+HOLD = 0.5
+"""Seconds a changed row may wait for its needle before it goes out saying WORKING."""
+NEEDLE_BUDGET = 30.0
+"""Seconds a worker may spend on one needle (the largest legal count takes ~9 s)."""
+WORKERS = max(1, (os.cpu_count() or 2) - 1)
+"""Needle worker processes: every core but one, which the event loop keeps."""
 CLOSE_BOARDS_DO_NOT_SEND = 1008
+
+
+
+@dataclass(frozen=True, slots=True)
+class Worked:
+    """A needle worked out: the state of the count it is for, `odds_json` of it, or why there is none."""
+
+    snap: Snapshot
+    odds: dict[str, Any] | None
+    why_not: str | None
+
+    @property
+    def key(self) -> tuple:
+        return state_key(self.snap)
+
+    def row(self) -> dict[str, Any]:
+        """The row of its state, needle and numbers of that one state."""
+        return with_needle(rules_row(self.snap), self.snap, self.odds, self.why_not)
+
+
+class Needles:
+    """Every election's needle, worked out in worker processes, newest state first in line.
+
+    One needle is kept per election (the latest worked out), one snapshot
+    waits per election (its newest state), and at most `workers` are being
+    worked out at once: memory and queue are bounded by the number of
+    elections, however fast they change. ``ready(election_id)`` is called
+    on the loop when one comes back.
+    """
+
+    def __init__(self, ready: Callable[[str], None], workers: int = WORKERS,
+                 budget: float = NEEDLE_BUDGET) -> None:
+        self.ready = ready
+        self.workers = workers
+        self.budget = budget
+        self.done: dict[str, Worked] = {}
+        self._waiting: dict[str, Snapshot] = {}
+        self._running: dict[str, tuple] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self.made = 0
+        """Needles worked out since the start (for tests and the benchmark)."""
+
+    def get(self, snap: Snapshot) -> Worked | None:
+        """The needle of this very state of the count, if it is worked out; else it is asked for."""
+        key = state_key(snap)
+        worked = self.done.get(snap.election.id)
+        if worked is not None and worked.key == key:
+            return worked
+        self.want(snap, key)
+        return None
+
+    def want(self, snap: Snapshot, key: tuple) -> None:
+        election_id = snap.election.id
+        if self._running.get(election_id) != key:
+            self._waiting[election_id] = snap  # an older state waiting keeps its turn
+        self._start()
+
+    def wants(self, election_id: str) -> bool:
+        """Whether a needle of the election is waiting or being worked out."""
+        return election_id in self._waiting or election_id in self._running
+
+    def forget(self) -> None:
+        """Nobody is on the board: what waits is dropped (what runs finishes and is kept)."""
+        self._waiting.clear()
+
+    def _start(self) -> None:
+        while self._waiting and len(self._running) < self.workers:
+            election_id = next(iter(self._waiting))
+            snap = self._waiting.pop(election_id)
+            key = state_key(snap)
+            self._running[election_id] = key
+            job = asyncio.get_running_loop().run_in_executor(self._executor(), needle_within, snap, self.budget)
+            job.add_done_callback(lambda job, snap=snap: self._back(snap, job))
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver, not fork: the hub may have threads (a test's, a store's), and
+            # a forked child of a threaded process can inherit a held lock; nor spawn,
+            # which imports the hub's main module again in each worker.
+            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("forkserver"),
+                                             initializer=quiet_worker, initargs=(os.getpid(),))
+        return self._pool
+
+    def _back(self, snap: Snapshot, job: asyncio.Future) -> None:
+        election_id = snap.election.id
+        del self._running[election_id]
+        why_not = None
+        needle = None
+        if job.cancelled():
+            return
+        if (exc := job.exception()) is not None:
+            if isinstance(exc, BrokenProcessPool):
+                self._pool = None  # a worker died (killed, out of memory): the next job starts another
+            log.warning("%s: the needle could not be worked out: %s: %s", election_id,
+                        type(exc).__name__, exc)
+            why_not = "it could not be worked out (see the hub's log)"
+        elif (answer := job.result()) == OVER_BUDGET:
+            why_not = f"it takes more than {self.budget:g} s to work out for a count this size"
+        else:
+            needle = answer
+        self.done[election_id] = Worked(snap, needle, why_not)
+        self.made += 1
+        self._start()
+        self.ready(election_id)
+
+    def close(self) -> None:
+        """End the workers now: a needle being worked out is not waited for (it could take the budget)."""
+        self._waiting.clear()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            workers = list((getattr(pool, "_processes", None) or {}).values())  # 3.14: terminate_workers()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in workers:
+                process.terminate()
 
 
 class Board:
     """The elections' summaries, and the clients of ``/board``."""
 
-    def __init__(self, hub: Hub, interval: float = INTERVAL) -> None:
+    def __init__(self, hub: Hub, interval: float = INTERVAL, **needles: Any) -> None:
         self.hub = hub
         self.interval = interval
         self.everyone: set[ServerConnection] = set()
@@ -55,13 +194,23 @@ class Board:
         """Clients of ``/board?id=ID``, by id."""
         self.audience = 0
         """Clients connected, joined or still catching up: with none, nothing is summarized."""
-        self._frames: dict[str, tuple[int, str]] = {}
-        """Each election's last summary as sent: (its last seq, the frame)."""
+        self.needles = Needles(self._needle_back, **needles)
+        self._frames: dict[str, tuple[int, bool, str]] = {}
+        """Each election's summary as last made: (its last seq, whether its needle is in, the frame)."""
+        self._shown: dict[str, tuple[int, str]] = {}
+        """Each election's row as last broadcast: (the seq of its state, the frame)."""
+        self._newest: dict[str, int] = {}
+        """The seq of the newest state of each election any client has a row of: none goes back."""
+        self._held: dict[str, float] = {}
+        """Elections whose newer numbers wait for their needle, and since when (loop time)."""
         self._dirty: dict[str, Election] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._flushed_at = float("-inf")
         self.made = 0
         """Summaries made since the start (for tests and the benchmark)."""
+
+    def close(self) -> None:
+        self.needles.close()
 
     # -- what the hub tells us -------------------------------------------------
     def changed(self, election: Election) -> None:
@@ -74,36 +223,103 @@ class Board:
         self._dirty[election.id] = election
         self._schedule()
 
+    def _needle_back(self, election_id: str) -> None:
+        """A needle came back: the election's row may go out (`_flush` decides which)."""
+        election = self.hub.elections.get(election_id)
+        if election is not None and self.audience:
+            self._dirty[election_id] = election
+            self._schedule()
+
     def frame(self, election: Election) -> str:
-        """The election's summary as sent, made again only after a new event."""
+        """The election's summary now, made again only after a new event or once its needle is in.
+
+        Its needle is the one worked out for this very state (`Needles.get`),
+        or none yet (then it is asked for, and the row says WORKING).
+        """
         cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == election.last:
-            return cached[1]
-        frame = json.dumps(summary(election.count.snapshot()), separators=(",", ":"))
-        self._frames[election.id] = (election.last, frame)
+        if cached is not None and cached[0] == election.last and cached[1]:
+            return cached[2]
+        snap = election.count.snapshot()
+        worked = self.needles.get(snap)
+        if cached is not None and cached[0] == election.last and worked is None:
+            return cached[2]
+        row = rules_row(snap)
+        if worked is not None:
+            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq)
+        elif not row["working"]:  # a count that cannot have a needle
+            row = with_needle(row, snap, None)
+        frame = json.dumps(row, separators=(",", ":"))
+        self._frames[election.id] = (election.last, not row["working"], frame)
         self.made += 1
         return frame
 
+    def _row_to_send(self, election: Election, now: float) -> tuple[int, str] | None:
+        """What the clients of a changed election get now: (the seq of its state, the frame), or nothing yet.
+
+        Numbers and needle always of one state. The newest state with its
+        needle goes out; if the needle of the newest numbers is not back,
+        the clients keep the row they have (or get the newest state whose
+        needle is in, if newer than theirs) for up to HOLD seconds, after
+        which the newest numbers go out saying WORKING. A count that moves
+        faster than its needle is worked out thus shows its needle a
+        moment late; one whose needle takes seconds shows live numbers,
+        and its needle once it is still. Never a row older than the last.
+        """
+        frame = self.frame(election)
+        newest = self._newest.get(election.id)
+        if self._frames[election.id][1] or newest is None:
+            return election.last, frame
+        worked = self.needles.done.get(election.id)
+        if worked is not None and worked.snap.last_seq > newest:
+            return worked.snap.last_seq, json.dumps(worked.row(), separators=(",", ":"))
+        since = self._held.setdefault(election.id, now)
+        return (election.last, frame) if now - since >= HOLD else None
+
+    def _seen(self, election_id: str, seq: int) -> None:
+        self._newest[election_id] = max(seq, self._newest.get(election_id, 0))
+
     # -- the one coalescing timer --------------------------------------------
-    def _schedule(self) -> None:
-        if self._timer is not None or not self._dirty:
+    def _schedule(self, delay: float | None = None) -> None:
+        """Flush in ``delay`` seconds (default: one interval after the last flush), or sooner if already due."""
+        if not (self._dirty or self._held):
             return
         loop = asyncio.get_running_loop()
-        delay = max(0.0, self._flushed_at + self.interval - loop.time())
+        if delay is None:
+            delay = max(0.0, self._flushed_at + self.interval - loop.time())
+        if self._timer is not None:
+            if self._timer.when() <= loop.time() + delay:
+                return
+            self._timer.cancel()
         self._timer = loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
         """Summarize the changed elections and send each to its clients, within BUDGET."""
         self._timer = None
-        self._flushed_at = asyncio.get_running_loop().time()
+        now = self._flushed_at = asyncio.get_running_loop().time()
+        for election_id in [i for i, since in self._held.items() if now - since >= HOLD]:
+            if election_id in self.hub.elections:
+                self._dirty.setdefault(election_id, self.hub.elections[election_id])
         deadline = time.perf_counter() + BUDGET
         while self._dirty and time.perf_counter() < deadline:
             election_id = next(iter(self._dirty))
             election = self._dirty.pop(election_id)
             clients = self.everyone | self.following.get(election_id, set())
-            if clients:
-                self._send(clients, self.frame(election))
-        self._schedule()
+            if not clients:
+                continue
+            out = self._row_to_send(election, now)
+            if out is None or out == self._shown.get(election_id):
+                continue
+            self._shown[election_id] = out
+            self._seen(election_id, out[0])
+            if out[0] == election.last:
+                self._held.pop(election_id, None)
+            else:
+                self._held[election_id] = now  # a newer row went out: the wait starts again
+            self._send(clients, out[1])
+        if self._dirty:
+            self._schedule()
+        elif self._held:
+            self._schedule(max(0.0, min(self._held.values()) + HOLD - now))
 
     def _send(self, clients: set[ServerConnection], frame: str) -> None:
         """One frame to many, never waiting; a client that stopped reading is cut off."""
@@ -127,6 +343,7 @@ class Board:
             sent: dict[str, str] = {}
             for election in self._elections(only):
                 sent[election.id] = self.frame(election)
+                self._seen(election.id, election.last)
                 await ws.send(sent[election.id])
             self._join(ws, only)
             for election in self._elections(only):
@@ -139,6 +356,10 @@ class Board:
         finally:
             self._leave(ws)
             self.audience -= 1
+            if not self.audience:  # the next client starts afresh
+                self.needles.forget()
+                for kept in (self._held, self._shown, self._newest):
+                    kept.clear()
 
     def _elections(self, only: str | None) -> list[Election]:
         elections = self.hub.elections

@@ -29,6 +29,7 @@ import asyncio
 import bisect
 import dataclasses
 import hmac
+import inspect
 import json
 import logging
 import re
@@ -48,6 +49,7 @@ from websockets.http11 import Request, Response
 
 from feeds.hub.board import Board
 from feeds.hub.filestore import FileStore
+from feeds.hub.headers import HttpError, header, refusal
 from feeds.hub.store import OUT_OF_FDS, Appended, NotStored, Store
 from feeds.hub.web import Pages
 from feeds.link import MAX_FRAME
@@ -85,18 +87,9 @@ STORE_GRACE = 10.0
 """Seconds a hub may be unable to read a shared store before it sends its
 watchers elsewhere: past it, what they see may be frozen while other hubs
 (that can read the store) go on."""
+AUTHORIZATION_LIMIT = 8 * 1024  # a token file may hold a long one: websockets' own line limit
 BEARER = {"WWW-Authenticate": 'Bearer realm="tally"'}  # with every 401
 DIFFERENT = "seq {} is already stored, as a different event"
-
-
-class HttpError(Exception):
-    """A request refused before the upgrade: an HTTP status, one line, any headers it needs."""
-
-    def __init__(self, status: HTTPStatus, text: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
-        self.headers = headers or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,12 +279,14 @@ class Hub:
             self._following.add_done_callback(_reader_ended)
 
     def close(self) -> None:
-        """Stop following and let go of the store (the file store: its directory)."""
+        """Stop following, end the needle workers and let go of the store (the file store: its directory)."""
+        self.board.close()
         if self._following is not None:
             self._following.cancel()
         self.store.close()
 
     async def aclose(self) -> None:
+        self.board.close()
         if self._lost_timer is not None:
             self._lost_timer.cancel()
         if self._following is not None:
@@ -488,6 +483,37 @@ class Hub:
     # -- HTTP, before any upgrade ------------------------------------------
     def process_request(self, connection: ServerConnection,
                         request: Request) -> Response | None | Awaitable[Response | None]:
+        """`_answer`, with a last resort: nothing a request does can reach websockets as an exception.
+
+        websockets answers an exception from here with a 500 and logs its
+        traceback, so any request that finds a bug could fill the log.
+        Every refusal the hub means is an HttpError; anything else is a bug
+        in tally, answered with a 400 and told in one line (once a second
+        at most, saying how many more), never a traceback.
+        """
+        try:
+            answer = self._answer(connection, request)
+        except Exception as exc:  # noqa: BLE001 - the last resort, by design
+            return self._unanswerable(connection, request, exc)
+        if inspect.isawaitable(answer):
+            return self._guarded(connection, request, answer)
+        return answer
+
+    async def _guarded(self, connection: ServerConnection, request: Request,
+                       answer: Awaitable[Response | None]) -> Response | None:
+        try:
+            return await answer
+        except Exception as exc:  # noqa: BLE001 - the last resort, as in process_request
+            return self._unanswerable(connection, request, exc)
+
+    def _unanswerable(self, connection: ServerConnection, request: Request, exc: Exception) -> Response:
+        what = f"{request.method} {request.path}"
+        self.complaints.warning("request", f"could not answer {what[:200]!r}: {type(exc).__name__}: "
+                                           f"{str(exc)[:200]} (a bug in tally: please report it)")
+        return refusal(connection, HttpError(HTTPStatus.BAD_REQUEST, "this request could not be answered"))
+
+    def _answer(self, connection: ServerConnection,
+                request: Request) -> Response | None | Awaitable[Response | None]:
         """Answer ``GET /elections``, and refuse bad paths (404), methods (405), since (400), tokens (401).
 
         Everything that can be refused is refused here, before the upgrade,
@@ -497,9 +523,9 @@ class Hub:
         has (it comes from another hub) is answered once this hub has caught
         up with the store: a coroutine, which websockets awaits.
         """
-        if (page := self.pages.respond(connection, request)) is not None:
-            return page
         try:
+            if (page := self.pages.respond(connection, request)) is not None:
+                return page
             target = route(request.path, request.method)
             if target.kind == "list":
                 return self._list_response(connection, request.method == "HEAD")
@@ -515,7 +541,7 @@ class Hub:
             else:
                 self._check_watch(target)
         except HttpError as exc:
-            return _refusal(connection, exc)
+            return refusal(connection, exc)
         return None
 
     def _has(self, target: Route) -> bool:
@@ -535,11 +561,11 @@ class Hub:
         try:
             await self._catch_up(target.election_id)
         except NotStored as exc:  # the store is unreachable: say so, the watcher tries again
-            return _refusal(connection, HttpError(HTTPStatus.SERVICE_UNAVAILABLE, exc.why))
+            return refusal(connection, HttpError(HTTPStatus.SERVICE_UNAVAILABLE, exc.why))
         try:
             self._check_watch(target)
         except HttpError as exc:
-            return _refusal(connection, exc)
+            return refusal(connection, exc)
         return None
 
     def _list_response(self, connection: ServerConnection, head: bool) -> Response:
@@ -565,8 +591,7 @@ class Hub:
 
     def _authorize(self, headers: Headers) -> None:
         """A publisher must send ``Authorization: Bearer <token>``; compared in constant time."""
-        given_all = headers.get_all("Authorization")
-        scheme, _, given = (given_all[0] if len(given_all) == 1 else "").partition(" ")
+        scheme, _, given = (header(headers, "Authorization", AUTHORIZATION_LIMIT) or "").partition(" ")
         if scheme.lower() != "bearer" or not given:
             raise HttpError(HTTPStatus.UNAUTHORIZED, "publishing needs Authorization: Bearer <token>",
                             BEARER)
@@ -652,13 +677,6 @@ def _reader_ended(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the store's reader stopped: this hub no longer hears other hubs",
                   exc_info=task.exception())
-
-
-def _refusal(connection: ServerConnection, exc: HttpError) -> Response:
-    response = connection.respond(exc.status, exc.text + "\n")
-    for name, value in exc.headers.items():
-        response.headers[name] = value
-    return response
 
 
 async def run_hub(

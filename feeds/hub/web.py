@@ -26,6 +26,8 @@ from pathlib import Path
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from feeds.hub.headers import header
+
 STATIC = Path(__file__).resolve().with_name("static")
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -75,11 +77,14 @@ class Pages:
         return None
 
     def respond(self, connection: ServerConnection, request: Request) -> Response | None:
-        """The response to a page request, or None when the path is not one of the page's."""
+        """The response to a page request, or None when the path is not one of the page's.
+
+        HttpError 400 for a Host sent twice or too long (`header`).
+        """
         name = self.file_for(request.path.partition("?")[0])
         if name is None:
             return None
-        headers = {"Content-Security-Policy": policy(request.headers.get("Host")),
+        headers = {"Content-Security-Policy": policy(header(request.headers, "Host")),
                    "X-Content-Type-Options": "nosniff",
                    "Referrer-Policy": "no-referrer",
                    "Cache-Control": "no-cache"}

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.summary import COUNTING, order_key
+from tally.summary import COUNTING, WORKING_SHORT, order_key
 from tally.text import literal
 
 COLOURS = ("$success", "$error", "$primary", "$warning", "$accent", "$secondary")
@@ -100,6 +100,8 @@ def _count(n: Any) -> str:
 def chance_words(row: dict[str, Any]) -> str:
     """The likeliest outcome and its chance while counting; nothing once it is called."""
     chances = row.get("chances")
+    if row.get("state") == COUNTING and row.get("working"):
+        return WORKING_SHORT  # the hub is working the needle out
     if row.get("state") != COUNTING or not chances:
         return "—"
     top = chances[0]

@@ -20,6 +20,7 @@ from feeds.live import View
 from feeds.needle import Needle, has_history
 from tally.reducer import Snapshot
 from tally.rules import DEAUTHORIZATION
+from tally.summary import WORKING
 from tally.timeline import Point
 from tui.widgets.history import columns
 from tui.widgets.readout import Readout
@@ -67,7 +68,7 @@ def needle_words(snap: Snapshot | None, needle: Needle | None) -> tuple[str, str
     if snap is None:
         return "Chance: no count yet", ""
     if needle is None:
-        return "Chance: working it out …", ""
+        return f"Chance: {WORKING}", ""
     if needle.odds is None:
         return f"No chance given: {needle.reason}", ""
     odds = needle.odds

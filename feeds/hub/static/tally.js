@@ -97,6 +97,7 @@
 
   function likeliest(s) {
     if (s.state !== "counting") return s.result;
+    if (s.working) return "chance: " + s.no_chances;
     if (!s.chances || !s.chances.length) return "no chance given";
     return s.chances[0].words + " " + s.chances[0].percent;
   }
@@ -195,7 +196,7 @@
       const chances = $("chances");
       chances.replaceChildren();
       if (!s.chances) {
-        chances.appendChild(el("li", "none", "not given: " + s.no_chances));
+        chances.appendChild(el("li", "none", s.working ? s.no_chances : "not given: " + s.no_chances));
       } else {
         s.chances.forEach((c) => {
           const li = el("li", "chance -" + c.key.replace(/[^a-z0-9]/gi, ""));

@@ -1,0 +1,93 @@
+"""One board visitor cannot hold the hub: needles are worked out off its loop, of the right state.
+
+A real hub on a loopback port, a real board client, real publishers; the
+needles are worked out in the hub's worker process. Nothing here is timed
+against a budget: what is asserted is the order things happen in, and what
+each row holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from websockets.asyncio.client import connect
+
+from counts import ballots, header, pile, write
+from feeds.files import load
+from hubkit import ask, ballot, publishing, replay, running_hub, until
+from tally.reducer import Count
+from tally.summary import WORKING, summary
+
+HUGE = dict(id="huge", ballots=10_000_000, eligible=10_000_000)
+"""The largest legal yes/no count: its exact needle is seconds of pure Python."""
+
+
+async def read_rows(ws, seen: list) -> None:
+    async for frame in ws:
+        seen.append(("row", json.loads(frame)))
+
+
+async def test_a_publish_ack_does_not_wait_for_a_huge_needle(tmp_path):
+    write(tmp_path / "huge.jsonl", header(**HUGE), pile("yes", 500), pile("no", 500))
+    write(tmp_path / "small.jsonl", header(id="small", ballots=40), *ballots("yes", "no"))
+    seen: list = []
+    async with running_hub(tmp_path) as (hub, url):
+        async with connect(f"{url}/board", max_queue=None) as board:
+            reader = asyncio.create_task(read_rows(board, seen))
+            await until(lambda: any(kind == "row" and row.get("ready") for kind, row in seen), "the snapshot")
+            async with publishing(url, "small") as pub:
+                for seq in range(4, 14):
+                    assert await ask(pub, ballot(seq)) == {"ack": seq}
+                    seen.append(("ack", seq))
+            reader.cancel()
+    huge = [row for kind, row in seen if kind == "row" and row.get("id") == "huge"]
+    assert huge[0]["working"] and huge[0]["no_chances"] == WORKING and huge[0]["chances"] is None
+    acks = [i for i, (kind, _) in enumerate(seen) if kind == "ack"]
+    needle = [i for i, (kind, row) in enumerate(seen) if kind == "row" and row.get("id") == "huge"
+              and row.get("chances")]
+    assert len(acks) == 10
+    assert not needle or acks[-1] < needle[0]  # every ack came back while the huge needle was being worked out
+
+
+async def test_every_needle_shown_is_the_one_of_its_row_numbers(tmp_path):
+    """Published as fast as it goes: each row's chances are those of the count at the row's own state."""
+    events = replay("ldj5", 400)
+    seen: list = []
+    async with running_hub(tmp_path) as (hub, url):
+        async with publishing(url, "ldj5") as pub:
+            for event in events[:50]:
+                assert "ack" in await ask(pub, event.model_dump_json(exclude_none=True))
+            async with connect(f"{url}/board", max_queue=None) as board:
+                reader = asyncio.create_task(read_rows(board, seen))
+                for event in events[50:]:
+                    assert "ack" in await ask(pub, event.model_dump_json(exclude_none=True))
+                    waiting = hub.board.needles._waiting
+                    assert len(waiting) <= len(hub.elections)  # one waits per election, never one per event
+                await until(lambda: any(row.get("last_seq") == len(events) and not row.get("working")
+                                        for _, row in seen), "the last row with its needle")
+                reader.cancel()
+        made = hub.board.needles.made
+    rows = [row for _, row in seen if "id" in row]
+    assert made < len(events) - 50  # coalesced: fewer needles than events
+    counts = {}
+    count = Count()
+    for event in events:
+        count.apply(event)
+        counts[event.seq] = count.snapshot()
+    seqs = [row["last_seq"] for row in rows]
+    assert seqs == sorted(seqs)  # no row goes back
+    for row in rows:
+        assert row == json.loads(json.dumps(_expected(counts, row)))
+    assert rows[-1]["chances"] and rows[-1] == json.loads(json.dumps(
+        summary(load(tmp_path / "ldj5.jsonl").count.snapshot())))
+
+
+def _expected(counts, row):
+    """The row the hub must have sent: the summary of the count at its seq, needle of `chances_seq`."""
+    want = summary(counts[row["last_seq"]])
+    if row["working"]:
+        return {**want, "chances": None, "no_chances": WORKING, "working": True, "chances_seq": None}
+    assert row["chances_seq"] <= row["last_seq"]
+    assert summary(counts[row["chances_seq"]])["chances"] == want["chances"]  # the same state
+    return {**want, "chances_seq": row["chances_seq"]}
