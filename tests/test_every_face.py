@@ -42,6 +42,7 @@ from tally.report import json_report
 from tally.schema import EARLIEST, LATEST, MAX_BALLOTS, MAX_CHOICES, parse_event
 from tally.summary import summary
 from tally.text import literal
+from test_edges_format import viewer_at
 from test_hostile_text import HOSTILE
 from tui.board_app import ReplayBoard
 from tui.broadcast import BroadcastScreen
@@ -50,6 +51,8 @@ from tui.count_app import CountDashboard
 from tui.watch_app import WatchDashboard
 
 SIZES = [(80, 24), (160, 50)]
+VIEWERS = {(80, 24): "UTC-14", (160, 50): "UTC+12"}
+"""Where a live screen's viewer is (POSIX TZ: UTC-14 is 14 hours east): stamps are shown at their offset."""
 
 
 def faces(n: int) -> settings:
@@ -60,8 +63,9 @@ def faces(n: int) -> settings:
 
 # -- the edges of the format ---------------------------------------------------------
 
-OFFSETS = [timedelta(hours=h, minutes=m) for h, m in
-           [(14, 0), (-14, 0), (13, 59), (-13, 59), (0, 0), (5, 45), (-9, 30), (-12, 0)]]
+OFFSETS = [sign * timedelta(hours=h, minutes=m) for sign, h, m in
+           [(1, 14, 0), (-1, 14, 0), (1, 13, 59), (-1, 13, 59), (1, 0, 0), (1, 5, 45), (-1, 9, 30),
+            (-1, 12, 0)]]
 EDGE_INSTANTS = [EARLIEST, EARLIEST + timedelta(seconds=1), LATEST, LATEST - timedelta(seconds=1)]
 
 
@@ -182,7 +186,7 @@ def still_running(app) -> None:
 
 # -- the faces -------------------------------------------------------------------------
 
-@faces(12)
+@faces(40)
 @given(events=count_files())
 def test_the_reports_and_summaries_take_every_count(tmp_path_factory, events):
     path = written(tmp_path_factory.mktemp("r") / "c.jsonl", events)
@@ -198,7 +202,7 @@ def test_the_reports_and_summaries_take_every_count(tmp_path_factory, events):
     assert json.loads(json.dumps(row))["id"] == events[0]["id"]
 
 
-@faces(6)
+@faces(12)
 @given(events=count_files())
 def test_the_replay_and_its_broadcast_view_show_every_count(tmp_path_factory, events):
     path = written(tmp_path_factory.mktemp("r") / "c.jsonl", events)
@@ -221,7 +225,7 @@ def test_the_replay_and_its_broadcast_view_show_every_count(tmp_path_factory, ev
         asyncio.run(show(size))
 
 
-@faces(6)
+@faces(12)
 @given(events=count_files())
 def test_the_count_screen_resumes_every_count(tmp_path_factory, events):
     path = written(tmp_path_factory.mktemp("c") / "c.jsonl", events)
@@ -239,10 +243,11 @@ def test_the_count_screen_resumes_every_count(tmp_path_factory, events):
             opened.journal.close()
 
     for size in SIZES:
-        asyncio.run(show(size))
+        with viewer_at(VIEWERS[size]):
+            asyncio.run(show(size))
 
 
-@faces(6)
+@faces(10)
 @given(events=count_files())
 def test_the_board_shows_every_count(tmp_path_factory, events):
     path = written(tmp_path_factory.mktemp("b") / "c.jsonl", events)
@@ -263,7 +268,7 @@ def test_the_board_shows_every_count(tmp_path_factory, events):
         asyncio.run(show(size))
 
 
-@faces(5)
+@faces(8)
 @given(events=count_files())
 def test_a_watcher_of_a_real_hub_shows_every_count(tmp_path_factory, events):
     data = tmp_path_factory.mktemp("hub")
@@ -284,9 +289,10 @@ def test_a_watcher_of_a_real_hub_shows_every_count(tmp_path_factory, events):
             for size in SIZES:
                 watch = f"{url}/elections/{election}"
                 app = WatchDashboard(watch, Watcher(watch, wait=FAST))
-                async with app.run_test(size=size) as pilot:
-                    await until(pilot, lambda: app.live.count.last_seq == len(events))
-                    still_running(app)
-                    assert title_of(events) in screen_text(app)
+                with viewer_at(VIEWERS[size]):
+                    async with app.run_test(size=size) as pilot:
+                        await until(pilot, lambda: app.live.count.last_seq == len(events))
+                        still_running(app)
+                        assert title_of(events) in screen_text(app)
 
     asyncio.run(show())
