@@ -180,6 +180,13 @@ def screen_text(app) -> str:
     return "\n".join(parts)
 
 
+def on_every_size(show) -> None:
+    """`show(size)` at each size, its viewer east or west of UTC (a recording keeps its own clock)."""
+    for size in SIZES:
+        with viewer_at(VIEWERS[size]):
+            asyncio.run(show(size))
+
+
 def still_running(app) -> None:
     assert app.is_running and app.return_code is None
 
@@ -221,8 +228,7 @@ def test_the_replay_and_its_broadcast_view_show_every_count(tmp_path_factory, ev
             still_running(app)
             assert screen_text(app)
 
-    for size in SIZES:
-        asyncio.run(show(size))
+    on_every_size(show)
 
 
 @faces(12)
@@ -242,9 +248,7 @@ def test_the_count_screen_resumes_every_count(tmp_path_factory, events):
         finally:
             opened.journal.close()
 
-    for size in SIZES:
-        with viewer_at(VIEWERS[size]):
-            asyncio.run(show(size))
+    on_every_size(show)
 
 
 @faces(10)
@@ -264,8 +268,7 @@ def test_the_board_shows_every_count(tmp_path_factory, events):
             assert [r["id"] for r in app.source.rows()] == [events[0]["id"]]
             assert len(app.board_rows.options) == 1
 
-    for size in SIZES:
-        asyncio.run(show(size))
+    on_every_size(show)
 
 
 @faces(8)
