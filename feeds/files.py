@@ -15,7 +15,8 @@ from typing import BinaryIO, Callable, Iterable, Iterator
 from pydantic import ValidationError
 
 from tally.reducer import Count, RuleError
-from tally.schema import EVENT, EVENTS, MAX_LINE, Event, as_event, explain, validate_events_fast
+from tally.schema import (EVENT, EVENTS, MAX_LINE, Event, as_event, explain, validate_events_fast,
+                          validate_json)
 
 MAX_PROBLEMS = 20
 BATCH = 64  # lines per call into pydantic-core on the line-by-line path
@@ -23,11 +24,11 @@ BLOCK = MAX_LINE  # bytes read at a time: a whole line of the longest kind fits 
 
 
 def validate_batch(data: bytes) -> list:
-    return EVENTS.validator.validate_json(data)
+    return validate_json(EVENTS.validator, data)
 
 
 def validate_one(line: bytes) -> Event:
-    return EVENT.validator.validate_json(line)
+    return validate_json(EVENT.validator, line)
 
 
 class FeedError(Exception):

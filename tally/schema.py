@@ -10,19 +10,22 @@ one that stops. docs/FORMAT.md is the prose version of this module.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
+    GetPydanticSchema,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError, core_schema
 
 FORMAT_VERSION = 1
 YES_NO = ("yes", "no")
@@ -38,6 +41,53 @@ MAX_CHOICES = 12
 MAX_LINE = 64 * 1024
 """Bytes in one line of an event file or one frame on the wire."""
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+"""The range of `at`, as instants (any offset): Python's datetime ends at 9999 and starts at 1,
+and a screen shows a stamp at the viewer's own offset, so the format keeps a stamp
+far inside both ends (docs/DECISIONS.md, issue 16)."""
+MAX_OFFSET = timedelta(hours=14)
+"""The widest UTC offset in use anywhere (Kiribati, +14:00); -12:00 is the other end."""
+AT_PATTERN = (r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?"
+              r"(?:[Zz]|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))$")
+"""RFC 3339's date-time (section 5.6), its offset within ±14:00: checked before the time is read,
+so that nothing else (a unix time such as "1651510805", "+0400") passes for one."""
+
+
+def _offset_in_range(at: datetime) -> datetime:
+    """For a datetime given in Python (the count screen's own clock): the offset JSON's pattern allows."""
+    if abs(at.utcoffset()) > MAX_OFFSET:  # aware: checked before this runs
+        raise PydanticCustomError("at_offset", "the UTC offset must be within ±14:00")
+    return at
+
+
+def _at_schema(_source: Any, _handler: Any) -> core_schema.CoreSchema:
+    """`at`'s core schema: in JSON, the RFC 3339 pattern, then the time in its range.
+
+    Both steps run in pydantic-core (the pattern is a Rust regex), so the fast
+    path, which carries the fields' schemas over, checks exactly the same
+    thing at no cost in Python. The second step is lax only because its input
+    is the string the first step passed: it reads that string as strict JSON does.
+    """
+    def instant(**kwargs: Any) -> core_schema.DatetimeSchema:
+        return core_schema.datetime_schema(tz_constraint="aware", ge=EARLIEST, le=LATEST, **kwargs)
+
+    return core_schema.json_or_python_schema(
+        json_schema=core_schema.chain_schema(
+            [core_schema.str_schema(pattern=AT_PATTERN), instant(strict=False)]),
+        python_schema=core_schema.no_info_after_validator_function(_offset_in_range, instant()))
+
+
+def _utc(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+AT_RANGE = f"from {_utc(EARLIEST)} to {_utc(LATEST)}, its UTC offset at most ±14:00"
+At = Annotated[datetime, GetPydanticSchema(_at_schema), WithJsonSchema({
+    "type": "string", "format": "date-time", "pattern": AT_PATTERN,
+    "formatMinimum": _utc(EARLIEST), "formatMaximum": _utc(LATEST),
+    "description": f"RFC 3339 time the event happened, with its UTC offset; {AT_RANGE}"})]
+
 Seq = Annotated[int, Field(ge=1, le=MAX_SEQ, description="1 for the header, then +1 for each event")]
 Count = Annotated[int, Field(ge=1, le=MAX_BALLOTS, description="how many ballots this event stands for")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -51,9 +101,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     seq: Seq
-    at: AwareDatetime | None = Field(
-        default=None, description="RFC 3339 time the event happened, with an offset"
-    )
+    at: At | None = None
 
 
 class Election(_Event):
@@ -170,9 +218,88 @@ class EventError(ValueError):
 def parse_event(raw: str | bytes) -> Event:
     """Validate one JSON text as an event, or raise EventError with one line."""
     try:
-        return EVENT.validate_json(raw)
+        return validate_json(EVENT, raw)
     except ValidationError as exc:
         raise EventError(explain(exc)) from None
+
+
+# -- keys are strict -------------------------------------------------------------
+# pydantic-core's JSON parser, like json.loads, keeps the last of two equal keys:
+# {"choice":"yes","choice":"no"} would count as no, though whoever wrote it may
+# have meant yes. Every JSON text of events is validated through `validate_json`,
+# which refuses a key repeated in any object. Proving that no key repeats costs
+# one count of commas per text (a block of a thousand lines); only a text that
+# count cannot clear is parsed again, by json.loads, to look at every key.
+
+def validate_json(validator: Any, data: str | bytes) -> Any:
+    """`validator.validate_json(data)` (one event, or a list), refusing a key repeated in any object.
+
+    ValidationError as pydantic raises it, or one of type "duplicate_key".
+    """
+    value = validator.validate_json(data)
+    raw = data if data.__class__ is bytes else str(data).encode("utf-8", "surrogatepass")
+    if not _keys_cannot_repeat(raw, value if value.__class__ is list else [value]):
+        _refuse_repeated_keys(raw)
+    return value
+
+
+def _keys_cannot_repeat(raw: bytes, events: list) -> bool:
+    """True when no object in `raw` repeats a key, told from its commas; False when unsure.
+
+    `raw` is valid JSON and `events` what was validated from it (an array of
+    them, or one), each an object holding only scalars and arrays. A comma
+    outside a string separates two members of one object or two items of one
+    array, so an event whose object has p members but k distinct keys shows
+    p - k more commas than its keys account for (and a repeated key's value
+    can only add more). Strings can only add commas too. So a comma count
+    equal to what the events' keys and arrays account for (plus, when no
+    escape can hide one, the commas of their strings) proves no key repeats.
+    """
+    if not events:
+        return True
+    commas = raw.count(b",")
+    try:
+        members, arrays = sum(map(len, events)), 0  # the fast path's dicts: their keys, no arrays
+    except TypeError:
+        members, arrays = _members(events)
+    expected = members - 1 + arrays  # between events, between members, between items
+    if commas == expected:
+        return True
+    return b"\\" not in raw and commas == expected + _string_commas(events)
+
+
+def _values(event: Any) -> Any:
+    return event.values() if event.__class__ is dict else (
+        getattr(event, name) for name in event.model_fields_set)
+
+
+def _members(events: list) -> tuple[int, int]:
+    """Keys (an event's given fields) and commas between array items, of dicts and models alike."""
+    members = arrays = 0
+    for event in events:
+        members += len(event) if event.__class__ is dict else len(event.model_fields_set)
+        arrays += sum(max(len(v) - 1, 0) for v in _values(event) if v.__class__ is tuple)
+    return members, arrays
+
+
+def _string_commas(events: list) -> int:
+    return sum(v.count(",") if v.__class__ is str else
+               sum(x.count(",") for x in v) if v.__class__ is tuple else 0
+               for event in events for v in _values(event))
+
+
+def _refuse_repeated_keys(raw: bytes) -> None:
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            key = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+            raise ValidationError.from_exception_data("Event", [{
+                "type": PydanticCustomError("duplicate_key", "duplicate key {key}",
+                                            {"key": json.dumps(key)}),
+                "loc": (), "input": key}])
+        return obj
+
+    json.loads(raw, object_pairs_hook=unique)
 
 
 def explain(exc: ValidationError) -> str:
@@ -197,6 +324,12 @@ def explain(exc: ValidationError) -> str:
         return f"missing field {field!r}"
     if kind == "string_pattern_mismatch" and field == "id":
         return "id: a slug of lowercase letters, digits and -, like ldj5 or bhm1-2022"
+    if field == "at" and kind in ("string_pattern_mismatch", "at_offset", "greater_than_equal",
+                                  "less_than_equal"):
+        return (f"at: an RFC 3339 time with its timezone offset, like 2022-05-02T13:00:05-04:00, "
+                f"{AT_RANGE} (a limit of the format)")
+    if kind == "duplicate_key":
+        return f"{err['msg']}: a key may appear once in an object (which value was meant?)"
     limit = (err.get("ctx") or {})
     if kind == "less_than_equal":
         return f"{field}: at most {limit['le']:,} (a limit of the format)"
@@ -266,8 +399,8 @@ def _fast_validator() -> Any:
 
 def validate_events_fast(data: bytes) -> list[Event | dict[str, Any]]:
     """A JSON array of events, each as a plain dict (an Election as its model); ValidationError
-    exactly when EVENTS would refuse it."""
-    return _fast_validator().validate_json(data)
+    exactly when EVENTS would refuse it, or a key repeats (as `validate_json`)."""
+    return validate_json(_fast_validator(), data)
 
 
 _MODELS: dict[str, type[_Event]] = {}

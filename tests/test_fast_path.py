@@ -17,10 +17,10 @@ from feeds.files import (BLOCK, MAX_LINE, Problem, _one_by_one, bounded_lines, l
                          runs, stream)
 from tally.reducer import Count, RuleError
 from tally.schema import (BALLOT_COUNT, EVENT, Ballot, Challenged, Close, Election, Note, Retract,
-                          as_event, dump_event, explain, validate_events_fast)
+                          as_event, dump_event, explain, validate_events_fast, validate_json)
 from test_hostile_input import event_like, json_values
 
-SETTINGS = settings(max_examples=300, deadline=None,
+SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 HOSTILE = [
@@ -72,7 +72,7 @@ def fast_one(line: bytes):
 
 def model_one(line: bytes):
     try:
-        return EVENT.validate_json(line)
+        return validate_json(EVENT, line)
     except ValidationError:
         return None
 
@@ -92,6 +92,41 @@ def same_event(line: bytes) -> None:
 @pytest.mark.parametrize("line", HOSTILE)
 def test_the_fast_validator_accepts_exactly_what_the_models_accept(line):
     same_event(line)
+
+
+# Times at the ends of the format's range and one step beside them, at offsets at and
+# beside ±14:00, in every form RFC 3339 allows and some it does not.
+BOUNDS = ["1970-01-01T00:00:00", "1969-12-31T23:59:59", "1970-01-01T14:00:00", "1970-01-01T13:59:59",
+          "1969-12-31T10:00:00", "1969-12-31T09:59:59", "9000-12-31T23:59:59", "9001-01-01T00:00:00",
+          "9001-01-01T13:59:59", "9001-01-01T14:00:00", "9000-12-31T09:59:59", "9000-12-31T10:00:00",
+          "9999-12-31T23:59:59", "0001-01-01T00:00:00", "2022-05-02T13:00:05"]
+ZONES = ["Z", "z", "+00:00", "-00:00", "+14:00", "-14:00", "+13:59", "-13:59", "+14:01", "-14:01",
+         "+23:59", "+1400", "", "+14", "-12:00"]
+FRACTIONS = ["", ".0", ".000001", ".999999", ".9999999"]
+times_near_bounds = st.builds(lambda t, f, z, sep: t.replace("T", sep) + f + z, st.sampled_from(BOUNDS),
+                              st.sampled_from(FRACTIONS), st.sampled_from(ZONES),
+                              st.sampled_from(["T", "t", " ", "_"]))
+
+
+@SETTINGS
+@given(at=times_near_bounds, kind=st.sampled_from(["ballot", "note", "election"]))
+def test_the_fast_validator_is_the_models_at_the_ends_of_time(at, kind):
+    fields = {"ballot": {"choice": "yes"}, "note": {"text": "x"},
+              "election": {"id": "x", "title": "t", "seq": 1}}[kind]
+    same_event(json.dumps({"seq": 2, "type": kind, **fields, "at": at}).encode())
+
+
+@SETTINGS
+@given(key=st.sampled_from(["seq", "type", "choice", "count", "at"]), same=st.booleans(),
+       spaced=st.booleans())
+def test_the_fast_validator_refuses_a_repeated_key_as_the_models_do(key, same, spaced):
+    fields = {"seq": 2, "type": "ballot", "choice": "yes", "count": 3, "at": "2022-05-02T13:00:05Z"}
+    again = fields[key] if same else {"seq": 3, "type": "challenged", "choice": "no", "count": 4,
+                                      "at": None}[key]
+    sep = ", " if spaced else ","
+    line = "{" + sep.join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in fields.items())
+    line += f'{sep}"{key}":{json.dumps(again)}}}'
+    assert fast_one(line.encode()) is None and model_one(line.encode()) is None
 
 
 @SETTINGS

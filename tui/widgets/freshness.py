@@ -34,8 +34,20 @@ def duration(minutes: float) -> str:
 
 
 def clock_time(at: datetime, local: bool) -> str:
-    """A stamp as the time of day: the count's own clock for a recording, the viewer's when live."""
-    return (at.astimezone() if local else at).strftime("%H:%M:%S")
+    """A stamp as the time of day: the count's own clock for a recording, the viewer's when live.
+
+    The one place a stamp is moved to another offset for display. The format
+    keeps `at` centuries inside datetime's range (tally.schema.EARLIEST and
+    LATEST), so no offset can carry it past year 9999 or before year 1; a C
+    library that cannot place the instant in the viewer's zone (localtime
+    fails) gets the count's own clock, never a stopped screen.
+    """
+    if local:
+        try:
+            at = at.astimezone()
+        except (OverflowError, OSError, ValueError):
+            pass
+    return at.strftime("%H:%M:%S")
 
 
 def freshness_lines(view: View, now: datetime, local: bool) -> tuple[str, str]:
