@@ -113,6 +113,7 @@ async def main(args: argparse.Namespace) -> None:
         (data / "ldj5.jsonl").write_text("\n".join(events[:300]) + "\n")
         token = Path(tmp) / "token"
         token.write_text(TOKEN + "\n")
+        token.chmod(0o600)  # a token file others can read is refused
         hub = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port", "0",
                                 "--data", str(data), "--token-file", str(token)],
                                stdout=subprocess.PIPE, text=True, cwd=ROOT)

@@ -68,6 +68,7 @@ def more_files() -> None:
 def start_hub(data: Path, *flags: str) -> tuple[subprocess.Popen, str]:
     """`tally serve` on a free port; ``flags``: more of its options (``--store redis://…``)."""
     (data.parent / "token").write_text(TOKEN)
+    (data.parent / "token").chmod(0o600)  # a token file others can read is refused
     proc = subprocess.Popen(
         [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
          "--token-file", str(data.parent / "token"), *flags],

@@ -185,6 +185,7 @@ async def soak(args: argparse.Namespace) -> int:
         tmp = Path(tmp)
         token_file = tmp / "token"
         token_file.write_text(TOKEN + "\n")
+        token_file.chmod(0o600)  # a token file others can read is refused
         hub = HubProcess(tmp / "data", token_file)
         await hub.start()
         url = f"ws://127.0.0.1:{hub.port}"

@@ -11,14 +11,17 @@ reason for either.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
+import re
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Coroutine, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception as transient_or_fatal
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tally.text import literal
 
 MAX_FRAME = 64 * 1024
 """Largest frame either side accepts: an event is well under 1 KiB."""
@@ -66,14 +69,89 @@ class HubError(Exception):
     """The hub cannot be used: unreachable, or it said no and would say it again. One line."""
 
 
+SCHEMES = ("ws", "wss")
+HOST_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+"""One label of a host name (letters, digits, hyphens; ``_`` as some local names have)."""
+WATCH_PATH = re.compile(r"/elections/[a-z0-9][a-z0-9-]{0,63}")
+"""An election's path: its id has the header's pattern (tally/schema.py), so a typo is caught here."""
+SINCE_QUERY = re.compile(r"(since=[0-9]{1,18})?")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """One hub address as typed, checked: ``hub`` is ``scheme://host[:port]``, ``path`` what follows."""
+
+    hub: str
+    path: str  # "" or "/…", with its query ("?since=3") if it had one
+
+
+def parse_address(text: str) -> Address:
+    """The one parser of a hub address (``ws://HOST:PORT[/path]``); HubError (one line) if it is not one.
+
+    Every command that takes a hub goes through here before it does anything,
+    so an address that could never connect is a typo told at once, not a
+    crash (urlsplit raises on ``ws://[::1``) nor a client retrying for ever
+    (``ws://a:99999``). It checks the scheme, the host (a name, an IPv4
+    address, or an IPv6 address in brackets), the port (1 to 65535, or none
+    for the scheme's own) and that nothing but a path and a query follows:
+    no user name, no fragment, no spaces or control characters.
+    """
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in SCHEMES:
+        raise HubError(f"{literal(text)}: not a hub address (ws://HOST:PORT)")
+    if not rest.isprintable() or " " in rest:
+        raise _not_an_address(text, "spaces or control characters")
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    netloc, path = rest[:end], rest[end:]
+    if "#" in path:
+        raise _not_an_address(text, "a #fragment")
+    if "@" in netloc:
+        raise _not_an_address(text, "a user name")
+    try:
+        host, port = _host_and_port(netloc)
+    except ValueError as exc:
+        raise _not_an_address(text, str(exc)) from None
+    return Address(f"{scheme.lower()}://{host}{'' if port is None else f':{port}'}", path)
+
+
+def _not_an_address(text: str, why: str) -> HubError:
+    return HubError(f"{literal(text)}: not a hub address (ws://HOST:PORT): {why}")
+
+
+def _host_and_port(netloc: str) -> tuple[str, int | None]:
+    """(host as it goes in a URL, port or None) of ``HOST[:PORT]`` or ``[IPv6][:PORT]``; ValueError why not."""
+    if netloc.startswith("["):
+        inside, bracket, after = netloc[1:].partition("]")
+        if not bracket:
+            raise ValueError("an IPv6 address without its closing ]")
+        try:
+            ipaddress.IPv6Address(inside.replace("%25", "%"))  # a zone is written %25 in a URL
+        except ValueError:
+            raise ValueError(f"[{literal(inside)}] is not an IPv6 address") from None
+        if after and not after.startswith(":"):
+            raise ValueError(f"{literal(after)!r} after the IPv6 address")
+        host, port_text = f"[{inside}]", after[1:] if after else None
+    else:
+        host, colon, port_text = netloc.partition(":")
+        labels = (host[:-1] if host.endswith(".") else host).split(".")
+        if not host:
+            raise ValueError("no host")
+        if len(host) > 253 or not all(HOST_LABEL.fullmatch(label) for label in labels):
+            raise ValueError(f"{literal(host)!r} is not a host name")
+        port_text = port_text if colon else None
+    if port_text is None:
+        return host, None
+    if not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= 65535):
+        raise ValueError(f"the port is 1 to 65535, not {literal(port_text)!r}")
+    return host, int(port_text)
+
+
 def hub_address(url: str) -> str:
     """``ws://HOST:PORT`` from what a person typed (a trailing / is fine); HubError if not one."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise HubError(f"{url}: not a hub address (ws://HOST:PORT)")
-    if parts.path not in ("", "/") or parts.query:
-        raise HubError(f"{url}: give the hub's address alone (ws://HOST:PORT)")
-    return f"{parts.scheme}://{parts.netloc}"
+    address = parse_address(url)
+    if address.path not in ("", "/"):
+        raise HubError(f"{literal(url)}: give the hub's address alone (ws://HOST:PORT)")
+    return address.hub
 
 
 def hub_addresses(text: str) -> list[str]:
@@ -87,17 +165,21 @@ def watch_addresses(text: str) -> tuple[list[str], str]:
     The path (and query) may be given on the last address alone, as one
     types it, or on every one (then the same): each hub serves the same
     elections. It is "" when none has one (``tally watch`` lists the elections).
+    The path is an election's (``/elections/ID``, ``?since=N`` at most).
     """
     hubs, paths = [], set()
     for part in text.split(","):
-        parts = urlsplit(part.strip())
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise HubError(f"{part.strip()}: not a hub address (ws://HOST:PORT)")
-        hubs.append(f"{parts.scheme}://{parts.netloc}")
-        if parts.path not in ("", "/") or parts.query:
-            paths.add(urlunsplit(("", "", parts.path, parts.query, "")))
+        address = parse_address(part.strip())
+        hubs.append(address.hub)
+        if address.path not in ("", "/"):
+            path, _, query = address.path.partition("?")
+            if not WATCH_PATH.fullmatch(path) or not SINCE_QUERY.fullmatch(query):
+                raise HubError(f"{literal(part.strip())}: not an election's address "
+                               "(ws://HOST:PORT/elections/ID)")
+            paths.add(address.path)
     if len(paths) > 1:
-        raise HubError(f"{text}: the addresses name different elections ({', '.join(sorted(paths))})")
+        raise HubError(f"{literal(text)}: the addresses name different elections "
+                       f"({', '.join(sorted(paths))})")
     return hubs, paths.pop() if paths else ""
 
 

@@ -51,6 +51,7 @@ def test_a_fifo_is_refused_without_reading_it(capsys, fifo, command):
     if command == "publish":  # the token is checked before the file
         token = fifo.parent / "token"
         token.write_text("t\n")
+        token.chmod(0o600)  # a token file others can read is refused
         argv += ["--token-file", str(token)]
     code, err = in_time(lambda: run(capsys, *argv))
     assert code == 2

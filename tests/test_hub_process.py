@@ -27,6 +27,7 @@ async def start_hub(data: Path, port: int = 0, args: Sequence[str] = (),
     """
     token_file = data.parent / "token"
     token_file.write_text(TOKEN + "\n")
+    token_file.chmod(0o600)  # a token file others can read is refused
     proc = await asyncio.create_subprocess_exec(
         *TALLY, "serve", "--port", str(port), "--data", str(data), "--token-file", str(token_file),
         *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import stat
@@ -32,6 +33,12 @@ async def tally(*args: str, **kwargs) -> tuple[int, str, str]:
     return proc.returncode, out.decode(), err.decode()
 
 
+def private(path, text: str) -> None:
+    """A token file as it must be: readable by its owner alone."""
+    path.write_text(text)
+    path.chmod(0o600)
+
+
 def test_a_hub_makes_a_private_token_once_and_keeps_it(tmp_path):
     token, where = hub_token(tmp_path, None)
     assert str(tmp_path / "token") in where
@@ -45,7 +52,7 @@ def test_a_hub_makes_a_private_token_once_and_keeps_it(tmp_path):
     ("two words\n", "printable ASCII without spaces"),
 ])
 def test_an_unusable_token_file_is_one_line(tmp_path, text, why):
-    (tmp_path / "t").write_text(text)
+    private(tmp_path / "t", text)
     with pytest.raises(FeedError, match=why):
         read_token(tmp_path / "t")
 
@@ -94,7 +101,7 @@ async def test_serve_exits_quietly_on_ctrl_c(tmp_path):
 
 
 async def test_publish_streams_a_file_then_has_nothing_new(tmp_path):
-    (tmp_path / "token").write_text(TOKEN)
+    private(tmp_path / "token", TOKEN)
     async with running_hub(tmp_path / "hub") as (hub, url):
         args = ("publish", "ldj5", url, "--token-file", str(tmp_path / "token"))
         assert await tally(*args) == (0, f"tally publish: ldj5: seq 1–1006 published to {url}\n", "")
@@ -104,7 +111,7 @@ async def test_publish_streams_a_file_then_has_nothing_new(tmp_path):
 
 
 async def test_publish_paced_starts_after_what_the_hub_has(tmp_path):
-    (tmp_path / "token").write_text(TOKEN)
+    private(tmp_path / "token", TOKEN)
     short = tmp_path / "short.jsonl"
     short.write_text("".join(dump_event(e) + "\n" for e in replay("ldj5", 40)))
     async with running_hub(tmp_path / "hub") as (hub, url):
@@ -123,13 +130,13 @@ async def test_publish_paced_starts_after_what_the_hub_has(tmp_path):
 async def test_publish_of_a_bad_file_is_one_line_per_problem(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"seq": 1, "type": "ballot", "choice": "yes"}\n')
-    (tmp_path / "token").write_text("a-token\n")
+    private(tmp_path / "token", "a-token\n")
     code, out, err = await tally("publish", str(bad), "ws://127.0.0.1:1", "--token-file", str(tmp_path / "token"))
     assert (code, err) == (2, f"tally: {bad}:1: the first event must be the election header\n")
 
 
 async def test_publish_with_a_wrong_token_is_one_line(tmp_path):
-    (tmp_path / "token").write_text("wrong")
+    private(tmp_path / "token", "wrong")
     async with running_hub(tmp_path / "hub") as (hub, url):
         code, out, err = await tally("publish", "ldj5", url, "--token-file", str(tmp_path / "token"))
     assert (code, err) == (2, f"tally: {url}: HTTP 401: wrong token\n")
@@ -149,3 +156,46 @@ async def test_publish_gives_up_on_a_hub_that_never_comes(unused_tcp_port, capsy
 async def test_publish_says_a_bad_address_before_anything_else(tmp_path):
     code, out, err = await tally("publish", "ldj5", "not-a-url", "--token-file", str(tmp_path / "none"))
     assert (code, err) == (2, "tally: not-a-url: not a hub address (ws://HOST:PORT)\n")
+
+
+# -- a token file anyone can read (issue 16, item 12) ------------------------------
+@pytest.mark.parametrize("bit", [0o040, 0o020, 0o010, 0o004, 0o002, 0o001])
+def test_a_token_file_open_to_group_or_others_is_refused_with_the_fix(tmp_path, bit):
+    token = tmp_path / "token"
+    private(token, TOKEN + "\n")
+    token.chmod(0o600 | bit)
+    with pytest.raises(FeedError) as refused:
+        read_token(token)
+    assert str(refused.value) == (f"{token}: the token file may be read or changed by others "
+                                  f"(mode {0o600 | bit:04o}); make it yours alone: chmod 600 {token}")
+    token.chmod(0o400)  # read-only for its owner is private too
+    assert read_token(token) == TOKEN
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_token_file_of_another_user_is_refused(tmp_path):
+    token = tmp_path / "token"
+    private(token, TOKEN + "\n")
+    os.chown(token, 4242, 4242)
+    with pytest.raises(FeedError, match=r"belongs to another user \(uid 4242\)"):
+        read_token(token)
+
+
+async def test_every_command_refuses_a_token_anyone_can_read_in_one_line(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    private(data / "token", TOKEN + "\n")
+    (data / "token").chmod(0o666)  # as the hub's own DIR/token, opened up afterwards
+    shared = tmp_path / "shared-token"
+    private(shared, TOKEN + "\n")
+    shared.chmod(0o644)  # what `echo TOKEN > FILE` makes under umask 022
+    for args, name in [
+        (["serve", "--port", "0", "--data", str(data)], data / "token"),
+        (["serve", "--port", "0", "--data", str(data), "--token-file", str(shared)], shared),
+        (["publish", "ldj5", "ws://127.0.0.1:1", "--token-file", str(shared)], shared),
+        (["count", str(tmp_path / "c.jsonl"), "--publish", "ws://127.0.0.1:1", "--token-file",
+          str(shared)], shared),
+    ]:
+        code, out, err = await tally(*args)
+        assert code == 2 and err.endswith(f"chmod 600 {name}\n") and err.count("\n") == 1, (args, err)
+    assert not (tmp_path / "c.jsonl").exists()

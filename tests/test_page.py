@@ -59,6 +59,7 @@ class Hub:
         self.data = data
         self.token_file = data.parent / "token"
         self.token_file.write_text(TOKEN + "\n")
+        self.token_file.chmod(0o600)  # a token file others can read is refused
         self.port = port
         self.proc: subprocess.Popen | None = None
         self.start()

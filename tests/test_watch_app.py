@@ -182,6 +182,7 @@ async def test_tally_publish_of_another_count_exits_2_with_the_same_words(tmp_pa
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps({"seq": 1, "type": "election", "id": "ldj5", "title": "Not LDJ5"}) + "\n")
     (tmp_path / "token").write_text(TOKEN + "\n")
+    (tmp_path / "token").chmod(0o600)  # a token file others can read is refused
     async with running_hub(tmp_path / "hub") as (hub, url):
         await publish(url, replay("ldj5", 5))
         code, out, err = await tally("publish", str(other), url, "--token-file", str(tmp_path / "token"))

@@ -458,7 +458,8 @@ class Hub:
             self.failed[election_id] = f"{exc.why}; restart the hub"
             log.error("%s: %s", exc.where, self.failed[election_id])
             return f"{exc}; restart the hub"
-        self.complaints.warning(exc.kind, f"{exc.where}: {exc}")
+        if exc.kind:  # "": the store has said it in the log already, once
+            self.complaints.warning(exc.kind, f"{exc.where}: {exc}")
         return str(exc)
 
     def _broadcast(self, election: Election, frame: str) -> None:

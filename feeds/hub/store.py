@@ -36,7 +36,8 @@ class NotStored(Exception):
     ``str()`` is the answer to the publisher, ``not saved: <why>``. ``whole``
     is False when the store may now hold part of it: the election then takes
     nothing more until the hub is restarted. ``kind`` groups the log's
-    complaints (one line a second per kind), ``where`` says what failed.
+    complaints (one line a second per kind; "" for none: the store has said
+    it once itself), ``where`` says what failed.
     """
 
     def __init__(self, why: str, where: str, kind: str, whole: bool = True) -> None:

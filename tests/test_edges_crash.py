@@ -1,0 +1,135 @@
+"""The crash handler on a full or read-only disk (issue 16, item 6): one line, exit 70, always.
+
+A real tmpfs of 16 KiB, filled to the last byte (a file can still be made
+there, but not written: the old handler left an empty log and raised), and
+a real read-only mount (root ignores file modes, not a read-only mount).
+Each crash is a real process with a planted bug, as in test_crash_exit.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tui.crash import EXIT_CRASH
+
+from test_crash_exit import BOOM, crash_logs, run_in_pty
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def mounted(where: Path, *options: str) -> Iterator[Path]:
+    """A 16 KiB tmpfs on ``where`` for the block's time (skipped, saying why, where mount is refused)."""
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join(["size=16k", *options]),
+                           "tmpfs", str(where)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): "
+                    "these tests need root")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=False)
+
+
+@pytest.fixture
+def full_dir(tmp_path):
+    """A directory on a tmpfs with not one byte free (and a `tally` folder made before it filled)."""
+    with mounted(tmp_path / "full") as where:
+        (where / "tally").mkdir()
+        fd = os.open(where / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 512):
+                pass
+        except OSError:  # ENOSPC: full
+            pass
+        finally:
+            os.close(fd)
+        yield where
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    with mounted(tmp_path / "read-only", "ro") as where:
+        yield where
+
+
+def crash(env: dict[str, str], before: str = "") -> subprocess.CompletedProcess:
+    """`tally report ldj5` with a planted bug, in a new process: its exit code and what it printed."""
+    code = f"""
+import sys
+{before}
+import tally.report
+def boom(snap):
+    raise ZeroDivisionError({BOOM!r})
+tally.report.text_report = boom
+from tui.cli import main
+sys.exit(main(["report", "ldj5"]))
+"""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT, env={**os.environ, **env})
+
+
+def said_one_line(done: subprocess.CompletedProcess, where: str) -> None:
+    assert done.returncode == EXIT_CRASH, done
+    assert done.stderr.splitlines() == [f"tally: stopped by an unexpected error (ZeroDivisionError: "
+                                        f"{BOOM}); {where}. Please report it."], done.stderr
+
+
+def test_a_full_crash_directory_passes_the_log_to_the_next(full_dir, tmp_path):
+    done = crash({"TALLY_CRASH_DIR": str(full_dir), "XDG_STATE_HOME": str(tmp_path / "state")})
+    [log] = crash_logs(tmp_path / "state" / "tally")
+    said_one_line(done, f"the traceback is in {log}")
+    assert "ZeroDivisionError" in log.read_text() and "boom" in log.read_text()
+    assert crash_logs(full_dir) == []  # the empty file it made there is gone
+
+
+def test_read_only_then_full_then_the_temporary_directory(read_only_dir, full_dir, tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    done = crash({"TALLY_CRASH_DIR": str(read_only_dir), "XDG_STATE_HOME": str(full_dir),
+                  "TMPDIR": str(temporary)})
+    [log] = crash_logs(temporary)
+    said_one_line(done, f"the traceback is in {log}")
+    assert crash_logs(full_dir / "tally") == crash_logs(read_only_dir) == []
+
+
+def test_with_no_directory_at_all_the_traceback_goes_to_stderr(read_only_dir, full_dir):
+    # The temporary directory always takes a file here (Python falls back to the current
+    # directory): the directories are given as the only ones, both real and both refusing.
+    done = crash({}, before="import pathlib, tui.crash\ntui.crash.crash_dirs = lambda: "
+                            f"[pathlib.Path({str(full_dir)!r}), pathlib.Path({str(read_only_dir)!r})]")
+    assert done.returncode == EXIT_CRASH, done
+    *traceback, last = done.stderr.splitlines()
+    assert traceback[0] == "Traceback (most recent call last):" and "boom" in done.stderr
+    assert last == (f"tally: stopped by an unexpected error (ZeroDivisionError: {BOOM}); no crash "
+                    "directory could take the traceback, so it is above. Please report it.")
+    assert crash_logs(full_dir) == crash_logs(read_only_dir) == []
+
+
+def test_a_crash_on_the_dashboard_with_a_full_crash_directory(full_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # run_in_pty's child inherits it
+    code = f"""
+import sys
+import tui.widgets.banner as banner
+def boom(snap):
+    raise RuntimeError({BOOM!r})
+banner.banner_lines = boom
+from tui.cli import main
+sys.exit(main(["replay", "ldj5", "--max"]))
+"""
+    status, printed = run_in_pty(code, full_dir)
+    assert status == EXIT_CRASH
+    [log] = crash_logs(tmp_path / "state" / "tally")
+    said = printed[printed.rindex("tally: stopped"):].replace("\r\n", "\n").strip()
+    assert said == (f"tally: stopped by an unexpected error (RuntimeError: {BOOM}); "
+                    f"the traceback is in {log}. Please report it.")
+    assert "Traceback" not in printed and "RuntimeError" in log.read_text()
+    assert crash_logs(full_dir) == []
