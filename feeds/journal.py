@@ -328,11 +328,7 @@ class Journal:
         if self._where is not None:
             self._where.sync()
         else:
-            fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            sync_directory(self.path.parent)
         self._unnamed = False
 
     def _cut_back(self, fd: int, size: int, failed: OSError) -> None:
@@ -385,6 +381,15 @@ class Journal:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def sync_directory(directory: Path) -> None:
+    """fsync a directory: the names made in it so far survive a crash (OSError if not)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _open_own(path: Path) -> tuple[int, bool]:

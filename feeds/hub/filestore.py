@@ -113,14 +113,10 @@ class FileStore(Store):
 
 def _journal_names(dir_fd: int, data_dir: Path) -> list[str]:
     """The names of DIR's elections' files, sorted: its regular ``*.jsonl``; a symlink is skipped, said once."""
-    names = []
     with os.scandir(dir_fd) as entries:
-        for entry in entries:
-            if not entry.name.endswith(".jsonl"):
-                continue
-            if entry.is_symlink():
-                log.warning("%s: a symbolic link, not served: the hub serves only the files "
-                            "in its directory", data_dir / entry.name)
-                continue
-            names.append(entry.name)
-    return sorted(names)
+        found = sorted((e for e in entries if e.name.endswith(".jsonl")), key=lambda e: e.name)
+    for entry in found:
+        if entry.is_symlink():
+            log.warning("%s: a symbolic link, not served: the hub serves only the files "
+                        "in its directory", data_dir / entry.name)
+    return [entry.name for entry in found if not entry.is_symlink()]
