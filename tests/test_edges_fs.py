@@ -220,12 +220,17 @@ async def test_a_hub_does_not_start_on_a_file_a_count_writes_through_a_hard_link
     try:
         (tmp_path / "hub").mkdir()
         os.link(outside, tmp_path / "hub" / "ldj5.jsonl")  # linked in after the count began
+        (tmp_path / "token").write_text(TOKEN)
         second = await asyncio.create_subprocess_exec(
             *TALLY, "serve", "--port", "0", "--data", str(tmp_path / "hub"),
             "--token-file", str(tmp_path / "token"), cwd=ROOT,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        (tmp_path / "token").write_text(TOKEN)
-        _, err = await asyncio.wait_for(second.communicate(), 30)
+        try:
+            _, err = await asyncio.wait_for(second.communicate(), 30)
+        finally:
+            if second.returncode is None:  # it started: the test fails, and the hub goes
+                second.kill()
+                await second.wait()
         assert second.returncode == 2
         assert err.decode() == (f"tally: {tmp_path / 'hub' / 'ldj5.jsonl'}: "
                                 f"{IN_USE.format(pid=counting.pid)}\n")
