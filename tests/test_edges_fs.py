@@ -70,6 +70,13 @@ def reach(tmp: Path, how: tuple[str, str]) -> Path:
     return tmp / DIRS[how[0]] / FILES[how[1]]
 
 
+def refused_naming_this_process(path: Path) -> None:
+    """A count on path is refused in one line naming the holder: this process, in these tests."""
+    with pytest.raises(InUse) as refused:
+        Journal.open(path)
+    assert str(refused.value) == f"{path}: {IN_USE.format(pid=os.getpid())}"
+
+
 WAYS = st.tuples(st.sampled_from(sorted(DIRS)), st.sampled_from(sorted(FILES)))
 
 
@@ -88,9 +95,7 @@ def test_a_second_count_by_any_way_to_the_same_file_is_refused_naming_the_pid(tm
     try:
         if second[1] == "hard-link":
             link_hard(journal)
-        with pytest.raises(InUse) as refused:
-            Journal.open(reach(tmp, second))
-        assert str(refused.value) == f"{reach(tmp, second)}: {IN_USE.format(pid=os.getpid())}"
+        refused_naming_this_process(reach(tmp, second))
     finally:
         held.close()
     assert journal.read_bytes() == before
@@ -109,9 +114,7 @@ def test_a_count_by_any_way_into_a_hubs_directory_is_refused(tmp_path_factory, h
             os.link(journal, tmp / "outside.jsonl")
             with pytest.raises(FeedError, match=r"outside\.jsonl: has 3 names \(hard links\)"):
                 Journal.open(tmp / "outside.jsonl")
-        with pytest.raises(InUse) as refused:
-            Journal.open(reach(tmp, count))
-        assert str(refused.value) == f"{reach(tmp, count)}: {IN_USE.format(pid=os.getpid())}"
+        refused_naming_this_process(reach(tmp, count))
     finally:
         hub.close()
     assert journal.read_bytes() == before
