@@ -38,7 +38,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feeds.files import FeedError, Loaded, load_bytes, regular_file_fd, runs, validate_batch
+from feeds.files import (FeedError, Loaded, load_bytes, refuse_non_regular_fd, regular_file_fd, runs,
+                         validate_batch)
 from feeds.locks import InUse, check_no_hub, lock_exclusive
 from tally.reducer import Count
 from tally.schema import Event, dump_event
@@ -171,7 +172,8 @@ class Journal:
         except OSError as exc:
             raise FeedError(_open_refusal(path, exc)) from None
         try:
-            _refuse_non_regular(fd, path)
+            refuse_non_regular_fd(fd, path)  # opened O_NONBLOCK: a FIFO did not hang the open
+            os.set_blocking(fd, True)
             lock_exclusive(fd, str(path))  # a count writing it (through a hard link)
             journal = cls(path, Count(), where=where)
             journal._take(os.fstat(fd))
@@ -425,12 +427,6 @@ def _open_refusal(path: Path, exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return f"{path}: permission denied (cannot write)"
     return f"{path}: cannot open for writing ({exc.strerror})"
-
-
-def _refuse_non_regular(fd: int, path: Path) -> None:
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        raise FeedError(f"{path}: is not a regular file, not an event file")
-    os.set_blocking(fd, True)
 
 
 def _one_name(fd: int, path: Path) -> None:
