@@ -193,8 +193,8 @@ class Traced(Terminal):
 
 
 def calls(log: Path) -> list[str]:
-    """The traced calls in order, without the pid in front."""
-    return [line.split(" ", 1)[1] for line in log.read_text().splitlines() if " " in line]
+    """The traced calls in order, without the pid in front (padded to a width, so any spaces)."""
+    return [line.split(None, 1)[1] for line in log.read_text().splitlines() if " " in line]
 
 
 def opened_at(trace: list[str], pattern: str, after: int = 0) -> tuple[int, str]:
@@ -264,7 +264,7 @@ async def test_a_hubs_new_election_and_token_are_named_durably_before_they_are_u
             assert await ask(pub, header_frame("new")) == {"ack": 1}
     finally:
         # strace only detaches on SIGTERM: the hub itself is told to end (its pid leads the log).
-        os.kill(int(log.read_text().split(" ", 1)[0]), signal.SIGTERM)
+        os.kill(int(log.read_text().split(None, 1)[0]), signal.SIGTERM)
         await asyncio.wait_for(hub.communicate(), 30)
     trace = calls(log)
     made, token_fd = opened_at(trace, r'"[^"]*/token", O_WRONLY\|O_CREAT\|O_EXCL')
