@@ -1,4 +1,9 @@
-"""Opening a keyboard count: a new journal gets its header from the flags, an old one is resumed."""
+"""Opening a keyboard count: a new journal gets its header from the flags, an old one is resumed.
+
+A count that cannot start (bad flags, a full disk, a journal in use) says
+why in one line and leaves nothing behind: the journal it made is removed,
+and nothing else was made (feeds/journal.py).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from feeds.files import FeedError, stream
-from feeds.journal import Journal
+from feeds.files import FeedError
+from feeds.journal import Journal, JournalWriteError
 from feeds.live import LiveCount
 from tally.reducer import RuleError
 from tally.schema import Event, EventError, parse_event
@@ -37,31 +42,33 @@ def slug(name: str) -> str:
 def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
     """Open or create the journal, check the flags against its header, load it for the screen."""
     path = Path(path)
-    created = not path.exists()
     try:
         opened = Journal.open(path)
     except FeedError as exc:
         raise CountSetupError(str(exc)) from None
     journal = opened.journal
+    events = opened.events  # read under the lock: every line is an event
     try:
         if journal.count.election is None:
-            _start(journal, path, flags)
+            events = [_start(journal, path, flags)]
         else:
             _check_flags(path, journal.count.election, flags)
+            journal.check_room()  # nothing is written at resume: a full disk is asked
         live = LiveCount(source=str(path))
-        events = [event for _, event in stream(path)]  # checked on open: every line is an event
         for event in events:
             live.apply(event)
-    except (CountSetupError, FeedError) as exc:
-        journal.close()
-        if created:
-            path.unlink(missing_ok=True)  # a count that never started leaves nothing behind
-        raise CountSetupError(str(exc)) from None
+    except (CountSetupError, FeedError, JournalWriteError) as exc:
+        journal.discard()  # a count that never started leaves nothing behind
+        raise CountSetupError(f"{path}: {exc}" if isinstance(exc, JournalWriteError) else str(exc)) from None
+    except BaseException:
+        journal.discard()
+        raise
     journal.count = live.count  # one count: the journal checks entries against what is shown
     return OpenedCount(journal, live, opened.repaired, events)
 
 
-def _start(journal: Journal, path: Path, flags: dict[str, Any]) -> None:
+def _start(journal: Journal, path: Path, flags: dict[str, Any]) -> Event:
+    """Write the header the flags make (JournalWriteError if the disk will not take it)."""
     header = {"seq": 1, "type": "election", "id": flags.get("id") or slug(path.stem),
               "title": flags.get("title") or path.stem,
               "at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -74,6 +81,7 @@ def _start(journal: Journal, path: Path, flags: dict[str, Any]) -> None:
         journal.append(event)
     except RuleError as exc:  # cannot happen on an empty journal, but say so if it does
         raise CountSetupError(f"{path}: {exc}") from None
+    return event
 
 
 def _check_flags(path: Path, header, flags: dict[str, Any]) -> None:

@@ -89,6 +89,17 @@ def refuse_non_regular(path: str | Path) -> None:
         raise FeedError(why)
 
 
+def refuse_non_regular_fd(fd: int, path: str | Path) -> None:
+    """FeedError (one line) if the file open as ``fd`` is not a regular file (``path`` names it).
+
+    For a file opened relative to a directory (a hub's), where the path alone
+    would not find the same file.
+    """
+    why = _not_regular(path, os.fstat(fd).st_mode)
+    if why:
+        raise FeedError(why)
+
+
 def _not_regular(path: str | Path, mode: int) -> str | None:
     kind = stat.S_IFMT(mode)
     if kind == stat.S_IFREG:

@@ -1,13 +1,23 @@
-"""One writer at a time: an exclusive lock held by a process for as long as it writes.
+"""One writer per file: an exclusive lock on the file itself, held for as long as it writes.
 
 Two `tally count` on one journal, or two `tally serve` on one data directory,
 would each append their own seq 3 and both acknowledge it. So a writer takes
-an exclusive ``flock`` on a sidecar file (``ldj5.jsonl.lock``, ``DIR/.lock``)
-before it reads what it will append to, and keeps it until it ends. The
-kernel drops the lock with the process, however it ends (``kill -9``
-included), so a lock file left behind by a crash is simply taken again: only
-the lock counts, never the file's existence. The file holds the holder's pid,
-so that the one refused can say who holds it.
+an exclusive ``flock`` on what it writes before it reads it, and keeps it
+until it ends: a count locks its journal's own open file, a hub its data
+directory's (an ``O_DIRECTORY`` descriptor). The kernel drops the lock with
+the process, however it ends (``kill -9`` included).
+
+The lock is on the inode, not on a name. A lock on a sidecar
+``<journal>.lock`` belonged to a path: a symlink, a hard link, ``..`` or a
+second mount of the same directory reached the same journal under another
+name, beside another lock, and two counts both wrote seq 3. And a sidecar is
+a file tally would have to create, truncate and delete beside someone's
+journal (``tally count poetry`` took and then deleted ``poetry.lock``). Locking
+the journal and the directory themselves needs no other file at all: nothing
+is created but the journal, and nothing else is written or removed.
+
+The refused one names the holder's pid, which the kernel lists for every
+lock in ``/proc/locks`` by device and inode (Linux; elsewhere "pid unknown").
 
 ``flock`` (not ``fcntl``/``lockf`` locks): it belongs to the open file, not to
 the process, so a lock is not silently lost when some other code in the same
@@ -26,12 +36,13 @@ from pathlib import Path
 
 from feeds.files import FeedError
 
-LOCK_SUFFIX = ".lock"
-DIR_LOCK = ".lock"
-PID_PATIENCE = 0.2
-"""Seconds a refused process waits for the holder to write its pid: the
-holder writes it just after taking the lock, so it is there at once but for a
-moment's race."""
+PATIENCE = 0.2
+"""Seconds a writer tries again before calling a lock held: a count checking
+for a hub holds the directory's lock (shared) for a microsecond."""
+
+NO_LOCKS = (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL, errno.EBADF)
+"""What ``flock`` says on a filesystem that cannot lock (NFS refuses an
+exclusive lock on a directory with EBADF)."""
 
 
 class InUse(FeedError):
@@ -39,31 +50,35 @@ class InUse(FeedError):
 
 
 class WriterLock:
-    """An exclusive lock on ``lock_path`` held by this process until `release`.
+    """A hub's exclusive lock on its data directory, held until `release`.
 
-    ``name`` is what the refusal names (the journal or the directory, as the
-    person gave it).
+    ``fd`` is the directory, open: the hub opens its files relative to it
+    (``dir_fd``), so they are the files of the directory it locked, whatever
+    is later renamed or linked in place of its path, and fsyncs it to make a
+    new file's name durable.
     """
 
-    def __init__(self, lock_path: Path, name: str) -> None:
-        self.path = lock_path
-        self.name = name
-        self._fd = _take(lock_path, name)
+    def __init__(self, data_dir: Path) -> None:
+        self.name = str(data_dir)
+        try:
+            self.fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as exc:
+            raise FeedError(f"{data_dir}: cannot use as the data directory ({exc.strerror})") from None
+        try:
+            lock_exclusive(self.fd, self.name)
+        except BaseException:
+            os.close(self.fd)
+            raise
 
     @property
     def held(self) -> bool:
-        return self._fd >= 0
+        return self.fd >= 0
 
     def release(self) -> None:
-        """Let go; the lock file is removed while still held, so nobody can lock a file about to vanish."""
-        if self._fd < 0:
-            return
-        try:
-            self.path.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only directory: the file stays, and is reused as a stale one
-        os.close(self._fd)  # closing releases the flock
-        self._fd = -1
+        """Let go (closing the descriptor drops the lock); nothing is left to clean up."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def __enter__(self) -> WriterLock:
         return self
@@ -72,109 +87,84 @@ class WriterLock:
         self.release()
 
 
-def journal_lock_path(journal: Path) -> Path:
-    """Where a journal's lock is: ``<journal>.lock`` beside it."""
-    return journal.with_name(journal.name + LOCK_SUFFIX)
-
-
-def directory_lock_path(data_dir: Path) -> Path:
-    """Where a hub's data directory's lock is: ``DIR/.lock``."""
-    return data_dir / DIR_LOCK
-
-
-def journal_lock(journal: Path) -> WriterLock:
-    return WriterLock(journal_lock_path(journal), str(journal))
-
-
 def directory_lock(data_dir: Path) -> WriterLock:
-    return WriterLock(directory_lock_path(data_dir), str(data_dir))
+    return WriterLock(data_dir)
 
 
-def check_free(lock_path: Path, name: str) -> None:
-    """InUse if another process holds ``lock_path`` now; takes nothing, creates nothing.
+def lock_exclusive(fd: int, name: str, patient: bool = True) -> None:
+    """Lock the open file ``fd`` for this writer alone; InUse (one line, the holder's pid) if held.
 
-    How a writer of one file sees a writer of the whole directory (a count on
-    a file the hub serves), and the hub sees a count already writing one of
-    its files.
+    ``patient``: try again for PATIENCE seconds first (a process at start);
+    a hub appending on its event loop tries once.
     """
-    try:
-        fd = os.open(lock_path, os.O_RDONLY)
-    except OSError:
-        return  # no lock file: nobody has ever locked it, or it was let go
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InUse(_in_use(name, fd)) from None
-        except OSError:
-            return  # a filesystem without flock: nothing to learn here
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _take(lock_path: Path, name: str) -> int:
-    """The fd of ``lock_path``, exclusively flocked, with this pid written in it."""
-    while True:
-        try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise FeedError(f"{name}: cannot open for writing ({exc.strerror})") from None
-        try:
-            _flock(fd, name)
-            # The holder before may have removed the file after this process
-            # opened it but before it locked it: a lock on a file no longer
-            # at lock_path protects nothing. Then try again on the new file.
-            if _same_file(fd, lock_path):
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-                return fd
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
-
-
-def _flock(fd: int, name: str) -> None:
-    """Lock without waiting; InUse (one line, with the holder's pid) when held."""
-    deadline = time.monotonic() + PID_PATIENCE
+    deadline = time.monotonic() + (PATIENCE if patient else 0)
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            # A `check_free` elsewhere holds a shared lock for a microsecond:
-            # try again briefly before calling it a writer.
-            if time.monotonic() > deadline:
-                raise InUse(_in_use(name, fd)) from None
+            if time.monotonic() >= deadline:
+                raise InUse(in_use(name, fd)) from None
             time.sleep(0.01)
         except OSError as exc:
-            if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+            if exc.errno in NO_LOCKS:
                 raise FeedError(f"{name}: cannot lock ({exc.strerror}): this filesystem does "
                                 "not support locks, and tally will not risk two writers") from None
             raise FeedError(f"{name}: cannot lock ({exc.strerror})") from None
 
 
-def _same_file(fd: int, path: Path) -> bool:
+def check_no_hub(journal: Path) -> None:
+    """InUse if a hub holds the directory the journal really is in; takes nothing, creates nothing.
+
+    The real directory: symlinks and ``..`` resolved, so a link to a hub's
+    file is seen as in the hub's directory. A second mount of that directory
+    is the same inode, and so the same lock. (A hard link is another name in
+    another directory: `Journal.open` refuses a journal with more than one.)
+    """
+    real_dir = os.path.dirname(os.path.realpath(journal))
     try:
-        on_path = os.stat(path)
-    except FileNotFoundError:
-        return False
-    mine = os.fstat(fd)
-    return (mine.st_dev, mine.st_ino) == (on_path.st_dev, on_path.st_ino)
+        fd = os.open(real_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return  # no such directory: opening the journal says why
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InUse(in_use(str(journal), fd)) from None
+        except OSError:
+            return  # a filesystem that cannot lock a directory has no hub on it
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
-def _in_use(name: str, fd: int) -> str:
-    return f"{name}: in use by another tally ({_holder(fd)}); only one writer at a time"
+def in_use(name: str, fd: int) -> str:
+    return f"{name}: in use by another tally ({holder(fd)}); only one writer at a time"
 
 
-def _holder(fd: int) -> str:
-    """"pid N" from the lock file (waiting a moment if the holder is still writing it)."""
-    deadline = time.monotonic() + PID_PATIENCE
-    while True:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        if text.isdecimal() and text.isascii():
-            return f"pid {int(text)}"
-        if time.monotonic() > deadline:
-            return "pid unknown"
-        time.sleep(0.01)
+def holder(fd: int) -> str:
+    """"pid N": who holds an exclusive flock on the file open at ``fd``, from /proc/locks.
+
+    Each line there is ``1: FLOCK  ADVISORY  WRITE <pid> <major>:<minor>:<inode> 0 EOF``
+    (hex device numbers; a waiting lock has ``->`` after its number). On a
+    filesystem whose device numbers the kernel lists differently (overlayfs)
+    the inode alone decides.
+    """
+    st = os.fstat(fd)
+    exact = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            table = f.read()
+    except OSError:
+        return "pid unknown"
+    by_inode = []
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 6 or fields[1:4] != ["FLOCK", "ADVISORY", "WRITE"]:
+            continue
+        pid, where = fields[4], fields[5]
+        if where == exact:
+            return f"pid {pid}"
+        if where.rpartition(":")[2] == str(st.st_ino):
+            by_inode.append(pid)
+    return f"pid {by_inode[0]}" if len(by_inode) == 1 else "pid unknown"

@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from feeds.files import FeedError, opened
+from feeds.journal import sync_directory
 
 TOKEN_FILE = "token"
 
@@ -73,6 +74,9 @@ def hub_token(data_dir: Path, token_file: str | None) -> tuple[str, str]:
     try:
         with os.fdopen(fd, "w") as f:
             f.write(token + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        sync_directory(data_dir)  # the name too: a token handed out must survive a crash
     except OSError as exc:  # a full disk: leave no empty token file to be read next time
         path.unlink(missing_ok=True)
         raise FeedError(f"{path}: cannot write the token ({exc.strerror})") from None

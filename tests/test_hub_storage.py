@@ -8,6 +8,7 @@ import json
 import os
 import resource
 import signal
+import sys
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -82,7 +83,7 @@ async def test_a_header_the_disk_refuses_lists_nothing_and_may_be_sent_again(tmp
             assert await ask(pub, header_frame()) == {"error": "not saved: No space left on device", "seq": 1}
             monkeypatch.undo()
             assert hub.elections == {} and await listed(url) == {}
-            assert (tmp_path / "test.jsonl").read_bytes() == b""  # cut back to nothing
+            assert not (tmp_path / "test.jsonl").exists()  # the file it made is gone again
             assert await ask(pub, header_frame()) == {"ack": 1}
             assert await ask(pub, ballot(2)) == {"ack": 2}
         await listed_once(url, lambda e: "test" in e and e["test"]["last"] == 2)
@@ -122,3 +123,34 @@ async def test_a_different_event_at_a_stored_seq_keeps_its_words(tmp_path):
             await ask(pub, ballot(2, "yes"))
             assert await asyncio.wait_for(ask(pub, ballot(2, "no")), 10) == {
                 "error": "seq 2 is already stored, as a different event", "seq": 2}
+
+
+HOLD_FLOCK = """
+import fcntl, os, sys
+fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX)
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+async def test_an_append_while_another_process_locks_the_file_is_refused_and_then_taken(tmp_path):
+    """The hub locks each file for each append: a writer holding it (reached by a way the
+    directory's lock does not see) makes the hub answer "not saved", and nothing is written."""
+    async with running_hub(tmp_path) as (hub, url):
+        async with publishing(url) as pub:
+            assert await ask(pub, header_frame()) == {"ack": 1}
+            path = tmp_path / "test.jsonl"
+            before = path.read_bytes()
+            holder = await asyncio.create_subprocess_exec(sys.executable, "-c", HOLD_FLOCK, str(path),
+                                                          stdin=asyncio.subprocess.PIPE,
+                                                          stdout=asyncio.subprocess.PIPE)
+            try:
+                assert await holder.stdout.readline() == b"held\n"
+                answer = await ask(pub, ballot(2))
+                assert answer == {"seq": 2, "error": f"not saved: {path}: in use by another tally "
+                                                     f"(pid {holder.pid}); only one writer at a time"}
+                assert path.read_bytes() == before
+            finally:
+                holder.kill()
+                await holder.wait()
+            assert await ask(pub, ballot(2)) == {"ack": 2}  # the file was left whole: it goes on

@@ -69,3 +69,22 @@ def test_a_directory_or_unwritable_journal_gets_one_line(tmp_path):
     blocker.write_text("")
     with pytest.raises(FeedError, match="cannot open for writing"):
         Journal.open(blocker / "j.jsonl")
+
+
+@pytest.mark.parametrize("content", [b"buy milk", b"\n\nbuy milk", b'{"seq":2,"type":"ballot"'])
+def test_a_file_whose_only_line_is_torn_but_no_header_is_refused_not_cut(tmp_path, content):
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(FeedError, match="not a journal"):
+        Journal.open(path)
+    assert path.read_bytes() == content
+
+
+@pytest.mark.parametrize("torn", [b"{", b'{"seq":1,"ty', b'{"seq":1,"type":"election","id":"a","ti'])
+def test_a_header_torn_by_a_crash_is_cut_and_the_count_starts_again(tmp_path, torn):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(torn)
+    opened = Journal.open(path)
+    assert opened.repaired and "j.jsonl:1: incomplete last line cut off" in opened.repaired
+    assert path.read_bytes() == b"" and opened.count.election is None
+    opened.journal.close()

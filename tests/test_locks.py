@@ -21,7 +21,7 @@ from counts import ballots, header, write
 from feeds.files import FeedError
 from feeds.hub import Hub
 from feeds.journal import Journal
-from feeds.locks import InUse, journal_lock_path
+from feeds.locks import InUse
 from hubkit import TOKEN
 from test_crash import Terminal, lines
 from test_hub_process import TALLY, start_hub
@@ -71,12 +71,11 @@ def test_a_second_count_on_one_journal_is_refused_with_the_pid_until_the_first_i
         assert second.stderr == f"tally: {journal}: {IN_USE.format(pid=first.pid)}\n"
         assert lines(journal) == 4  # the refused one wrote nothing
     finally:
-        first.kill()  # SIGKILL: the lock dies with the process, its file stays behind
-    assert journal_lock_path(journal).exists()
-    reopened = Journal.open(journal)  # the stale lock file is simply taken again
+        first.kill()  # SIGKILL: the lock dies with the process
+    reopened = Journal.open(journal)
     assert reopened.count.last_seq == 4
     reopened.journal.close()
-    assert not journal_lock_path(journal).exists()  # a clean close leaves nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ldj5.jsonl"]  # the lock is the journal's own
 
 
 async def test_a_second_serve_on_one_directory_is_refused_with_the_pid_until_the_first_is_killed(tmp_path):
@@ -133,12 +132,12 @@ def test_in_one_process_too_a_journal_has_one_writer(tmp_path):
     Journal.open(journal).journal.close()
 
 
-def test_a_lock_file_left_by_a_dead_process_is_reused(tmp_path):
+def test_a_lock_file_of_an_older_tally_is_left_as_it_is(tmp_path):
     journal = write(tmp_path / "j.jsonl", header(), *ballots("yes"))
-    journal_lock_path(journal).write_text("999999\n")  # a pid from a crash long ago
+    (tmp_path / "j.jsonl.lock").write_text("999999\n")  # what a tally before issue 16 left behind
     opened = Journal.open(journal)
-    assert journal_lock_path(journal).read_text() == f"{os.getpid()}\n"
     opened.journal.close()
+    assert (tmp_path / "j.jsonl.lock").read_text() == "999999\n"
 
 
 def test_a_directory_where_no_lock_can_be_made_is_one_line(tmp_path):

@@ -14,6 +14,8 @@ from typing import Sequence
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_NOT_SAVED = 1
+"""A count that ended with entries it could not save: its journal changed under it."""
 
 
 def fail(lines: Sequence[str]) -> int:
@@ -134,6 +136,9 @@ def cmd_count(args: argparse.Namespace) -> int:
     unsent = publisher.unsent_words() if publisher is not None else None
     if unsent:
         print(f"tally: {unsent}", file=sys.stderr)
+    if code == EXIT_OK and opened.journal.broken:
+        fail([f"not saved: {opened.journal.broken}"])
+        return EXIT_NOT_SAVED
     return code
 
 

@@ -2,7 +2,9 @@
 
 Every key that enters something becomes one event, which is checked against
 the rules, appended to the journal, flushed and fsync'd, and only then counted
-on screen. A refused entry is shown with its reason and never written.
+on screen. A refused entry is shown with its reason and never written. A
+journal deleted, replaced or truncated under the count stops it saving: the
+entry line says so, every later entry is refused, and `tally count` exits 1.
 """
 
 from __future__ import annotations
@@ -148,9 +150,10 @@ class CountDashboard(Dashboard):
             return False
         except JournalWriteError as exc:  # disk full, I/O error: nothing stored, nothing counted
             self.show_entry(str(exc))
-            if not exc.whole:
-                self.notify("The journal could not be repaired after a failed write: quit and "
-                            "run the same command again to repair it.", title="Journal",
+            if not exc.whole:  # changed under the count, or a failed write not cut back off
+                self.live.set_feed(*self._feed_words())
+                self.notify("This count saves nothing more. Quit, look at the journal, and run "
+                            "the same command again to resume it.", title="Journal",
                             severity="error", timeout=30, markup=False)
             return False
         if self.publisher is not None:
@@ -183,7 +186,8 @@ class CountDashboard(Dashboard):
     def _feed_words(self) -> tuple[str, str]:
         count = self.live.count
         state = "complete" if count.closed else "counting"
-        saved = f"journal seq {count.last_seq}, on disk"
+        saved = (f"journal seq {count.last_seq}, on disk" if self.journal.broken is None
+                 else "journal stopped: nothing more is saved")
         if self.publisher is None:
             return state, saved
         hub_state, hub_words = self.publisher.words()

@@ -5,19 +5,29 @@ flushed and fsync'd (feeds/journal.py) before the hub acknowledges or counts
 it. The hub holds an exclusive lock on DIR (feeds/locks.py) for as long as it
 runs, so it is the only writer: the file's end is the election's last seq,
 and nothing else ever appends. No file descriptor is kept per election: each
-append opens the file, writes, fsyncs and closes it.
+append opens the file, locks it, writes, fsyncs and closes it (feeds/journal.py).
+
+The hub serves the regular files directly in DIR, and nothing through a
+symlink: ``DIR/s.jsonl -> ../outside/x.jsonl`` would have it serve and append
+to a file outside the directory it locked, and a dangling one would have it
+create one there. A symlink is skipped with one log line; every file is
+opened relative to the locked directory with O_NOFOLLOW, so a symlink put in
+place later is refused too.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
-from feeds.files import FeedError, stream
+from feeds.files import FeedError
 from feeds.hub.store import OUT_OF_FDS, Appended, Loaded, NotStored, Store
-from feeds.journal import Journal, JournalWriteError
-from feeds.locks import WriterLock, check_free, directory_lock, journal_lock_path
-from tally.reducer import Count
+from feeds.journal import InDirectory, Journal, JournalWriteError
+from feeds.locks import WriterLock, directory_lock
 from tally.schema import dump_event
+
+log = logging.getLogger("tally.hub")
 
 
 class FileStore(Store):
@@ -55,9 +65,9 @@ class FileStore(Store):
         return store
 
     def _load(self) -> None:
-        for path in sorted(self.data_dir.glob("*.jsonl")):
-            check_free(journal_lock_path(path), str(path))  # a `tally count` writing it now
-            opened = Journal.open(path, create=False, lock=False)
+        for name in _journal_names(self.lock.fd, self.data_dir):
+            path = self.data_dir / name
+            opened = Journal.load_in(InDirectory(self.lock.fd, name), path)  # InUse: a count writes it
             election = opened.count.election
             if election is None:  # created, but the header never made it
                 continue
@@ -67,7 +77,7 @@ class FileStore(Store):
             if opened.repaired:
                 self.repaired.append(opened.repaired)
             self._journals[election.id] = opened.journal
-            self._loaded.append(Loaded(opened.count, _frames(path)))
+            self._loaded.append(Loaded(opened.count, [dump_event(e) for e in opened.events]))
 
     def loaded(self) -> list[Loaded]:
         return self._loaded
@@ -76,16 +86,19 @@ class FileStore(Store):
         """Append and fsync; the hub is the only writer, so its last is the file's.
 
         The header's append makes the file: a header that cannot be written
-        leaves nothing behind (the write is cut back off).
+        leaves nothing behind (the file it made is removed again).
         """
         journal = self._journals.get(election_id)
         if journal is None:
             # A writer only: the hub counts the election in memory, so the
             # journal's own count is never read.
-            journal = Journal(self.data_dir / f"{election_id}.jsonl", Count())
+            name = f"{election_id}.jsonl"
+            journal = Journal.in_directory(InDirectory(self.lock.fd, name), self.data_dir / name)
         try:
             journal.write(frame, create=seq == 1)
         except JournalWriteError as exc:
+            if seq == 1:
+                journal.discard()
             kind = "out of fds" if exc.errno in OUT_OF_FDS else f"write {exc.errno}"
             raise NotStored(exc.strerror or str(exc), str(journal.path), kind, exc.whole) from None
         self._journals[election_id] = journal
@@ -98,6 +111,12 @@ class FileStore(Store):
             self.lock = None
 
 
-def _frames(path: Path) -> list[str]:
-    """Each stored event of a journal, as the canonical JSON it is sent as."""
-    return [dump_event(item) for _, item in stream(path)]
+def _journal_names(dir_fd: int, data_dir: Path) -> list[str]:
+    """The names of DIR's elections' files, sorted: its regular ``*.jsonl``; a symlink is skipped, said once."""
+    with os.scandir(dir_fd) as entries:
+        found = sorted((e for e in entries if e.name.endswith(".jsonl")), key=lambda e: e.name)
+    for entry in found:
+        if entry.is_symlink():
+            log.warning("%s: a symbolic link, not served: the hub serves only the files "
+                        "in its directory", data_dir / entry.name)
+    return [entry.name for entry in found if not entry.is_symlink()]
