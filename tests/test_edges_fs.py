@@ -224,6 +224,7 @@ async def test_a_hub_does_not_start_on_a_file_a_count_writes_through_a_hard_link
         (tmp_path / "hub").mkdir()
         os.link(outside, tmp_path / "hub" / "ldj5.jsonl")  # linked in after the count began
         (tmp_path / "token").write_text(TOKEN)
+        (tmp_path / "token").chmod(0o600)  # a token file others may read is refused
         second = await asyncio.create_subprocess_exec(
             *TALLY, "serve", "--port", "0", "--data", str(tmp_path / "hub"),
             "--token-file", str(tmp_path / "token"), cwd=ROOT,
