@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -27,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from feeds.live import LiveCount, View
+from feeds.live import LiveCount, View, presented
 from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, state_key
 from tally.report import summary_line
@@ -167,11 +166,15 @@ class Dashboard(App[str]):
         view = self.live.view()
         self._view = view
         self._drawn = view.version
-        self.show(replace(view, needle=self.needle))
+        self.show(self.framed(view))
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True
         self._start_needle()
+
+    def framed(self, view: View) -> View:
+        """The view with the needle and the one presentation every widget lays out."""
+        return presented(view, self.needle, self.now(), self.LOCAL_TIMES)
 
     def show(self, view: View) -> None:
         """Every reader of the screen shown draws from the one View."""
@@ -188,7 +191,7 @@ class Dashboard(App[str]):
     def redraw(self) -> None:
         """Draw the latest view again now (a new screen, a needle, the clock of a stale watcher)."""
         if self._view is not None:
-            self.show(replace(self._view, needle=self.needle))
+            self.show(self.framed(self._view))
 
     # -- the needle ------------------------------------------------------------
     def _start_needle(self) -> None:

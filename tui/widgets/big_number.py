@@ -11,6 +11,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -71,6 +72,11 @@ def block_rows(text: str, scale: int) -> list[str]:
 class BigNumber(Widget):
     """One number, as large as fits, centred; plain digits when even the smallest does not.
 
+    With `height: auto` it is exactly as tall as its digits, chosen for the
+    width it has and its parent's height less `beside` rows (the lines its
+    parent shows with it): the number's label can then sit right on top of
+    it, rather than across a gap the size of the screen.
+
     The blocks take their colour from the `bignumber--on` component class and
     the spaces between them none: an SVG screenshot collapses runs of spaces
     inside one styled run, which would slide the blocks out of place.
@@ -79,7 +85,17 @@ class BigNumber(Widget):
     COMPONENT_CLASSES = {"bignumber--on"}
 
     value: reactive[str] = reactive("")
-    fit: reactive[str] = reactive("")  # the text the scale is chosen for: numbers side by side match
+    fit: reactive[str] = reactive("", layout=True)  # the text the scale is chosen for: numbers side by side match
+
+    def __init__(self, beside: int = 0, **kw) -> None:
+        super().__init__(**kw)
+        self.beside = beside
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        text = max(self.fit, self.value, key=len)
+        room = max(container.height - self.beside, 1)
+        scale = best_scale(text, width, room) or best_scale(text.replace(",", ""), width, room)
+        return size_at(text, scale)[1] if scale else 1
 
     def render(self) -> Text:
         width, height = self.size
