@@ -50,12 +50,13 @@ def size_at(text: str, scale: int) -> tuple[int, int]:
     return width * scale, (GLYPH_ROWS * scale + 1) // 2
 
 
-def best_scale(text: str, width: int, height: int) -> int:
-    """The largest scale at which the text fits (0: not even at scale 1)."""
+def best_scale(text: str, width: int, height: int, pad: int = 0) -> int:
+    """The largest scale at which the text fits (0: not even at scale 1), with `pad` pixel
+    columns kept free on each side."""
     scale = 0
     while True:
         w, h = size_at(text, scale + 1)
-        if w > width or h > height:
+        if w + 2 * pad * (scale + 1) > width or h > height:
             return scale
         scale += 1
 
@@ -83,6 +84,9 @@ class BigNumber(Widget):
     """
 
     COMPONENT_CLASSES = {"bignumber--on"}
+    PAD = 2
+    """Pixel columns kept free on each side: twice the widest gap inside a number (the blank
+    column of a 1 and the space after it), so two numbers side by side never read as one."""
 
     value: reactive[str] = reactive("")
     fit: reactive[str] = reactive("", layout=True)  # the text the scale is chosen for: numbers side by side match
@@ -92,18 +96,22 @@ class BigNumber(Widget):
         self.beside = beside
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        text = max(self.fit, self.value, key=len)
-        room = max(container.height - self.beside, 1)
-        scale = best_scale(text, width, room) or best_scale(text.replace(",", ""), width, room)
-        return size_at(text, scale)[1] if scale else 1
+        scale = self.fitted(width, max(container.height - self.beside, 1))[1]
+        return size_at(self.value, scale)[1] if scale else 1
+
+    def fitted(self, width: int, height: int) -> tuple[str, int]:
+        """The text to draw and its scale: every number at the scale of `fit`, the longest;
+        without its separators before giving up on size."""
+        text = self.value
+        scale = best_scale(max(self.fit, text, key=len), width, height, self.PAD)
+        if not scale and "," in text:
+            text = text.replace(",", "")
+            scale = best_scale(max(self.fit.replace(",", ""), text, key=len), width, height, self.PAD)
+        return text, scale
 
     def render(self) -> Text:
         width, height = self.size
-        text = self.value
-        scale = best_scale(max(self.fit, text, key=len), width, height)
-        if not scale and "," in text:  # drop the separators before giving up on size
-            text = text.replace(",", "")
-            scale = best_scale(max(self.fit.replace(",", ""), text, key=len), width, height)
+        text, scale = self.fitted(width, height)
         on = self.get_component_rich_style("bignumber--on")
         if not scale:
             return Text(self.value, style=on, no_wrap=True, overflow="crop", justify="center")
