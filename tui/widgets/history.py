@@ -92,7 +92,10 @@ class MarginChart(Vertical):
         self.label.say(caption)
         if not yes_no and len(self.legend.children) != len(model.choices):
             self.legend.remove_children()  # each choice's name in its band's colour, abbreviated to fit
-            self.legend.mount_all(Readout(f"■ {c.name}", classes=f"legend-item -{c.role}") for c in model.choices)
+            items = [Readout(classes=f"legend-item -{c.role}") for c in model.choices]
+            self.legend.mount_all(items)
+            for item, c in zip(items, model.choices):
+                item.say(f"■ {c.name}")  # literally: a choice's name is somebody's text
         bars = self.bars
         bars.shares = 0 if yes_no else len(model.choices)
         bars.points = view.points
