@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from collections import deque
 from datetime import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from feeds.files import Cursor, Problem
-from feeds.needle import Needle
+from feeds.needle import Needle, state_key
+from tally.present import WORKING, Presentation, present
 from tally.reducer import Count, RuleError, Snapshot
 from tally.schema import Event, as_event
 from tally.timeline import TICKER_LINES, Pace, Point, TickerLine, Timeline
@@ -31,6 +32,7 @@ class FeedState:
     detail: str = ""
     speed: float | None = None
     since: datetime | None = None  # a watcher out of touch: when its numbers were last known current
+    waiting: int = 0  # a publishing counter: entries the hub does not have yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,31 @@ class View:
     feed: FeedState
     version: int
     needle: Needle | None = None  # worked out by the screen, off its thread (feeds/needle.py)
+    presentation: Presentation | None = None  # what a face shows of it, in words (`presented`)
+
+
+def presented(view: View, needle: Needle | None, now: datetime, local_times: bool = False) -> View:
+    """The view with its needle and its presentation: what every face lays out, deciding nothing.
+
+    The needle's chances are shown only beside the numbers they were worked
+    out for (`Needle.key` is the snapshot's `state_key`): a replay at speed
+    moves on while the needle's thread works, and 40.5 % beside numbers whose
+    chance is 54.9 % would be a lie. Until the needle catches up the model
+    says WORKING ("working it out …"); the chart of the chance through the
+    count keeps its points, which never change once worked out.
+    """
+    snap, feed = view.snapshot, view.feed
+    if snap is None:
+        return replace(view, needle=needle, presentation=None)
+    if needle is not None and needle.key == state_key(snap):
+        odds = needle.odds
+    else:
+        odds = WORKING
+    stale = None if feed.since is None else (now - feed.since).total_seconds()
+    model = present(snap, odds, link=feed.state, stale_seconds=stale, calls=view.ticker,
+                    most_calls=len(view.ticker), speed=feed.speed, waiting=feed.waiting, pace=view.pace,
+                    local_times=local_times, margin_range=view.margin_range)
+    return replace(view, needle=needle, presentation=model)
 
 
 class LiveCount:
@@ -148,8 +175,8 @@ class LiveCount:
         self.version += 1
 
     def set_feed(self, state: str, detail: str = "", speed: float | None = None,
-                 since: datetime | None = None) -> None:
-        feed = FeedState(state, detail, speed, since)
+                 since: datetime | None = None, waiting: int = 0) -> None:
+        feed = FeedState(state, detail, speed, since, waiting)
         changed, self.feed = feed != self.feed, feed
         self.version += 1
         if changed and self.on_feed is not None:

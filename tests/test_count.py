@@ -46,7 +46,7 @@ async def test_y_n_v_c_each_write_one_event_before_the_screen_counts_it(tmp_path
             ("ballot", "yes"), ("ballot", "no"), ("ballot", "no"), ("ballot", "void"), ("challenged", None)]
         assert all("at" in e for e in events)
         assert on_disk(path).votes == (1, 2) == app.live.count.snapshot().votes
-        assert "1 · 33.3%" in text(app, ".-yes .choice-count")
+        assert "1 · 33.3 %" in text(app, ".-yes .choice-count")
         assert "Challenged: 1" in text(app, "#piles") and "Void: 1" in text(app, "#piles")
 
 
@@ -271,7 +271,7 @@ async def test_a_full_disk_refuses_the_entry_and_the_count_goes_on(tmp_path, mon
         assert text(app, "#said") == "not saved: No space left on device"
         assert path.read_bytes() == before  # the journal is whole: no torn entry
         assert app.live.count.snapshot().votes == (1, 0)  # never counted
-        assert "0 · 0.0%" in text(app, ".-no .choice-count")
+        assert "0 · 0.0 %" in text(app, ".-no .choice-count")
         monkeypatch.setattr(os, "write", real_write)
         await press(pilot, "n")  # the disk has room again: the count goes on
         assert text(app, "#said") == "saved: entry 3"

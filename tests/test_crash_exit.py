@@ -48,10 +48,10 @@ def crash_logs(folder: Path) -> list[Path]:
 def test_a_crash_inside_the_dashboard_exits_70_with_one_line_naming_the_log(tmp_path):
     code = f"""
 import sys
-import tui.widgets.banner as banner
+import tally.present as present
 def boom(snap):
     raise RuntimeError({BOOM!r})
-banner.banner_lines = boom
+present.banner = boom
 from tui.cli import main
 sys.exit(main(["replay", "ldj5", "--max"]))
 """

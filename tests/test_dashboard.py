@@ -53,7 +53,7 @@ async def test_end_jumps_to_the_final_totals_and_home_restarts():
     async with app.run_test() as pilot:
         await to_end(pilot)
         assert [d.value for d in app.query(Digits)] == ["380", "618"]
-        assert "380 · 38.1%" in text(app, ".-yes .choice-count")
+        assert "380 · 38.1 %" in text(app, ".-yes .choice-count")
         assert "COMPLETE" in text(app, "#feed-status")
         await pilot.press("home")
         await until(pilot, lambda: handled(app) == 1 and not app.replay.done)
@@ -175,21 +175,21 @@ async def test_max_plays_a_whole_file_without_waiting():
 
 @pytest.mark.parametrize(
     "votes,challenged,remaining,expected",
-    [((10, 8), 0, 10, "YES: needs 5 of 10 unopened (50.0%)"),
-     ((19, 8), 0, 10, "YES: has it, needs 0"),
+    [((10, 8), 0, 10, "YES: needs 5 of 10 unopened (50.0 %)"),
+     ((19, 8), 0, 10, "YES: has it"),
      ((875, 993), 416, 0, "YES: needs 268 of the 416 challenged, if opened"),
      ((100, 90), 20, 5, "NO: needs 18 of the 5 unopened and 20 challenged, if opened"),
      ((3, 20), 0, 2, "YES: needs 10, more than are left: out of reach")],
 )
 def test_needed_words_say_where_the_votes_would_come_from(votes, challenged, remaining, expected):
     from counts import count_of
-    from tui.widgets.stats import needed_words
+    from tally.present import choice_name, needs_words
 
     total = sum(votes) + challenged + remaining
     snap = count_of(header(ballots=total), pile("yes", votes[0]), pile("no", votes[1]),
                     *([{"type": "challenged", "count": challenged}] if challenged else [])).snapshot()
     i = 0 if expected.startswith("YES") else 1
-    assert needed_words(snap, i) == expected
+    assert f"{choice_name(snap, i)}: {needs_words(snap, i)}" == expected
 
 
 async def test_one_frame_timer_however_deep_the_app_class():
@@ -245,7 +245,7 @@ KINDS = {
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_banner_words_for_every_kind_of_ballot(kind):
     from counts import count_of
-    from tui.widgets.banner import banner_lines
+    from tally.present import banner as banner_lines
 
     events, headline, subline = KINDS[kind]
     got = banner_lines(count_of(*events).snapshot())

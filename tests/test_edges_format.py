@@ -27,7 +27,7 @@ from feeds.journal import Journal
 from hubkit import publishing, ask, running_hub
 from tally.schema import EVENT, EventError, json_schema, parse_event, validate_events_fast, validate_json
 from tui.cli import main
-from tui.widgets.freshness import clock_time
+from tally.present import clock_time
 
 HEAD = json.dumps({"seq": 1, **header()})
 BALLOT = '{"seq":2,"type":"ballot","choice":"yes","at":"%s"}'

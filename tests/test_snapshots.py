@@ -53,8 +53,10 @@ def test_the_needle(snap_compare, tmp_path, moment):
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"], ids=["dark", "light"])
-@pytest.mark.parametrize("size", [(80, 24), (160, 50)], ids=["80x24", "160x50"])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 50), (240, 67)],
+                         ids=["80x24", "120x40", "160x50", "240x67"])
 def test_the_broadcast_view(snap_compare, tmp_path, size, theme):
+    """The projector view (issue 17): names on their digits, a rule between the sides, the union, the last call."""
     app = frozen(replay_app(first_events(tmp_path, 2500, "jfk8")))
 
     async def broadcast(pilot):

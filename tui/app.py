@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -27,9 +26,9 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from feeds.live import LiveCount, View
+from feeds.live import LiveCount, View, presented
 from tally.timeline import Point
-from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, state_key
+from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
 from tui.broadcast import BroadcastScreen
@@ -167,11 +166,15 @@ class Dashboard(App[str]):
         view = self.live.view()
         self._view = view
         self._drawn = view.version
-        self.show(replace(view, needle=self.needle))
+        self.show(self.framed(view))
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True
         self._start_needle()
+
+    def framed(self, view: View) -> View:
+        """The view with the needle and the one presentation every widget lays out."""
+        return presented(view, self.needle, self.now(), self.LOCAL_TIMES)
 
     def show(self, view: View) -> None:
         """Every reader of the screen shown draws from the one View."""
@@ -188,7 +191,7 @@ class Dashboard(App[str]):
     def redraw(self) -> None:
         """Draw the latest view again now (a new screen, a needle, the clock of a stale watcher)."""
         if self._view is not None:
-            self.show(replace(self._view, needle=self.needle))
+            self.show(self.framed(self._view))
 
     # -- the needle ------------------------------------------------------------
     def _start_needle(self) -> None:
@@ -223,7 +226,11 @@ class Dashboard(App[str]):
         self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
 
     def needle_points(self, view: View) -> list[Point]:
-        """The points the chart of the chance draws: one a column."""
+        """The points the chart of the chance draws: one a column; none for a count that has
+        no such chart (a deauthorization poll, a multi-choice ballot), or the needle would
+        be worked out again and again for points nobody draws."""
+        if view.snapshot is None or not has_history(view.snapshot):
+            return []
         width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
         return columns(view.points, width)
 
@@ -267,7 +274,16 @@ class Dashboard(App[str]):
         self.call_after_refresh(self.redraw)
 
     def action_save_shot(self) -> None:
-        """s: an SVG of the screen as it is, named by election and ballot, where --shots says."""
+        """s: an SVG of the screen as it is, named by election and ballot, where --shots says.
+
+        The picture is of the count, never of a toast: the toasts on screen (the
+        last shot's "Saved" among them) are cleared first, and the picture taken
+        once the screen has been repainted without them.
+        """
+        self.clear_notifications()
+        self.call_after_refresh(self._save_shot)
+
+    def _save_shot(self) -> None:
         name = shot_name(self._view)
         try:
             self.shots.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Static
 
 from feeds.board import BoardFollower, BoardReplay, LiveBoard
 from feeds.link import Link
-from feeds.live import FeedState, LiveCount
+from feeds.live import FeedState, LiveCount, presented
 from feeds.watcher import Watcher
 from tally.text import literal
 from tui.app import FRAME, Dashboard, utc_now
@@ -69,7 +69,7 @@ class CountScreen(Screen[None]):
     def draw(self) -> None:
         if self.live.version == self._drawn:
             return
-        view = self.live.view()
+        view = presented(self.live.view(), None, self.app.now())  # the widgets lay out its model
         self._drawn = view.version
         with self.app.batch_update():
             for widget in self._readers:

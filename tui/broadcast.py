@@ -1,9 +1,16 @@
 """The broadcast view (key b): the outcome, the counts in digits that fill the screen, the needle.
 
 For a projector or a television across the room: nothing but what a room
-asks ("who is ahead, by how much, can it still change, how likely"). It is a
-screen pushed over the dashboard and fed the same View every frame by the
-app's frame timer, so it costs nothing while it is not shown.
+asks ("who is ahead, by how much, can it still change, how likely", whose
+count it is, what was called last). It is a screen pushed over the dashboard
+and fed the same View every frame by the app's frame timer, so it costs
+nothing while it is not shown. It lays out the count's presentation
+(`tally.present`) and decides nothing.
+
+Read at a glance: each side's name sits right above its digits (the digits
+are only as tall as they are drawn, and the name, digits and share are
+centred together), and a rule stands between the sides, so "15 17" never
+reads "1517".
 """
 
 from __future__ import annotations
@@ -14,25 +21,22 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
 from feeds.live import View
-from tally.reducer import Snapshot
+from tally.present import ChoiceLine
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.big_number import BigNumber
-from tui.widgets.choices import colours
 from tui.widgets.freshness import Freshness
 from tui.widgets.needle import NeedleDial
 from tui.widgets.readout import Readout
 from tui.widgets.stats import Margin, Needed
-from tui.widgets.words import choice_name, percent
 
 
 class BigCount(Vertical):
-    """One choice: its name, its count as large as fits, its share."""
+    """One choice: its name, right above its count as large as fits, and its share right below."""
 
-    def __init__(self, index: int, colour: str) -> None:
-        super().__init__(classes=f"big-count -{colour}")
-        self.index = index
+    def __init__(self, role: str) -> None:
+        super().__init__(classes=f"big-count -{role}")
         self.name_line = Readout(classes="big-name")
-        self.number = BigNumber(classes="big-digits")
+        self.number = BigNumber(beside=2, classes="big-digits")  # the name and the share
         self.share = Readout(classes="big-share")
 
     def compose(self) -> ComposeResult:
@@ -40,30 +44,46 @@ class BigCount(Vertical):
         yield self.number
         yield self.share
 
-    def show_choice(self, snap: Snapshot) -> None:
-        i = self.index
-        leading = snap.leader == i
-        self.name_line.say(("▶ " if leading else "") + choice_name(snap, i))
-        self.number.fit = f"{max(snap.votes):,}"  # every count at the scale of the longest
-        self.number.value = f"{snap.votes[i]:,}"
-        self.share.say(f"{percent(snap.votes[i], snap.valid)} of valid votes")
-        self.set_class(leading, "-leading")
+    def show_choice(self, choice: ChoiceLine, fit: str) -> None:
+        self.name_line.say(("▶ " if choice.leading else "") + choice.name)
+        self.number.fit = fit  # every count at the scale of the longest
+        self.number.value = choice.votes_text
+        self.share.say(choice.share_words)
+        self.set_class(choice.leading, "-leading")
 
 
 class BigCounts(Horizontal):
-    """The choices side by side, made when the election header arrives."""
+    """The choices side by side, a rule between them, made when the election header arrives."""
 
     def show_view(self, view: View) -> None:
-        snap = view.snapshot
-        if snap is None:
+        model = view.presentation
+        if model is None:
             return
         counts = list(self.query(BigCount))
-        if len(counts) != len(snap.choices):
+        if len(counts) != len(model.choices):
             self.remove_children()
-            counts = [BigCount(i, c) for i, c in enumerate(colours(snap))]
+            counts = [BigCount(c.role) for c in model.choices]
             self.mount_all(counts)
-        for count in counts:
-            count.show_choice(snap)
+        fit = max((c.votes_text for c in model.choices), key=len)
+        for count, choice in zip(counts, model.choices):
+            count.show_choice(choice, fit)
+
+
+class BigTitle(Readout):
+    """Whose count it is: the union (or the choices) and the election."""
+
+    def show_view(self, view: View) -> None:
+        model = view.presentation
+        if model is not None:
+            self.say(f"{model.union_words} · {model.heading}")
+
+
+class LastCall(Readout):
+    """The last ballot called, with its number."""
+
+    def show_view(self, view: View) -> None:
+        if view.presentation is not None:
+            self.say(view.presentation.last_call)
 
 
 class BroadcastScreen(Screen):
@@ -72,6 +92,7 @@ class BroadcastScreen(Screen):
     BINDINGS = [Binding("escape", "app.broadcast", "Back", show=False)]
 
     def compose(self) -> ComposeResult:
+        yield BigTitle(id="big-title")
         yield OutcomeBanner(id="banner")
         yield BigCounts(id="big-counts")
         with Vertical(id="big-stats"):
@@ -79,3 +100,4 @@ class BroadcastScreen(Screen):
             yield Needed(id="needed")
             yield Freshness(id="freshness", classes="-stale-only")
         yield NeedleDial(id="needle")
+        yield LastCall(id="big-last-call")

@@ -41,6 +41,8 @@ class Publishing(Protocol):
     """What the count screen needs of a publisher (feeds/publishing.py has the real one)."""
 
     on_change: object
+    events: list
+    link: object
 
     def published(self, event) -> None: ...
     def words(self) -> tuple[str, str]: ...
@@ -90,7 +92,7 @@ class CountDashboard(Dashboard):
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
         # or the base's frame timer would run twice.
-        self.live.set_feed(*self._feed_words())
+        self._show_feed()
         if self.publisher is not None:
             self.publisher.on_change = self._relink
             self.run_worker(self.publisher.run(), name="publish", exclusive=True)
@@ -163,7 +165,7 @@ class CountDashboard(Dashboard):
             # watcher never waits for this screen's repaint.
             self.publisher.published(event)
         self.live.record(event)
-        self.live.set_feed(*self._feed_words())
+        self._show_feed()
         if self.publisher is None:
             self._show_saved(event)
         else:
@@ -181,17 +183,23 @@ class CountDashboard(Dashboard):
         self.query_one(EntryLine).show_entry(message)
 
     def _relink(self) -> None:
-        self.live.set_feed(*self._feed_words())
+        self._show_feed()
 
-    def _feed_words(self) -> tuple[str, str]:
+    def _show_feed(self) -> None:
+        """The header's state and detail, and how many entries the hub does not have yet
+        (the header's mark says so: a narrow header cuts the detail, never the mark)."""
         count = self.live.count
         state = "complete" if count.closed else "counting"
         saved = (f"journal seq {count.last_seq}, on disk" if self.journal.broken is None
                  else "journal stopped: nothing more is saved")
         if self.publisher is None:
-            return state, saved
+            self.live.set_feed(state, saved)
+            return
         hub_state, hub_words = self.publisher.words()
-        return (hub_state if hub_state in ("offline", "conflict") else state), f"{saved} · {hub_words}"
+        # In conflict nothing more goes to that hub: the entries are not waiting, they stay here.
+        waiting = 0 if hub_state == "conflict" else max(0, len(self.publisher.events) - self.publisher.link.seq)
+        self.live.set_feed(hub_state if hub_state in ("offline", "conflict") else state,
+                           f"{saved} · {hub_words}", waiting=waiting)
 
     @staticmethod
     def _saved_words(event) -> str:

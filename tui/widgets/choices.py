@@ -9,10 +9,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Digits
 
-from tui.widgets.readout import Readout
 from feeds.live import View
-from tally.reducer import Snapshot
-from tui.widgets.words import choice_name, percent
+from tally.present import ChoiceLine
+from tui.widgets.readout import Readout
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -66,9 +65,8 @@ class ChoiceRow(Horizontal):
     Textual has finished mounting it (a replay does not wait for the screen).
     """
 
-    def __init__(self, index: int, colour: str) -> None:
-        super().__init__(classes=f"choice-row -{colour}")
-        self.index = index
+    def __init__(self, role: str) -> None:
+        super().__init__(classes=f"choice-row -{role}")
         self.name_line = Readout(classes="choice-name")
         self.digits = Digits("0", classes="choice-digits")
         self.bar = VoteBar(classes="choice-bar")
@@ -81,37 +79,27 @@ class ChoiceRow(Horizontal):
             yield self.bar
         yield self.plain
 
-    def show_choice(self, snap: Snapshot) -> None:
-        i = self.index
-        votes = snap.votes[i]
-        leading = snap.leader == i
-        self.name_line.say(("▶ " if leading else "  ") + choice_name(snap, i))
-        self.digits.update(str(votes))
-        self.bar.votes = votes
-        self.bar.scale = snap.at_stake if snap.at_stake is not None else snap.valid_plus_challenged
-        self.plain.say(f"{votes:,} · {percent(votes, snap.valid)}")
-        self.set_class(leading, "-leading")
-
-
-def colours(snap: Snapshot) -> list[str]:
-    """yes is green and no is red; other ballots take the theme's accents in turn."""
-    if snap.election.yes_no:
-        return ["yes", "no"]
-    return [f"c{i % 4}" for i in range(len(snap.choices))]
+    def show_choice(self, choice: ChoiceLine, scale: int) -> None:
+        self.name_line.say(("▶ " if choice.leading else "  ") + choice.name)
+        self.digits.update(str(choice.votes))
+        self.bar.votes = choice.votes
+        self.bar.scale = scale
+        self.plain.say(f"{choice.votes_text} · {choice.share_text}")
+        self.set_class(choice.leading, "-leading")
 
 
 class ChoiceRows(Vertical):
-    """The rows, made when the election header arrives."""
+    """The rows, made when the election header arrives; each takes its colour from its choice's role."""
 
     def show_view(self, view: View) -> None:
-        snap = view.snapshot
-        if snap is None:
+        model = view.presentation
+        if model is None:
             return
         rows = list(self.query(ChoiceRow))
-        if len(rows) != len(snap.choices):
+        if len(rows) != len(model.choices):
             self.remove_children()
-            rows = [ChoiceRow(i, c) for i, c in enumerate(colours(snap))]
+            rows = [ChoiceRow(c.role) for c in model.choices]
             self.mount_all(rows)
             self.set_class(len(rows) > 2, "-many")
-        for row in rows:
-            row.show_choice(snap)
+        for row, choice in zip(rows, model.choices):
+            row.show_choice(choice, model.scale)

@@ -7,68 +7,40 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 
 from feeds.live import FeedState, View
+from tally.present import LINK_MARKS, NO_HEADER, Presentation, feed_mark
 from tally.text import literal
 from tui.widgets.readout import Readout
 
-STATE_MARKS = {
-    "loading": "… LOADING",
-    "counting": "▶ COUNTING",
-    "paused": "❚❚ PAUSED",
-    "break": "◷ BREAK",
-    "complete": "■ COMPLETE",
-    "ended": "■ END OF RECORDING",
-    "live": "● LIVE",
-    "reconnecting": "↻ RECONNECTING",
-    "waiting": "◌ WAITING",
-    "offline": "○ OFFLINE",
-    "conflict": "✖ HUB CONFLICT",
-    "final": "■ FINAL",
-}
-RECONSTRUCTED = "(ballot order reconstructed)"
-"""The bundled replays say so in their titles; the header shows it as its own mark, never cut off."""
 
+def feed_lines(feed: FeedState, model: Presentation | None = None) -> tuple[str, str]:
+    """The state's mark (with the speed, and the entries still to send), and its detail.
 
-def split_title(title: str) -> tuple[str, str]:
-    """The title without the reconstruction disclaimer, and the disclaimer's mark ('' if none)."""
-    if title.rstrip().endswith(RECONSTRUCTED):
-        return title.rstrip()[: -len(RECONSTRUCTED)].rstrip(" ,–—-"), "⚠ ballot order reconstructed"
-    return title, ""
-
-
-def speed_words(speed: float) -> str:
-    """2,000× rather than 2e+03×; 0.25× and 1.5× keep their decimals."""
-    return f"{speed:,.0f}×" if speed >= 10 else f"{speed:.3g}×"
-
-
-def feed_lines(feed: FeedState) -> tuple[str, str]:
-    """The state's mark (with the speed), and its detail on a line of its own."""
-    mark = STATE_MARKS.get(feed.state, feed.state.upper())
-    speed = f" {speed_words(feed.speed)}" if feed.speed and feed.state in ("counting", "break", "paused") else ""
-    return f"{mark}{speed}", feed.detail
+    With a count's presentation the mark is the model's (a closed count
+    followed live says FINAL); before the header, the feed's own state.
+    """
+    mark = model.link_mark if model is not None else feed_mark(feed.state, feed.speed, feed.waiting)
+    return mark, feed.detail
 
 
 class CountTitle(Readout):
     """The election's title."""
 
     def show_view(self, view: View) -> None:
-        snap = view.snapshot
-        self.say(split_title(snap.election.title)[0] if snap else "waiting for the election header …")
+        model = view.presentation
+        self.say(model.heading if model else NO_HEADER)
 
 
 class CountPlace(Readout):
     """The reconstruction mark first (it must never be cut), then union, location and office."""
 
     def show_view(self, view: View) -> None:
-        if view.snapshot is None:
+        model = view.presentation
+        if model is None:
             return
-        e = view.snapshot.election
-        union = e.union if e.yes_no and e.union else " / ".join(e.choices)
-        place = " · ".join(p for p in (union, e.location, e.office) if p)
-        mark = split_title(e.title)[1]
-        if mark:
-            self.say(Content.assemble((mark, "bold $text-warning"), " · ", literal(place)))
+        if model.reconstructed:
+            self.say(Content.assemble((model.reconstructed, "bold $text-warning"), " · ", literal(model.place)))
         else:
-            self.say(place)
+            self.say(model.place)
 
 
 class FeedStatus(Vertical):
@@ -89,11 +61,13 @@ class FeedStatus(Vertical):
         yield self.detail
 
     def show_view(self, view: View) -> None:
-        mark, detail = feed_lines(view.feed)
+        model = view.presentation
+        mark, detail = feed_lines(view.feed, model)
         self.mark.say(mark)
         self.detail.say(detail)
-        for state in STATE_MARKS:
-            self.set_class(view.feed.state == state, f"-{state}")
+        shown = model.link if model is not None else view.feed.state
+        for state in LINK_MARKS:
+            self.set_class(shown == state, f"-{state}")
 
 
 class CountHeader(Horizontal):

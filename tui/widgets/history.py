@@ -7,24 +7,18 @@ from typing import Sequence, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tally.text import literal
-from tui.widgets.readout import Readout
 from feeds.live import View
-from tally.timeline import Point, TickerLine, ballot_label
+from tally.present import CallLine
+from tally.text import literal
+from tally.timeline import Point
+from tui.widgets.readout import Readout
 
 T = TypeVar("T")
-
-
-def lead(margin: int) -> str:
-    """A yes − no margin as the headline says it: 'NO +241', 'YES +1', 'tied'."""
-    if margin == 0:
-        return "tied"
-    return f"YES +{margin:,}" if margin > 0 else f"NO +{-margin:,}"
 
 
 def columns(values: Sequence[T], width: int) -> list[T]:
@@ -70,7 +64,7 @@ def _cell(height: int, level: int, down: bool = False) -> str:
     return " "
 
 
-CHOICE_STYLES = ("c0", "c1", "c2", "c3")
+CHOICE_STYLES = tuple(f"c{i}" for i in range(12))  # the model's choice roles
 
 
 class MarginChart(Vertical):
@@ -79,34 +73,33 @@ class MarginChart(Vertical):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.label = Readout(classes="chart-label")
+        self.legend = Horizontal(classes="chart-legend")
         self.bars = MarginBars()
 
     def compose(self) -> ComposeResult:
-        yield self.label
+        with Horizontal(classes="chart-heading"):
+            yield self.label
+            yield self.legend
         yield self.bars
 
     def show_view(self, view: View) -> None:
-        if not view.points or view.snapshot is None:
+        model = view.presentation
+        if not view.points or model is None:
             return
-        snap = view.snapshot
-        label = self.label
-        if snap.election.yes_no:
-            low, high = view.margin_range
-            span = f"{lead(low)} to {lead(high)}" if low != high else lead(low)
-            label.say(f"Margin through the count: {span} (up: YES leads)" if self.size.width >= 45
-                      else f"Margin {span}")
-        else:
-            parts: list[tuple[str, str] | str] = ["Share of valid votes through the count: "]
-            for i, choice in enumerate(snap.choices):
-                parts += [("■ ", f"$text-{CHOICE_COLOURS[i % 4]}"), (literal(choice), "bold"), "  "]
-            label.say(Content.assemble(*parts).rstrip())
+        wide, narrow = model.margin_chart
+        caption = wide if self.size.width >= 45 else narrow
+        yes_no = model.choices[0].role == "yes"
+        self.label.say(caption)
+        if not yes_no and len(self.legend.children) != len(model.choices):
+            self.legend.remove_children()  # each choice's name in its band's colour, abbreviated to fit
+            items = [Readout(classes=f"legend-item -{c.role}") for c in model.choices]
+            self.legend.mount_all(items)
+            for item, c in zip(items, model.choices):
+                item.say(f"■ {c.name}")  # literally: a choice's name is somebody's text
         bars = self.bars
-        bars.shares = 0 if snap.election.yes_no else len(snap.choices)
+        bars.shares = 0 if yes_no else len(model.choices)
         bars.points = view.points
-        self.set_class(not snap.election.yes_no, "-multi")
-
-
-CHOICE_COLOURS = ("primary", "accent", "secondary", "warning")
+        self.set_class(not yes_no, "-multi")
 
 
 class MarginBars(Widget):
@@ -141,7 +134,7 @@ def share_rows(cols: list[Point], choices: int, height: int) -> list[tuple[str, 
     for i in range(choices):
         heights = [round(s * band * 2 / top) for s in shares[i]]
         for level in range(band, 0, -1):
-            rows.append(("".join(_cell(h, level) for h in heights), f"marginbars--{CHOICE_STYLES[i % 4]}"))
+            rows.append(("".join(_cell(h, level) for h in heights), f"marginbars--{CHOICE_STYLES[i % len(CHOICE_STYLES)]}"))
     return rows[:height]
 
 
@@ -162,17 +155,17 @@ KIND_STYLE = {"retract": "bold $warning", "note": "italic $text-muted", "error":
               "challenged": "$warning", "close": "bold", "election": "$text-muted"}
 
 
-def ticker_text(lines: tuple[TickerLine, ...], rows: int) -> Content:
-    """The newest `rows` lines, newest first, each numbered by its ballots.
+def ticker_text(calls: tuple[CallLine, ...], rows: int) -> Content:
+    """The newest `rows` calls (the model's, newest first), each after its ballot number.
 
     The widget wraps a line too long for its width (a note is read whole, not
     cut off); what no longer fits at the bottom is the oldest.
     """
-    shown = list(reversed(lines))[:max(rows, 0)]
-    width = min(max((len(ballot_label(line)) for line in shown), default=0), 13) + 1
+    shown = calls[:max(rows, 0)]
+    width = min(max((len(c.label) for c in shown), default=0), 13) + 1
     parts: list[tuple[str, str]] = []
-    for line in shown:
-        parts += [(f"{ballot_label(line):<{width}}", "dim"), (literal(line.text) + "\n", KIND_STYLE.get(line.kind, ""))]
+    for c in shown:
+        parts += [(f"{c.label:<{width}}", "dim"), (literal(c.text) + "\n", KIND_STYLE.get(c.kind, ""))]
     return Content.assemble(*parts).rstrip()
 
 
@@ -180,4 +173,5 @@ class Ticker(Readout):
     """The last ballots called, with retractions, notes and errors, newest first."""
 
     def show_view(self, view: View) -> None:
-        self.say(ticker_text(view.ticker, max(self.size.height, 1)))
+        calls = view.presentation.calls if view.presentation is not None else ()
+        self.say(ticker_text(calls, max(self.size.height, 1)))

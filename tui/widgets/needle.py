@@ -17,119 +17,72 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from feeds.live import View
-from feeds.needle import Needle, has_history
-from tally.reducer import Snapshot
-from tally.rules import DEAUTHORIZATION
-from tally.summary import WORKING
+from feeds.needle import has_history
+from tally.present import NO_COUNT_CHANCE, WORKING, Chance, Presentation
 from tally.timeline import Point
 from tui.widgets.history import columns
 from tui.widgets.readout import Readout
 
-CHOICE_STYLES = ("c0", "c1", "c2", "c3")
-WINS = ("yes", "no")  # a side's win: shown as certain only once the count decides it
+ROLES = ("yes", *(f"c{i}" for i in range(12)), "pending", "other", "no")
+"""The bar's order: the union (or the choices) from the left, no union at the right, the rest between."""
 
 
-def chance(p: float, certain: bool = True) -> str:
-    """A probability as a watcher reads it: never "100 %" or "0 %" for what is not `certain`.
+def fitted(head: str, phrases: tuple[str, ...], width: int, sep: str = " · ") -> tuple[str, ...]:
+    """The phrases after `head`, on as many lines of `width` as they need, never split.
 
-    A model's 1.0 before the count decides it is a rounding, not a certainty.
+    The chances come likeliest first: what does not fit goes on the next line,
+    so the likeliest outcome is never the one cut off at the end. A phrase
+    wider than a whole line is left to the widget to abbreviate.
     """
-    if p <= 0:
-        return "0 %" if certain else "< 0.1 %"
-    if p >= 1:
-        return "100 %" if certain else "> 99.9 %"
-    if p < 0.001:
-        return "< 0.1 %"
-    if p > 0.999:
-        return "> 99.9 %"
-    return f"{100 * p:.1f} %"
-
-
-def outcome_label(snap: Snapshot, key: str) -> str:
-    if key == "pending":
-        return "challenges decide"
-    if snap.election.yes_no and snap.election.rule == DEAUTHORIZATION:
-        return {"yes": "deauthorization carries", "no": "deauthorization fails"}.get(key, key)
-    if snap.election.yes_no:
-        return {"yes": "union wins", "no": "no union"}.get(key, key)
-    if key in snap.choices:
-        return f"{key} wins"
-    return key.replace("_", " ")
-
-
-def shown_outcomes(snap: Snapshot, outcomes: dict[str, float]) -> list[tuple[str, float]]:
-    """Every choice and the runoff always; rarer outcomes only when they have a chance."""
-    return [(k, p) for k, p in outcomes.items()
-            if p > 0 or k in snap.choices or k in ("yes", "no", "pending", "runoff")]
-
-
-def needle_words(snap: Snapshot | None, needle: Needle | None) -> tuple[str, str]:
-    """The chances in one line, the ranges in another; or why there are none."""
-    if snap is None:
-        return "Chance: no count yet", ""
-    if needle is None:
-        return f"Chance: {WORKING}", ""
-    if needle.odds is None:
-        return f"No chance given: {needle.reason}", ""
-    odds = needle.odds
-    how = "exact" if odds.method == "exact" else "approximate, simulated"
-    decided = snap.outcome.decided or snap.remaining == 0
-    parts = [f"{outcome_label(snap, k)} {chance(p, decided or k not in WINS and k not in snap.choices)}"
-             for k, p in shown_outcomes(snap, odds.outcomes)]
-    return f"Chance ({how}): " + " · ".join(parts), range_words(snap, odds.ranges)
-
-
-def range_words(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> str:
-    """'YES will finish between 372 and 391 (80 %) · NO between 600 and 618'."""
-    parts = []
-    for i, choice in enumerate(snap.choices):
-        if choice not in ranges:
-            continue
-        low, high = ranges[choice]
-        name = choice.upper() if snap.election.yes_no else choice
-        if low == high:
-            words = f"{name} finishes with {low:,}"
+    lines: list[str] = []
+    line, fresh = head, True
+    for phrase in phrases:
+        if not fresh and len(line) + len(sep) + len(phrase) > width:
+            lines.append(line)
+            line = phrase
         else:
-            verb = "will finish between" if not parts else "between"
-            words = f"{name} {verb} {low:,} and {high:,}" + (" (80 %)" if not parts else "")
-        parts.append(words)
-    return " · ".join(parts)
+            line = line + phrase if fresh else f"{line}{sep}{phrase}"
+        fresh = False
+    lines.append(line)
+    return tuple(lines)
 
 
-def segments(snap: Snapshot, outcomes: dict[str, float], width: int) -> list[tuple[int, str]]:
-    """The bar's cells per outcome (largest remainders, so they always fill the width)."""
-    styles = []
-    for key, p in outcomes.items():
-        if snap.election.yes_no:
-            style = {"yes": "chancebar--yes", "no": "chancebar--no"}.get(key, "chancebar--pending")
-        elif key in snap.choices:
-            style = f"chancebar--{CHOICE_STYLES[snap.choices.index(key) % 4]}"
-        else:
-            style = "chancebar--pending" if key == "pending" else "chancebar--other"
-        styles.append((p * width, style))
-    cells = [int(x) for x, _ in styles]
-    order = sorted(range(len(styles)), key=lambda i: styles[i][0] - cells[i], reverse=True)
+def needle_lines(model: Presentation | None, width: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The chances (likeliest first) and the likely finishes, each packed into lines of `width`."""
+    if model is None:
+        return (f"Chance: {NO_COUNT_CHANCE}",), ()
+    if model.chances is None:
+        if model.no_chance == WORKING:
+            return (f"Chance: {WORKING}",), ()
+        return (f"No chance given: {model.no_chance}",), ()
+    head = f"Chance ({model.chance_method}): "
+    return fitted(head, tuple(c.words for c in model.chances), width), fitted("", model.range_parts, width)
+
+
+def segments(chances: tuple[Chance, ...], width: int) -> list[tuple[int, str]]:
+    """The bar's cells per outcome (largest remainders, so they always fill the width), in ROLES order."""
+    ordered = sorted(chances, key=lambda c: ROLES.index(c.role) if c.role in ROLES else len(ROLES))
+    shares = [(c.p * width, f"chancebar--{c.role}") for c in ordered]
+    cells = [int(x) for x, _ in shares]
+    order = sorted(range(len(shares)), key=lambda i: shares[i][0] - cells[i], reverse=True)
     for i in order[: max(0, width - sum(cells))]:
         cells[i] += 1
-    return [(n, style) for n, (_, style) in zip(cells, styles) if n]
+    return [(n, style) for n, (_, style) in zip(cells, shares) if n]
 
 
 class ChanceBar(Widget):
     """One line split by the chance of each outcome: union green, no union red, challenges amber."""
 
-    COMPONENT_CLASSES = {"chancebar--yes", "chancebar--no", "chancebar--pending", "chancebar--other",
-                         "chancebar--empty", *(f"chancebar--{c}" for c in CHOICE_STYLES)}
-    needle: reactive[Needle | None] = reactive(None)
-    snapshot: reactive[Snapshot | None] = reactive(None)
+    COMPONENT_CLASSES = {"chancebar--empty", *(f"chancebar--{role}" for role in ROLES)}
+    chances: reactive[tuple[Chance, ...] | None] = reactive(None)
 
     def render(self) -> Text:
         width = self.size.width
         text = Text(no_wrap=True, overflow="crop")
-        needle, snap = self.needle, self.snapshot
-        if needle is None or needle.odds is None or snap is None:
+        if not self.chances:
             text.append("░" * width, self.get_component_rich_style("chancebar--empty"))
             return text
-        for n, style in segments(snap, needle.odds.outcomes, width):
+        for n, style in segments(self.chances, width):
             text.append("█" * n, self.get_component_rich_style(style))
         return text
 
@@ -149,11 +102,13 @@ class NeedleDial(Vertical):
         yield self.ranges
 
     def show_view(self, view: View) -> None:
-        self.bar.snapshot, self.bar.needle = view.snapshot, view.needle
-        words, ranges = needle_words(view.snapshot, view.needle)
+        model = view.presentation
+        self.bar.chances = model.chances if model is not None else None
+        width = self.words.size.width or max(self.app.size.width - 4, 20)
+        words, ranges = needle_lines(model, width)
         self.words.say(words)
         self.ranges.say(ranges)
-        self.set_class(view.needle is not None and view.needle.odds is None, "-none")
+        self.set_class(model is not None and model.chances is None and model.no_chance != WORKING, "-none")
 
 
 class ChanceChart(Vertical):
@@ -169,15 +124,12 @@ class ChanceChart(Vertical):
         yield self.bars
 
     def show_view(self, view: View) -> None:
-        snap, needle = view.snapshot, view.needle
+        snap, needle, model = view.snapshot, view.needle, view.presentation
         self.display = snap is not None and has_history(snap)
-        if not self.display or needle is None or needle.odds is None:
+        if not self.display or needle is None or needle.odds is None or model is None:
             return
-        now = chance(needle.odds.outcomes.get("yes", 0.0), snap.outcome.decided or snap.remaining == 0)
-        if self.size.width >= 45:
-            self.label.say(f"The union's chance through the count: {now} now (┄ 50 %)")
-        else:
-            self.label.say(f"Union's chance: {now} now")
+        wide, narrow = model.chance_chart
+        self.label.say(wide if self.size.width >= 45 else narrow)
         bars = self.bars
         bars.points = view.points
         bars.history = needle.history

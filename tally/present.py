@@ -1,0 +1,673 @@
+"""What a count says, decided once: every figure, phrase, chance and call number a face shows.
+
+tally shows one count five ways (the dashboard, its broadcast view, the board,
+the hub's page, the report). Each used to word the count itself, and side by
+side they contradicted each other ("100 %" on the page, "> 99.9 %" on the
+dashboard; calls numbered by seq on one and by ballot on another). Here every
+judgement a reader sees is made once: a face takes a `Presentation` and lays it
+out, deciding nothing. The hub sends the same model to the page as JSON
+(`Presentation.as_json`), so a browser composes no words either.
+
+Pure: no textual, no websockets, no clock (the caller says how old the last
+update is), no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from tally.odds import Odds
+from tally.reducer import Snapshot
+from tally.report import is_against
+from tally.rules import DEAUTHORIZATION, certain_words
+from tally.timeline import TREND_BALLOTS, Pace, TickerLine, ballot_label
+
+# -- the call: exactly one of five --------------------------------------------------
+
+EARLY, DECIDED, PENDING = "TOO EARLY TO CALL", "OUTCOME DECIDED", "CHALLENGES DETERMINATIVE"
+NO_MAJORITY = "NO MAJORITY POSSIBLE"
+COUNTING, STATE_DECIDED, STATE_PENDING, FINAL = "counting", "decided", "challenges determinative", "final"
+STATES = (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL)
+"""A count's state: counting (open), decided (the rest cannot change it, still counting),
+challenges determinative (only the challenged ballots can decide), final (closed and decided)."""
+STATE_WORDS = {COUNTING: "COUNTING", STATE_DECIDED: "DECIDED", STATE_PENDING: "CHALLENGES", FINAL: "FINAL"}
+
+WORKING = "working it out …"
+"""The needle for the numbers on screen is being worked out (off the screen's thread).
+
+Also said while the only needle at hand is for an earlier state of the count:
+chances are never shown beside numbers they were not worked out for."""
+NO_HEADER = "waiting for the election header …"
+NO_BALLOTS = "no ballots yet"
+NO_COUNT_CHANCE = "no count yet"
+NO_CALLS = "no calls yet"
+
+
+def number(n: int | None) -> str:
+    """1,633; "unknown" for what the header does not give."""
+    return "unknown" if n is None else f"{n:,}"
+
+
+def share(part: int, whole: int | None) -> str:
+    """A share of a whole, one decimal: '35.4 %'; '–' of nothing."""
+    return f"{100 * part / whole:.1f} %" if whole else "–"
+
+
+def share_words(share_text: str) -> str:
+    """'35.4 % of valid votes'."""
+    return f"{share_text} of valid votes"
+
+
+def choice_name(snap: Snapshot, i: int) -> str:
+    """YES / NO on a yes/no ballot, the choice's own name otherwise."""
+    choice = snap.choices[i]
+    return choice.upper() if snap.election.yes_no else choice
+
+
+def call(snap: Snapshot | None) -> str:
+    """The banner's headline state: too early, no majority possible, decided, or pending."""
+    if snap is None:
+        return EARLY
+    out = snap.outcome
+    if out.decided:
+        return DECIDED
+    if out.outcome == "pending":
+        return PENDING
+    # Nobody can win outright, but which two go to the runoff (or whether it is a
+    # rerun) is still open: more than "too early", less than decided.
+    return EARLY if out.majority_possible else NO_MAJORITY
+
+
+def state(snap: Snapshot) -> str:
+    """The count's state, one of STATES."""
+    if snap.outcome.outcome == "pending":
+        return STATE_PENDING
+    if snap.outcome.decided:
+        return FINAL if snap.closed else STATE_DECIDED
+    return COUNTING
+
+
+def settled(snap: Snapshot) -> bool:
+    """Nothing left can move the chances: decided, or no ballot left unopened.
+
+    Only then is a chance of 0 or 1 a certainty rather than a rounding.
+    """
+    return snap.outcome.decided or snap.remaining == 0
+
+
+def outcome_words(snap: Snapshot) -> str:
+    """The decided outcome, as a person would say it.
+
+    The yes/no ballot keeps its own words (the union wins / no union); a poll
+    to withdraw a union's authority says so; other ballots name the choices.
+    """
+    out, election = snap.outcome, snap.election
+    union = election.union or "the union"
+    if election.rule == DEAUTHORIZATION:
+        if out.outcome == "majority":
+            return (f"deauthorized: a majority of the {number(election.eligible)} eligible "
+                    f"voters withdrew {union}'s authority")
+        return f"not deauthorized: {union} keeps its authority"
+    if election.yes_no:
+        if out.outcome == "majority":
+            return f"the union wins: majority for {union}"
+        return "no union: no majority for " + union
+    if out.outcome == "majority":
+        return f"{out.winner} wins a majority" + (": no union" if is_against(out.winner) else "")
+    if out.outcome == "runoff":
+        return f"runoff between {out.runoff[0]} and {out.runoff[1]}"
+    if out.outcome == "rerun":
+        return f"rerun: no runoff pair, the election is run again with all {len(snap.choices)} choices"
+    if out.outcome == "no_majority" and len(snap.choices) == 2:
+        return "no majority: a tie, nobody is certified"
+    if out.outcome == "no_majority":
+        return "no runoff: certification of results (a 102.70(d) tie)"
+    return out.reason
+
+
+def banner(snap: Snapshot | None) -> tuple[str, str]:
+    """The headline and the line under it."""
+    kind = call(snap)
+    if snap is None:
+        return kind, NO_BALLOTS
+    if kind == DECIDED:
+        at = f" · decided at ballot {number(snap.decided_at)}" if snap.decided_at else ""
+        return f"{kind} — {outcome_words(snap)}", f"the remaining ballots cannot change it{at}"
+    if kind == PENDING:
+        certain = "" if snap.outcome.majority_possible else f": {certain_words(snap.outcome.possible)}"
+        return (f"{kind} — outcome pending",
+                f"{number(snap.challenged)} challenged ballots can change the result{certain}")
+    if kind == NO_MAJORITY:
+        challenged = f" and {number(snap.challenged)} challenged" if snap.challenged else ""
+        return (f"{kind} — {certain_words(snap.outcome.possible)}",
+                f"no choice can reach a majority; the {number(snap.remaining)} unopened"
+                f"{challenged} ballots decide which")
+    return kind, early_words(snap)
+
+
+def early_words(snap: Snapshot) -> str:
+    """Before a call: what the leader still needs to make it certain."""
+    if snap.remaining is None or snap.remaining == 0:
+        return snap.outcome.reason
+    if snap.election.rule == DEAUTHORIZATION:
+        yes, line = snap.votes[0], snap.majority_line
+        return (f"YES has {number(yes)} of the {number(line)} it needs (a majority of the "
+                f"{number(snap.election.eligible)} eligible voters); {number(snap.remaining)} unopened")
+    if snap.leader is None:
+        return snap.outcome.reason
+    i = snap.leader
+    needed, leads = snap.needed(i), f"{choice_name(snap, i)} leads by {number(snap.margin)}"
+    if needed > snap.remaining:
+        return (f"{leads}; the {number(snap.remaining)} unopened ballots cannot settle it alone: "
+                f"the {number(snap.challenged)} challenged ballots may decide")
+    return (f"{leads} and needs {number(needed)} of the {number(snap.remaining)} "
+            f"unopened ballots to make it certain")
+
+
+# -- the heading ----------------------------------------------------------------------
+
+RECONSTRUCTED = "(ballot order reconstructed)"
+"""The bundled replays say so in their titles; a face shows it as its own mark, never cut off."""
+
+
+def split_title(title: str) -> tuple[str, str]:
+    """The title without the reconstruction disclaimer, and the disclaimer's mark ('' if none)."""
+    if title.rstrip().endswith(RECONSTRUCTED):
+        return title.rstrip()[: -len(RECONSTRUCTED)].rstrip(" ,–—-"), "⚠ ballot order reconstructed"
+    return title, ""
+
+
+def place_words(snap: Snapshot) -> str:
+    """Who is on the ballot (the union of a yes/no ballot, else the choices), where, which office."""
+    e = snap.election
+    union = e.union if e.yes_no and e.union else " / ".join(e.choices)
+    return " · ".join(p for p in (union, e.location, e.office) if p)
+
+
+def union_words(snap: Snapshot) -> str:
+    """The union(s) the count is about, for a room: 'Amazon Labor Union', or the choices."""
+    e = snap.election
+    return e.union if e.yes_no and e.union else " / ".join(e.choices)
+
+
+# -- the figures ----------------------------------------------------------------------
+
+def lead_words(snap: Snapshot) -> str:
+    """Who leads and by how much."""
+    if snap.valid == 0:
+        return "no votes yet"
+    if snap.leader is None:
+        return f"tied at {number(max(snap.votes))}"
+    return f"{choice_name(snap, snap.leader)} leads by {number(snap.margin)}"
+
+
+def margin_words(snap: Snapshot) -> str:
+    """'NO leads by 29 (29.3 % of valid votes)'."""
+    if snap.valid == 0 or snap.leader is None:
+        return lead_words(snap)
+    return f"{lead_words(snap)} ({share(snap.margin, snap.valid)} of valid votes)"
+
+
+def lead_short(snap: Snapshot) -> str:
+    """The lead in a board cell: 'NO +241', 'tied', '—'; a long name is cut by the face."""
+    if snap.valid == 0:
+        return "—"
+    if snap.leader is None:
+        return "tied"
+    return f"{choice_name(snap, snap.leader)} +{snap.margin:,}"
+
+
+def remaining_words(snap: Snapshot) -> str:
+    """Ballots still unopened, or unknown, and how many were handled."""
+    if snap.closed:
+        return f"none: the count is closed · {number(snap.handled)} handled"
+    if snap.remaining is None:
+        return f"unknown (total cast not given) · {number(snap.handled)} handled"
+    total = snap.election.ballots
+    of = f" of {number(total)}" if total is not None else ""
+    return f"{number(snap.remaining)} unopened{of} · {number(snap.handled)} handled"
+
+
+def piles_words(snap: Snapshot) -> str:
+    return f"Void: {number(snap.void)} · Challenged: {number(snap.challenged)} (set aside, unopened)"
+
+
+def turnout_words(snap: Snapshot) -> str:
+    """Ballots cast against eligible voters; once closed, the ballots actually handled."""
+    cast = snap.handled if snap.closed or snap.election.ballots is None else snap.election.ballots
+    eligible = snap.election.eligible
+    if eligible is None:
+        return f"{number(cast)} ballots (eligible voters not given)"
+    return f"{number(cast)} of ≈{number(eligible)} eligible ({share(cast, eligible)})"
+
+
+def needs_words(snap: Snapshot, i: int) -> str:
+    """What choice i still needs for a certain result, and from which ballots.
+
+    `Snapshot.needed` counts every challenged ballot against the choice, so a
+    need beyond the unopened ballots can still be met by challenged ballots
+    that are opened for it; beyond both, it is out of reach. A closed count
+    has nothing unopened: only the challenged ballots are left.
+    """
+    needed = snap.needed(i)
+    if needed is None:
+        return "needs unknown (total cast not given)"
+    if needed == 0:
+        return "has it"
+    remaining, challenged = snap.remaining or 0, snap.challenged
+    if needed <= remaining:
+        return f"needs {number(needed)} of {number(remaining)} unopened ({share(needed, remaining)})"
+    if needed <= remaining + challenged:
+        source = f"the {number(remaining)} unopened and " if remaining else "the "
+        return f"needs {number(needed)} of {source}{number(challenged)} challenged, if opened"
+    return f"needs {number(needed)}, more than are left: out of reach"
+
+
+def scale(snap: Snapshot) -> tuple[int, float]:
+    """The bars' full width and the majority line on it, in votes.
+
+    The full width is every vote still possible (valid + challenged +
+    unopened) and the line half of it: a bar past it has clinched. In a
+    deauthorization poll the line is a majority of the eligible voters.
+    """
+    width = snap.at_stake if snap.at_stake is not None else snap.valid_plus_challenged
+    if snap.election.rule == DEAUTHORIZATION:
+        line = snap.majority_line
+        return max(width, 2 * line), line
+    half = width / 2
+    return width, int(half) if half.is_integer() else half
+
+
+# -- the needle -----------------------------------------------------------------------
+
+def chance_text(p: float, certain: bool) -> str:
+    """A probability as every face writes it: never "100 %" or "0 %" for what is not `certain`.
+
+    A model's 1.0 before the count decides it is a rounding, not a certainty
+    (306–492 with 201 unopened is 99.99…%, and says "> 99.9 %"), and a 0.0 is
+    a chance too small to print. One decimal in between. `certain`: the
+    count is `settled`, so each outcome's chance is exactly 0 or 1.
+    """
+    if p <= 0 or p < 0.001:
+        return "0 %" if certain and p <= 0 else "< 0.1 %"
+    if p >= 1 or p > 0.999:
+        return "100 %" if certain and p >= 1 else "> 99.9 %"
+    return f"{100 * p:.1f} %"
+
+
+def outcome_label(snap: Snapshot, key: str) -> str:
+    """One outcome of the needle in words: union wins, no union, challenges decide, X wins, runoff …"""
+    if key == "pending":
+        return "challenges decide"
+    if snap.election.yes_no and snap.election.rule == DEAUTHORIZATION:
+        return {"yes": "deauthorization carries", "no": "deauthorization fails"}.get(key, key)
+    if snap.election.yes_no:
+        return {"yes": "union wins", "no": "no union"}.get(key, key)
+    if key in snap.choices:
+        return f"{key} wins"
+    return key.replace("_", " ")
+
+
+def outcome_role(snap: Snapshot, key: str) -> str:
+    """The colour role of an outcome: 'yes'/'no', 'c0'…'c11' for a choice, 'pending' or 'other'.
+
+    'pending' (challenges decide) and 'other' (runoff, rerun, no majority) are
+    colours no choice has, so an outcome is never read as a choice's.
+    """
+    if key == "pending":
+        return "pending"
+    if snap.election.yes_no:
+        return {"yes": "yes", "no": "no"}.get(key, "other")
+    if key in snap.choices:
+        return f"c{snap.choices.index(key)}"
+    return "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Chance:
+    key: str
+    label: str
+    text: str
+    p: float
+    role: str
+
+    @property
+    def words(self) -> str:
+        return f"{self.label} {self.text}"
+
+
+def chances(snap: Snapshot, odds: Odds) -> tuple[Chance, ...]:
+    """The needle's outcomes, likeliest first: every choice and the runoff always, rarer ones when possible."""
+    certain = settled(snap)
+    shown = [(k, p) for k, p in odds.outcomes.items()
+             if p > 0 or k in snap.choices or k in ("yes", "no", "pending", "runoff")]
+    rows = [Chance(k, outcome_label(snap, k), chance_text(p, certain), p, outcome_role(snap, k))
+            for k, p in shown]
+    return tuple(sorted(rows, key=lambda c: -c.p))
+
+
+def range_words(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> str:
+    """'YES will finish between 372 and 391 (80 %) · NO between 600 and 618'."""
+    return " · ".join(range_parts(snap, ranges))
+
+
+def range_parts(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> tuple[str, ...]:
+    """Each side's likely finish, a phrase each (a face may set them on lines of their own)."""
+    parts: list[str] = []
+    for i, choice in enumerate(snap.choices):
+        if choice not in ranges:
+            continue
+        low, high = ranges[choice]
+        name = choice_name(snap, i)
+        if low == high:
+            words = f"{name} finishes with {low:,}"
+        else:
+            verb = "will finish between" if not parts else "between"
+            words = f"{name} {verb} {low:,} and {high:,}" + (" (80 %)" if not parts else "")
+        parts.append(words)
+    return tuple(parts)
+
+
+# -- the link ---------------------------------------------------------------------------
+
+LINK_MARKS = {
+    "loading": "… LOADING",
+    "counting": "▶ COUNTING",
+    "paused": "❚❚ PAUSED",
+    "break": "◷ BREAK",
+    "complete": "■ COMPLETE",
+    "ended": "■ END OF RECORDING",
+    "live": "● LIVE",
+    "reconnecting": "↻ RECONNECTING",
+    "waiting": "◌ WAITING",
+    "offline": "○ OFFLINE",
+    "conflict": "✖ HUB CONFLICT",
+    "final": "■ FINAL",
+}
+LIVE_STATES = ("live", "reconnecting", "waiting")
+
+
+def link_state(link: str, snap: Snapshot | None) -> str:
+    """The state a face shows: a closed count followed live is FINAL, whatever the link does.
+
+    A closed count cannot change, so "LIVE" (or "RECONNECTING") would only
+    suggest that more is coming.
+    """
+    if snap is not None and snap.closed and link in LIVE_STATES:
+        return "final"
+    return link
+
+
+def speed_words(speed: float) -> str:
+    """2,000× rather than 2e+03×; 0.25× and 1.5× keep their decimals."""
+    return f"{speed:,.0f}×" if speed >= 10 else f"{speed:.3g}×"
+
+
+def feed_mark(state: str, speed: float | None = None, waiting: int = 0) -> str:
+    """The link's mark as the header shows it: '▶ COUNTING 100×', '○ OFFLINE · 7 to send'.
+
+    The entries still to send belong in the mark, not in the detail after it:
+    a narrow header cuts the detail, and a counter must always see how many
+    of their entries the hub does not have yet.
+    """
+    mark = LINK_MARKS.get(state, state.upper())
+    if speed and state in ("counting", "break", "paused"):
+        mark += f" {speed_words(speed)}"
+    if waiting > 0:
+        mark += f" · {waiting:,} to send"
+    return mark
+
+
+def ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 90:
+        return f"{seconds} s ago"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min ago"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min ago"
+
+
+def stale_words(seconds: float | None) -> str:
+    """'⚠ last update 40 s ago' while a link is down; '' while it is up."""
+    return "" if seconds is None else f"⚠ last update {ago(seconds)}"
+
+
+# -- freshness: the last call, the pace, the trend ---------------------------------
+
+def duration(minutes: float) -> str:
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 90:
+        return f"~{round(minutes)} min"
+    return f"~{int(minutes // 60)} h {round(minutes % 60):02d} min"
+
+
+def clock_time(at: datetime, local: bool) -> str:
+    """A stamp as the time of day: the count's own clock for a recording, the viewer's when live.
+
+    The one place a stamp is moved to another offset for display. The format
+    keeps `at` centuries inside datetime's range (tally.schema.EARLIEST and
+    LATEST), so no offset can carry it past year 9999 or before year 1; a C
+    library that cannot place the instant in the viewer's zone (localtime
+    fails) gets the count's own clock, never a stopped screen.
+    """
+    if local:
+        try:
+            at = at.astimezone()
+        except (OverflowError, OSError, ValueError):
+            pass
+    return at.strftime("%H:%M:%S")
+
+
+def pace_words(pace: Pace, snap: Snapshot) -> str:
+    """'12.5/min · ~16 min to go', or that the pace is not known yet."""
+    if pace.per_minute is None:
+        return "pace not known yet"
+    words = f"{pace.per_minute:,.1f}/min"
+    left = pace.minutes_left(snap.remaining)
+    return f"{words} · {duration(left)} to go" if left is not None else words
+
+
+def trend_words(pace: Pace | None, snap: Snapshot) -> str:
+    """'last 100 ballots: YES 41 %, overall 38 %' for YES (or the leader of a multi-choice count)."""
+    if pace is None or not pace.recent or not snap.valid:
+        return f"recent trend: not yet (fewer than {TREND_BALLOTS} ballots)"
+    i = 0 if snap.election.yes_no else (snap.leader if snap.leader is not None else 0)
+    recent_valid = sum(pace.recent_votes)
+    if not recent_valid:
+        return f"last {pace.recent:,} ballots: no valid votes"
+    recent = 100 * pace.recent_votes[i] / recent_valid
+    overall = 100 * snap.votes[i] / snap.valid
+    return f"last {pace.recent:,} ballots: {choice_name(snap, i)} {recent:.0f} %, overall {overall:.0f} %"
+
+
+def freshness_words(snap: Snapshot, pace: Pace | None, stale_seconds: float | None,
+                    local_times: bool) -> str:
+    """How fresh the numbers are: how old while out of touch, the last call's time, the pace."""
+    parts = [stale_words(stale_seconds)] if stale_seconds is not None else []
+    if pace is not None and pace.last_at is not None:
+        parts.append(f"last call {clock_time(pace.last_at, local_times)}")
+    if pace is not None and not snap.closed:
+        parts.append(pace_words(pace, snap))
+    return " · ".join(parts) or NO_CALLS
+
+
+# -- the charts' captions ------------------------------------------------------------
+
+def lead_sign(margin: int) -> str:
+    """A yes − no margin as the chart says it: 'NO +241', 'YES +1', 'tied'."""
+    if margin == 0:
+        return "tied"
+    return f"YES +{margin:,}" if margin > 0 else f"NO +{-margin:,}"
+
+
+def margin_chart_words(snap: Snapshot, margin_range: tuple[int, int]) -> tuple[str, str]:
+    """The margin chart's caption, wide and narrow: its range through the count, which way is up."""
+    if not snap.election.yes_no:
+        return "Share of valid votes through the count:", "Share of valid votes:"
+    low, high = margin_range
+    span = f"{lead_sign(low)} to {lead_sign(high)}" if low != high else lead_sign(low)
+    return f"Margin through the count: {span} (up: YES leads)", f"Margin {span}"
+
+
+def chance_chart_words(now: str | None) -> tuple[str, str]:
+    """The chart of the union's chance, wide and narrow; `now`: the union's chance on screen."""
+    if now is None:
+        return "The union's chance through the count (┄ 50 %)", "Union's chance"
+    return f"The union's chance through the count: {now} now (┄ 50 %)", f"Union's chance: {now} now"
+
+
+# -- the calls ------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CallLine:
+    """One line of the last calls: its ballot number ('#21', '#21–45', '' for a note) and its words."""
+
+    label: str
+    text: str
+    kind: str
+
+
+def call_lines(lines: Iterable[TickerLine], most: int) -> tuple[CallLine, ...]:
+    """The newest `most` lines, newest first, numbered by ballot, never by seq."""
+    newest = list(lines)[-most:] if most > 0 else []
+    return tuple(CallLine(ballot_label(line), line.text, line.kind) for line in reversed(newest))
+
+
+def last_call_words(calls: Sequence[CallLine]) -> str:
+    """The newest call with its ballot number, for a room: 'last call #1,000: YES'.
+
+    A note, an error or the count's opening is not a call: the newest line
+    that numbers ballots is.
+    """
+    call = next((c for c in calls if c.label), None)
+    return f"last call {call.label}: {call.text}" if call is not None else NO_CALLS
+
+
+# -- the model ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ChoiceLine:
+    key: str
+    name: str
+    votes: int
+    votes_text: str
+    share_text: str
+    needs: str
+    leading: bool
+    role: str
+    share_words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """Everything a face shows of one count at one moment, already in words."""
+
+    id: str
+    title: str
+    union: str | None
+    state: str
+    state_words: str
+    link: str
+    link_mark: str
+    stale: str
+    headline: str
+    subline: str
+    call: str
+    choices: tuple[ChoiceLine, ...]
+    lead: str
+    lead_short: str
+    margin: str
+    remaining: str
+    piles: str
+    turnout: str
+    scale: int
+    line: float
+    chances: tuple[Chance, ...] | None
+    chance_method: str
+    no_chance: str
+    likeliest: str
+    ranges: str
+    calls: tuple[CallLine, ...] = field(default=())
+    heading: str = ""  # the title without the reconstruction disclaimer …
+    reconstructed: str = ""  # … which is its own mark, never cut off
+    place: str = ""
+    union_words: str = ""
+    range_parts: tuple[str, ...] = ()
+    freshness: str = ""
+    trend: str = ""
+    margin_chart: tuple[str, str] = ("", "")  # wide, narrow
+    chance_chart: tuple[str, str] = ("", "")  # wide, narrow
+    last_call: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The model as the hub sends it to the page: plain JSON, every string final."""
+        return asdict(self)
+
+
+def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
+            stale_seconds: float | None = None, calls: Sequence[TickerLine] = (),
+            most_calls: int = 12, speed: float | None = None, waiting: int = 0,
+            pace: Pace | None = None, local_times: bool = False,
+            margin_range: tuple[int, int] = (0, 0)) -> Presentation:
+    """The one presentation of `snap`.
+
+    ``odds``: the needle for exactly this snapshot, None when there is none
+    (the reason is said), or WORKING while it is being worked out. The rest
+    describes the feed: its link state, the replay's `speed`, entries still
+    `waiting` to be sent to a hub, how many seconds the numbers are stale,
+    the `pace`, and the margin's range through the count (for the chart).
+    Cheap (about 0.1 ms for a three-way count with 50 calls; tests/test_dash17_model.py):
+    a face builds one per frame.
+    """
+    headline, subline = banner(snap)
+    width, line = scale(snap)
+    roles = ["yes", "no"] if snap.election.yes_no else [f"c{i}" for i in range(len(snap.choices))]
+    choices = tuple(
+        ChoiceLine(c, choice_name(snap, i), snap.votes[i], number(snap.votes[i]),
+                   share(snap.votes[i], snap.valid), needs_words(snap, i), snap.leader == i, roles[i],
+                   share_words(share(snap.votes[i], snap.valid)))
+        for i, c in enumerate(snap.choices))
+    shown_link = link_state(link, snap)
+    rows: tuple[Chance, ...] | None = None
+    method = no_chance = ranges = ""
+    parts: tuple[str, ...] = ()
+    if odds == WORKING:
+        no_chance = WORKING
+    elif odds is None:
+        from tally.odds import no_odds_reason  # the reason, only when there is no needle
+        no_chance = no_odds_reason(snap) or "no chance is given for this count"
+    else:
+        rows = chances(snap, odds)
+        method = "exact" if odds.method == "exact" else "approximate, simulated"
+        parts = range_parts(snap, odds.ranges)
+        ranges = " · ".join(parts)
+    st = state(snap)
+    heading, reconstructed = split_title(snap.election.title)
+    union_now = next((c.text for c in rows or () if c.key == "yes"), None)
+    shown_calls = call_lines(calls, most_calls)
+    return Presentation(
+        id=snap.election.id, title=snap.election.title, union=snap.election.union,
+        state=st, state_words=STATE_WORDS[st], link=shown_link,
+        link_mark=feed_mark(shown_link, speed, waiting), stale=stale_words(stale_seconds),
+        headline=headline, subline=subline, call=call(snap), choices=choices,
+        lead=lead_words(snap), lead_short=lead_short(snap), margin=margin_words(snap),
+        remaining=remaining_words(snap), piles=piles_words(snap), turnout=turnout_words(snap),
+        scale=width, line=line, chances=rows, chance_method=method, no_chance=no_chance,
+        likeliest=likeliest(snap, rows, no_chance), ranges=ranges,
+        calls=shown_calls, last_call=last_call_words(shown_calls),
+        heading=heading, reconstructed=reconstructed, place=place_words(snap),
+        union_words=union_words(snap), range_parts=parts,
+        freshness=freshness_words(snap, pace, stale_seconds, local_times), trend=trend_words(pace, snap),
+        margin_chart=margin_chart_words(snap, margin_range), chance_chart=chance_chart_words(union_now))
+
+
+def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -> str:
+    """One phrase for a board cell: the likeliest outcome while counting, the result once called."""
+    if state(snap) != COUNTING:
+        return banner(snap)[0].split(" — ", 1)[-1]
+    if not rows:
+        return no_chance
+    return rows[0].words
