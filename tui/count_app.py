@@ -153,7 +153,7 @@ class CountDashboard(Dashboard):
         except JournalWriteError as exc:  # disk full, I/O error: nothing stored, nothing counted
             self.show_entry(str(exc))
             if not exc.whole:  # changed under the count, or a failed write not cut back off
-                self.live.set_feed(*self._feed_words())
+                self._show_feed()
                 self.notify("This count saves nothing more. Quit, look at the journal, and run "
                             "the same command again to resume it.", title="Journal",
                             severity="error", timeout=30, markup=False)
