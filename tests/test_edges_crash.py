@@ -118,10 +118,10 @@ def test_a_crash_on_the_dashboard_with_a_full_crash_directory(full_dir, tmp_path
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # run_in_pty's child inherits it
     code = f"""
 import sys
-import tui.widgets.banner as banner
+import tally.present as present
 def boom(snap):
     raise RuntimeError({BOOM!r})
-banner.banner_lines = boom
+present.banner = boom  # the model's banner: every face's words
 from tui.cli import main
 sys.exit(main(["replay", "ldj5", "--max"]))
 """
