@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from tui.cli import EXIT_OK, fail, run_app
+from tui.exits import EXIT_OK, fail, run_app
 
 
 def board(sources: list[str], args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli import EXIT_OK, fail
+from tui.exits import EXIT_OK, fail
 
 if TYPE_CHECKING:
     import asyncio
