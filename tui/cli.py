@@ -38,8 +38,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
     from feeds.files import FeedError, header_problem
 
-    path = resolve(args.file)
     try:
+        path = resolve(args.file)
         problem = header_problem(path)
     except FeedError as exc:
         problem = str(exc)
@@ -68,11 +68,11 @@ def cmd_count(args: argparse.Namespace) -> int:
     if args.publish:
         from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
-        from feeds.tokens import read_token
+        from tui.net_cli import publish_token
 
         try:
             args.publish = ",".join(hub_addresses(args.publish))  # ws://A,ws://B: tried in turn
-            token = read_token(args.token_file)
+            token = publish_token(args.token_file)
         except (HubError, FeedError) as exc:
             return fail([str(exc)])
     try:
@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deauthorization: a Section 9(e)(1) poll; yes needs a majority of --eligible")
     p.add_argument("--publish", metavar="ws://HOST:PORT[,ws://...]",
                    help="also publish each entry to a hub (the count goes on while it is down)")
-    p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
+    p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
     add_shots(p)
     p.set_defaults(run=cmd_count)
