@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from feeds.files import FeedError
@@ -22,14 +23,26 @@ def replays_dir() -> Path:
 
 
 def resolve(name_or_path: str) -> Path:
-    """A bundled replay's NAME (ldj5, jfk8, bhm1-2022) or any file's path."""
+    """A bundled replay's NAME (ldj5, jfk8, bhm1-2022) or any file's path; FeedError if neither.
+
+    An argument that is neither a bundled name nor anything on disk is most
+    likely a mistyped name (`jfk` for `jfk8`), so the one line lists the
+    bundled names rather than only saying "no such file". Anything that
+    exists (or a dangling link) is left for the reader to refuse with its own
+    reason: a directory, a FIFO, no permission.
+    """
     if name_or_path in NAMES:
         return replays_dir() / f"{name_or_path}.jsonl"
-    return Path(name_or_path)
+    path = Path(name_or_path)
+    if not os.path.lexists(path):
+        raise FeedError(f"no such file or bundled count: {name_or_path} "
+                        f"(bundled: {', '.join(NAMES + SETS)})")
+    return path
 
 
 def resolve_many(names_or_paths: list[str]) -> list[Path]:
-    """Each argument as files: a bundled set's NAME gives its counts (by file name), any other as `resolve`."""
+    """Each argument as files: a bundled set's NAME gives its counts (by file name), any other as `resolve`
+    (FeedError for the first that is neither)."""
     paths: list[Path] = []
     for name in names_or_paths:
         if name in SETS:

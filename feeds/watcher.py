@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from contextlib import aclosing
 from typing import Any, AsyncIterator, Callable, Iterator
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
@@ -25,6 +25,9 @@ QUEUE = 256
 """Events received but not yet taken by the caller. When it is full the
 watcher stops reading, and the hub, finding its buffer full, drops the link;
 the watcher then resumes from its last event: a slow screen costs nobody else."""
+
+SHOWN_IDS = 6
+"""Election ids a waiting watcher names; a longer list ends "… N in all" (`tally watch ws://HOST:PORT` lists them)."""
 
 _END = None
 
@@ -64,7 +67,8 @@ class Watcher:
     - ``"reconnecting"``: the link dropped or an attempt failed; ``attempt``
       is the attempt under way or next, ``detail`` says why.
     - ``"waiting"``: the hub has no such election yet (HTTP 404 before any
-      event): the watcher keeps asking with backoff; ``attempt`` as above.
+      event): the watcher keeps asking with backoff; ``attempt`` as above,
+      ``detail`` names the election and what the hub has (`_no_such_election`).
     - ``"not found"``: final: the election disappeared after events came.
     - ``"refused"``: final: any other refusal (the hub speaks another
       protocol, or sent an event this version cannot read); ``detail`` says.
@@ -90,6 +94,8 @@ class Watcher:
         self.wait = wait
         self.link = Link("connecting", attempt=1, seq=since)
         self._waiting = False
+        self._hub_has: list[str] | None = None  # the hub's election ids, once asked while waiting
+        self._asking: asyncio.Task[None] | None = None
         self._received = since
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE)
         self._pump: asyncio.Task[None] | None = None
@@ -112,6 +118,8 @@ class Watcher:
         self._closed = True
         if self._pump is not None:
             self._pump.cancel()
+        if self._asking is not None:
+            self._asking.cancel()
         if self.link.state not in ("not found", "refused"):
             self._report("closed")
         _clear(self._queue)
@@ -134,6 +142,46 @@ class Watcher:
                          and self._received == 0)
         return self._waiting
 
+    def _retrying(self, attempt: int, why: str) -> None:
+        """Say the next attempt: waiting for an election the hub does not have, or reconnecting."""
+        if not self._waiting:
+            self._report("reconnecting", attempt, why)
+            return
+        self._report("waiting", attempt, self._no_such_election())
+        if self._asking is None or self._asking.done():
+            self._asking = asyncio.create_task(self._ask_what_the_hub_has())
+
+    async def _ask_what_the_hub_has(self) -> None:
+        """Look up the hub's elections (`GET /elections`) once per attempt, for the waiting words.
+
+        Best effort: a hub that does not answer the list leaves the words as
+        they were; the watch itself goes on either way.
+        """
+        try:
+            elections = await list_elections(self.hubs.current, timeout=5.0)
+        except HubError:
+            return
+        self._hub_has = [str(e.get("id")) for e in elections if isinstance(e, dict)]
+        if self.link.state == "waiting":
+            self._report("waiting", self.link.attempt, self._no_such_election())
+
+    def _no_such_election(self) -> str:
+        """Why a watcher waits: the hub has no election of that id yet, and which it has.
+
+        The watcher waits on purpose (a count not yet begun has no election on
+        the hub), but a mistyped id waits too, for ever: naming the id and the
+        hub's elections lets the user see which it is.
+        """
+        wanted = unquote(urlsplit(self._path).path.rstrip("/").rsplit("/", 1)[-1])
+        words = f'no election "{wanted}" on this hub yet'
+        if self._hub_has is None:
+            return words
+        if not self._hub_has:
+            return f"{words} (it has none)"
+        shown = ", ".join(self._hub_has[:SHOWN_IDS])
+        more = f" … {len(self._hub_has)} in all" if len(self._hub_has) > SHOWN_IDS else ""
+        return f"{words} (it has: {shown}{more})"
+
     def _resume_url(self) -> str:
         return self.hubs.current + self._resume_path()
 
@@ -143,10 +191,7 @@ class Watcher:
 
     async def _follow(self) -> None:
         """Connect, take events, reconnect from the last one; until a final answer."""
-        retries = Retries(
-            lambda attempt, why: self._report("waiting" if self._waiting else "reconnecting", attempt, why),
-            retry_also=self._not_started,
-        )
+        retries = Retries(self._retrying, retry_also=self._not_started)
         self._report("connecting", attempt=1)
         try:
             if self._bad_url is not None:

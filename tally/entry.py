@@ -49,25 +49,41 @@ class Entry:
 
     keys: dict[str, str]
     digits: str = field(default="")
+    refused: str | None = None
+    """Why a digit of the pending count was refused: the count typed is not the count kept."""
 
     @property
     def pile(self) -> int:
         return int(self.digits) if self.digits else 1
 
     def type_digit(self, digit: str) -> str | None:
-        """Add a digit to the pending count; a reason when it is refused."""
-        if not self.digits and digit == "0":
-            return "a pile starts with 1–9"
-        if int(self.digits + digit) > MAX_PILE:
-            return f"a pile of more than {MAX_PILE:,} ballots is surely a typo"
-        self.digits += digit
-        return None
+        """Add a digit to the pending count; a reason when it is refused.
+
+        A refused digit spoils the whole pending count, not just itself:
+        `0y` or a sixth digit past the limit would otherwise enter the digits
+        that were kept (one ballot, or a smaller pile), which is not what was
+        typed. So the next entry key enters nothing (`fields_for`) and the
+        count starts again.
+        """
+        if self.refused is None and not self.digits and digit == "0":
+            self.refused = "a pile starts with 1–9"
+        elif self.refused is None and int(self.digits + digit) > MAX_PILE:
+            self.refused = f"a pile of more than {MAX_PILE:,} ballots is surely a typo"
+        elif self.refused is None:
+            self.digits += digit
+        return self.refused
 
     def clear(self) -> None:
         self.digits = ""
+        self.refused = None
 
     def fields_for(self, key: str) -> dict | None:
-        """The event (without seq) that `key` enters with the pending count, or None."""
+        """The event (without seq) that `key` enters with the pending count, or None.
+
+        None too when a digit of the pending count was refused (`refused`).
+        """
+        if self.refused is not None:
+            return None
         if key in self.keys:
             return {"type": "ballot", "choice": self.keys[key], "count": self.pile}
         if key == VOID_KEY:

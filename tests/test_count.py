@@ -349,3 +349,16 @@ def test_resuming_a_poll_checks_its_rule(tmp_path):
     path = write(tmp_path / "j.jsonl", header(rule="deauthorization", eligible=30))
     with pytest.raises(CountSetupError, match="--rule representation contradicts"):
         open_count(path, {"rule": "representation"})
+
+
+async def test_a_refused_digit_spoils_the_pending_pile_so_0y_enters_nothing(tmp_path):
+    """`0y` used to enter one YES: the 0 was refused, the y entered a pile of the default 1."""
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test")
+    async with app.run_test() as pilot:
+        before = journal(path)
+        await press(pilot, "0", "y")
+        assert journal(path) == before and app.live.count.snapshot().votes == (0, 0)
+        assert "nothing entered: a pile starts with 1–9" in text(app, "#said")
+        await press(pilot, "y")  # the refusal is spent: the next key counts again
+        assert journal(path)[-1]["count"] == 1 and len(journal(path)) == len(before) + 1

@@ -76,7 +76,23 @@ async def test_watch_an_election_not_yet_on_the_hub_says_it_is_waiting(tmp_path)
         async with app.run_test() as pilot:
             await drawn(pilot, lambda: app.watcher.link.state == "waiting", "waiting")
             status = text(app, "#feed-status")
-            assert "WAITING" in status and "has not reached the hub yet (attempt" in status
+            assert "WAITING" in status and 'no election "later" on this hub yet' in status
+
+
+async def test_watching_a_mistyped_id_says_so_and_names_the_hubs_elections(tmp_path):
+    """It keeps waiting (the count may not have begun), but says for what, and what there is."""
+    async with running_hub(tmp_path) as (hub, url):
+        await publish(url, replay("ldj5", 5))
+        await publish(url, replay("jfk8", 5))
+        app = WatchDashboard(f"{url}/elections/nope", Watcher(f"{url}/elections/nope", wait=FAST))
+        async with app.run_test(size=(200, 30)) as pilot:
+            says = 'no election "nope" on this hub yet (it has: jfk8, ldj5)'
+            await drawn(pilot, lambda: says in app.watcher.link.detail, "the hub's elections")
+            await until(lambda: says in text(app, "#feed-status"), "on screen")
+            first = app.watcher.link.attempt
+            await until(lambda: app.watcher.link.attempt > first + 1, "still asking")
+            await pilot.pause()
+            assert "WAITING" in text(app, "#feed-status") and says in text(app, "#feed-status")
 
 
 async def test_the_picker_lists_the_hubs_elections_and_returns_the_chosen_one():

@@ -66,7 +66,7 @@ async def test_a_watcher_opened_before_the_count_waits_for_it_then_follows(tmp_p
         follower = Follower(f"{url}/elections/ldj5")
         await until(lambda: follower.watcher.link.attempt >= 3, "a few attempts")
         assert follower.watcher.link.state == "waiting"
-        assert follower.links[-1].detail.startswith("HTTP 404")
+        assert follower.links[-1].detail.startswith('no election "ldj5" on this hub yet')
         assert follower.seqs == [] and not follower.task.done()
         async with publishing(url, "ldj5") as ws:
             for event in replay("ldj5", 5):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from tui.cli import EXIT_OK, fail, run_app
+from tui.exits import EXIT_OK, fail, run_app
 
 
 def board(sources: list[str], args: argparse.Namespace) -> int:
@@ -42,7 +42,10 @@ def _files(sources: list[str], args: argparse.Namespace) -> int:
     from feeds.bundled import resolve_many
     from feeds.files import FeedError, header_problem, stream
 
-    paths = resolve_many(sources)
+    try:
+        paths = resolve_many(sources)
+    except FeedError as exc:
+        return fail([str(exc)])
     problems, ids = [], {}
     for path in paths:
         try:

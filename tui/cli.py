@@ -12,48 +12,7 @@ import math
 import sys
 from typing import Sequence
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_NOT_SAVED = 1
-"""A count that ended with entries it could not save: its journal changed under it."""
-
-
-def fail(lines: Sequence[str]) -> int:
-    from tally.text import literal
-
-    for line in lines:
-        line = literal(line)
-        print(f"tally: {line}" if not line.startswith("tally:") else line, file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
-def say(line: str | None) -> None:
-    """A line for the terminal after a screen closes (a count's summary): literally."""
-    if line:
-        from tally.text import literal
-
-        print(literal(line))
-
-
-def run_app(app) -> tuple[object, int]:
-    """Run a Textual app; its result, and the exit code (EXIT_CRASH after an unexpected error).
-
-    Textual prints the traceback of an error inside the app to its error
-    console when it exits; that console is pointed at a crash log, so the
-    terminal gets one line that names it.
-    """
-    from rich.console import Console
-
-    from tui.crash import EXIT_CRASH, CrashLog, crash_line
-
-    log = CrashLog()
-    app.error_console = Console(file=log, width=120, markup=False, highlight=False)
-    result = app.run()
-    log.close()
-    if app.return_code:
-        print(crash_line(log.path, getattr(app, "_exception", None)), file=sys.stderr)
-        return None, EXIT_CRASH
-    return result, EXIT_OK
+from tui.exits import EXIT_NOT_SAVED, EXIT_OK, fail, run_app, say
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -79,8 +38,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
     from feeds.files import FeedError, header_problem
 
-    path = resolve(args.file)
     try:
+        path = resolve(args.file)
         problem = header_problem(path)
     except FeedError as exc:
         problem = str(exc)
@@ -109,11 +68,11 @@ def cmd_count(args: argparse.Namespace) -> int:
     if args.publish:
         from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
-        from feeds.tokens import read_token
+        from tui.net_cli import publish_token
 
         try:
             args.publish = ",".join(hub_addresses(args.publish))  # ws://A,ws://B: tried in turn
-            token = read_token(args.token_file)
+            token = publish_token(args.token_file)
         except (HubError, FeedError) as exc:
             return fail([str(exc)])
     try:
@@ -239,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="deauthorization: a Section 9(e)(1) poll; yes needs a majority of --eligible")
     p.add_argument("--publish", metavar="ws://HOST:PORT[,ws://...]",
                    help="also publish each entry to a hub (the count goes on while it is down)")
-    p.add_argument("--token-file", metavar="FILE", default="tally-data/token",
+    p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
     add_shots(p)
     p.set_defaults(run=cmd_count)

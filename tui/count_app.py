@@ -111,9 +111,12 @@ class CountDashboard(Dashboard):
         self.show_entry()
 
     def action_enter(self, key: str) -> None:
+        refused = self.entry.refused
         fields = self.entry.fields_for(key)
         self.entry.clear()
-        if fields is not None:
+        if refused is not None:
+            self.show_entry(f"nothing entered: {refused}")
+        elif fields is not None:
             self.save(fields)
 
     def action_undo(self) -> None:

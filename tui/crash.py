@@ -1,6 +1,6 @@
 """Unexpected errors: the traceback goes to a crash log, the terminal gets one line.
 
-A user's mistake is one line and exit code 2 (`tui.cli.fail`). Anything else is
+A user's mistake is one line and exit code 2 (`tui.exits.fail`). Anything else is
 a bug in tally: the person at the count needs to know that it stopped and
 where the details are, not a screenful of traceback, and a script needs a
 non-zero exit code (70, EX_SOFTWARE). The log goes to $TALLY_CRASH_DIR, else

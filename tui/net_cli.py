@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli import EXIT_OK, fail
+from tui.exits import EXIT_OK, fail
 
 if TYPE_CHECKING:
     import asyncio
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # `tally` command builds this parser, and most never touch the network.
 
 DEFAULT_DATA = "tally-data"
+DEFAULT_TOKEN = os.path.join(DEFAULT_DATA, "token")
 GIVE_UP_AFTER = 8
 """Failed attempts in a row after which `tally publish` stops waiting for the
 hub (about 45 s with the default backoff: long enough for a hub restart)."""
@@ -51,8 +52,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
     p.add_argument("url", metavar="ws://HOST:PORT", help="the hub (ws://A,ws://B: hubs on one "
                                                           "store, tried in turn)")
-    p.add_argument("--token-file", metavar="FILE", default=os.path.join(DEFAULT_DATA, "token"),
-                   help=f"the hub's publish token (default {DEFAULT_DATA}/token, as `tally serve` makes it)")
+    p.add_argument("--token-file", metavar="FILE",
+                   help=f"the hub's publish token (default {DEFAULT_TOKEN}, as `tally serve` makes it)")
     pace = p.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=_positive, metavar="X",
                       help="pace events by their `at` times, X times faster than recorded "
@@ -185,6 +186,23 @@ def _say(command: str, line: str) -> None:
 
 
 # -- tally publish ---------------------------------------------------------------
+def publish_token(given: str | None) -> str:
+    """The publish token of `--token-file` (`tally publish`, `tally count --publish`); FeedError if none.
+
+    Without --token-file the token is the one `tally serve` makes in
+    tally-data/ here. When there is none, "tally-data/token: no such file"
+    names a file the user never gave, so the line says what to give instead.
+    A file that was given (or exists) is read, and refused with its own reason.
+    """
+    from feeds.files import FeedError
+    from feeds.tokens import read_token
+
+    if given is None and not os.path.lexists(DEFAULT_TOKEN):
+        raise FeedError(f"no token: give --token-file FILE (the hub prints where its token is when it "
+                        f"starts), or run this beside the hub's {DEFAULT_DATA}/")
+    return read_token(given if given is not None else DEFAULT_TOKEN)
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     import asyncio
     import io
@@ -192,12 +210,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
     from feeds.files import FeedError, Problem, load_bytes, numbered_events, read_bytes
     from feeds.link import HubError, hub_addresses
-    from feeds.tokens import read_token
 
-    path = resolve(args.file)
     try:  # the cheapest mistakes first: the address, then the token, then the file
         hub = ",".join(hub_addresses(args.url))
-        token = read_token(args.token_file)
+        token = publish_token(args.token_file)
+        path = resolve(args.file)
         data = read_bytes(path)
         loaded = load_bytes(str(path), data, growing=True)
         if not loaded.ok:

@@ -33,7 +33,7 @@ def link_words(link: Link, closed: bool = False) -> tuple[str, str]:
     if link.state == "connecting":
         return "reconnecting", "connecting …"
     if link.state == "waiting":
-        return "waiting", f"the count has not reached the hub yet (attempt {link.attempt})"
+        return "waiting", f"{link.detail or 'the count has not reached the hub yet'} · attempt {link.attempt}"
     if link.state == "reconnecting":
         why = f": {link.detail}" if link.detail else ""
         return "reconnecting", f"attempt {link.attempt}{why} · showing seq {link.seq}"

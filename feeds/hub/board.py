@@ -41,16 +41,40 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
-from tally.reducer import Snapshot
+from tally.reducer import Count, Snapshot
 from tally.summary import rules_row, with_needle
 
-if TYPE_CHECKING:  # the server imports this module
-    from feeds.hub.server import Election, Hub
+
+
+class Election(Protocol):
+    """What the board reads of one of the hub's elections (feeds/hub/server.py's Election).
+
+    Named here, not imported: the server imports this module, and a module
+    below it never imports the one above (the layers contract in
+    pyproject.toml), not even for type hints.
+    """
+
+    count: Count
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def last(self) -> int: ...
+
+
+class Hub(Protocol):
+    """What the board reads of the hub (feeds/hub/server.py's Hub): its elections, the send limit."""
+
+    slow_watcher_bytes: int
+
+    @property
+    def elections(self) -> Mapping[str, Election]: ...
 
 log = logging.getLogger("tally.hub")
 
