@@ -47,7 +47,9 @@ from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
 from tally.reducer import Snapshot
+from tally.schema import parse_event
 from tally.summary import rules_row, with_needle
+from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
 if TYPE_CHECKING:  # the server imports this module
     from feeds.hub.server import Election, Hub
@@ -81,9 +83,24 @@ class Worked:
     def key(self) -> tuple:
         return state_key(self.snap)
 
-    def row(self) -> dict[str, Any]:
-        """The row of its state, needle and numbers of that one state."""
-        return with_needle(rules_row(self.snap), self.snap, self.odds, self.why_not)
+    def row(self, calls: tuple[TickerLine, ...] = ()) -> dict[str, Any]:
+        """The row of its state, needle, numbers and `calls` of that one state."""
+        return with_needle(rules_row(self.snap, calls), self.snap, self.odds, self.why_not, calls=calls)
+
+
+def last_calls(election: Election, upto: int, handled: int) -> tuple[TickerLine, ...]:
+    """The election's ticker as it stood after seq `upto` (`handled` ballots): its latest lines, numbered by ballot.
+
+    Made when a row is made (at most 1 / INTERVAL a second), from the last
+    TICKER_LINES events the hub keeps anyway: nothing is kept or done per
+    event, and the lines are those the dashboard's own timeline would show
+    (the same window, so a retraction names what it took back alike).
+    """
+    events = [parse_event(frame) for frame in election.frames[max(0, upto - TICKER_LINES):upto]]
+    count = election.count
+    timeline = Timeline(lines=TICKER_LINES)
+    timeline.recall(events, handled)
+    return timeline.ticker(count.election.yes_no, count)
 
 
 class Needles:
@@ -243,11 +260,12 @@ class Board:
         worked = self.needles.get(snap)
         if cached is not None and cached[0] == election.last and worked is None:
             return cached[2]
-        row = rules_row(snap)
+        calls = last_calls(election, election.last, snap.handled)
+        row = rules_row(snap, calls)
         if worked is not None:
-            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq)
+            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq, calls)
         elif not row["working"]:  # a count that cannot have a needle
-            row = with_needle(row, snap, None)
+            row = with_needle(row, snap, None, calls=calls)
         frame = json.dumps(row, separators=(",", ":"))
         self._frames[election.id] = (election.last, not row["working"], frame)
         self.made += 1
@@ -271,7 +289,8 @@ class Board:
             return election.last, frame
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
-            return worked.snap.last_seq, json.dumps(worked.row(), separators=(",", ":"))
+            calls = last_calls(election, worked.snap.last_seq, worked.snap.handled)
+            return worked.snap.last_seq, json.dumps(worked.row(calls), separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
 
