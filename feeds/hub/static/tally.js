@@ -187,7 +187,7 @@
       const calls = $("calls");
       calls.replaceChildren();
       m.calls.forEach((c) => {
-        const li = el("li", "call -" + c.kind);
+        const li = el("li", "tick -" + c.kind); /* not "call": that is the banner's headline */
         li.append(el("span", "label", c.label), el("span", "what", c.text));
         calls.appendChild(li);
       });
