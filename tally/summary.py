@@ -3,8 +3,10 @@
 Built on `json_report` (the same rules, the same keys), minus what a row does
 not need, plus the needle's chances and the words a reader sees: the call
 (TOO EARLY TO CALL, OUTCOME DECIDED …), the row's state, who leads, what each
-choice still needs. Every judgement is made here, in Python; a screen or a
-browser only lays these out, it never decides anything itself.
+choice still needs, and `model`: the presentation model of the count
+(`tally.present`), the one every face lays out. Every judgement is made
+there, in Python; a screen or a browser only lays these out, it never decides
+anything itself (the keys beside `model` stay for `tally board`).
 
 The needle costs 1–15 ms for a yes/no count, seconds for the largest (10
 million ballots), a simulation 0.1–0.3 s; so a summary is made once per change
