@@ -12,10 +12,13 @@ event's seq). One hub, one browser.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+import threading
 
 import pytest
+from textual.widgets import Static
 
 from facekit import counted, expected_row
 from test_page import TALLY, Hub, browser, frames, open_page, wait_text  # noqa: F401 (a fixture)
@@ -35,6 +38,20 @@ THREE_WAY = [
 ]
 
 
+def _count(election_id: str, calls: list[tuple[str, object]], **fields) -> list[str]:
+    """A small count: its header, then each call ('yes', ('challenged', 1), ('close', None) …)."""
+    lines = [json.dumps({"seq": 1, "type": "election", "id": election_id, "title": f"Count {election_id}",
+                         **fields})]
+    for seq, (kind, what) in enumerate(calls, start=2):
+        if kind == "challenged":
+            lines.append(json.dumps({"seq": seq, "type": "challenged", "count": what}))
+        elif kind == "close":
+            lines.append(json.dumps({"seq": seq, "type": "close"}))
+        else:
+            lines.append(json.dumps({"seq": seq, "type": "ballot", "choice": kind, "count": what}))
+    return lines
+
+
 def _renamed(lines: list[str], election_id: str) -> list[str]:
     first = json.loads(lines[0])
     return [json.dumps({**first, "id": election_id}), *lines[1:]]
@@ -44,6 +61,13 @@ STATES = {
     "ldj5-802": lambda: _renamed(frames("ldj5", 802), "ldj5-802"),  # NO > 99.9 %, not yet decided
     "ldj5-all": lambda: _renamed(frames("ldj5"), "ldj5-all"),  # closed: FINAL
     "three": lambda: THREE_WAY,
+    "jfk8-early": lambda: _renamed(frames("jfk8", 60), "jfk8-early"),  # too early: every chance a chance
+    "pending": lambda: _count("pending", [("yes", 4), ("no", 4), ("challenged", 2), ("close", None)],
+                              ballots=10, eligible=12),  # challenges determinative
+    "runoff": lambda: _count("runoff", [("A", 4), ("B", 4), ("C", 2), ("close", None)],
+                             choices=["A", "B", "C"], ballots=10, eligible=12),  # a runoff ballot, closed
+    "deauth": lambda: _count("deauth", [("yes", 6), ("no", 3)], rule="deauthorization",
+                             union="Local 1", ballots=15, eligible=20),  # a deauthorization poll
 }
 
 
@@ -84,6 +108,19 @@ def test_every_face_says_the_same(browser, hub, election_id):  # noqa: F811
         line = ", ".join(f"{c['label']} {c['text']}" for c in dashboard["chances"])
         assert line in text
 
+    # the dashboard and its broadcast view (Textual, 160×50)
+    screens = _in_a_thread(_dashboard_and_broadcast, path)
+    faces = {"dashboard": ("headline", "subline", "margin", "remaining", "piles", "turnout"),
+             "broadcast": ("headline", "subline", "margin", "last_call")}  # a room's view shows less
+    for name, keys in faces.items():
+        for key in keys:
+            assert dashboard[key] in screens[name], (name, key)
+        if texts:
+            assert " · ".join(f"{c['label']} {c['text']}" for c in dashboard["chances"]) in screens[name], name
+    ticker = [" ".join(line.split()) for line in screens["ticker"].splitlines()]  # its columns padded
+    assert ticker[:len(dashboard["calls"])] == [
+        " ".join(f"{c['label']} {c['text']}".split()) for c in dashboard["calls"]]
+
     # the page, in Chromium
     page = open_page(browser, f"{hub.http}/e/{election_id}", viewport={"width": 390, "height": 844})
     wait_text(page, "#call", dashboard["headline"].split(" — ")[0])
@@ -113,6 +150,33 @@ def _calls_are_laid_out_apart(page) -> None:
     sizes = page.evaluate("""() => [getComputedStyle(document.querySelector('#calls')).fontSize,
                                      getComputedStyle(document.querySelector('#detail')).fontSize]""")
     assert float(sizes[0].rstrip("px")) <= float(sizes[1].rstrip("px"))
+
+
+def _in_a_thread(work, *args):
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(value=asyncio.run(work(*args))))
+    thread.start()
+    thread.join(120)
+    assert "value" in out, "the dashboard did not come up"
+    return out["value"]
+
+
+async def _dashboard_and_broadcast(path) -> dict[str, str]:
+    """Every text of the dashboard at the file's end, of its ticker, and of the broadcast view."""
+    from dash import needle_ready, replay_app, to_end
+
+    def words(app) -> str:
+        return "\n".join(str(s.visual) for s in app.screen.query(Static))
+
+    app = replay_app(path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await to_end(pilot)
+        await needle_ready(pilot, timeout=30)
+        shown = {"dashboard": words(app), "ticker": str(app.screen.query_one("#ticker").visual)}
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        shown["broadcast"] = words(app)
+    return shown
 
 
 def _odds(count):
