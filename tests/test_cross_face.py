@@ -182,3 +182,24 @@ async def _dashboard_and_broadcast(path) -> dict[str, str]:
 def _odds(count):
     from tally.odds import odds
     return odds(count.snapshot())
+
+
+def test_the_link_words_are_the_models_and_final_wins(browser, tmp_path):  # noqa: F811
+    """Reconnecting, the page says the model's mark; a closed count says FINAL whatever the link does."""
+    from tally.present import LINK_MARKS, link_state
+
+    hub = Hub(tmp_path / "hub")
+    try:
+        hub.publish("open", _renamed(frames("ldj5", 300), "open"))
+        hub.publish("closed", _renamed(frames("ldj5"), "closed"))
+        open_one = open_page(browser, f"{hub.http}/e/open")
+        closed = open_page(browser, f"{hub.http}/e/closed")
+        wait_text(open_one, "#status", LINK_MARKS["live"])
+        wait_text(closed, "#status", LINK_MARKS[link_state("live", counted(hub.data / "closed.jsonl")[0].snapshot())])
+        hub.kill()
+        wait_text(open_one, "#status", LINK_MARKS["reconnecting"])
+        closed.wait_for_timeout(1500)
+        assert closed.locator("#status").inner_text() == LINK_MARKS["final"]  # never RECONNECTING, never LIVE
+    finally:
+        if hub.proc.poll() is None:
+            hub.kill()
