@@ -33,6 +33,7 @@ ballots: ~9 s of pure Python). So:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import multiprocessing
@@ -47,7 +48,7 @@ from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
 from tally.reducer import Snapshot
-from tally.schema import parse_event
+from tally.schema import Event, parse_event
 from tally.summary import rules_row, with_needle
 from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
@@ -88,6 +89,13 @@ class Worked:
         return with_needle(rules_row(self.snap, calls), self.snap, self.odds, self.why_not, calls=calls)
 
 
+@functools.lru_cache(maxsize=4 * TICKER_LINES * WORKERS + 1024)
+def _parsed(frame: str) -> Event:
+    """An event of a stored frame, parsed once while rows keep asking for it (a row made again
+    after one new event needs 49 of the 50 it needed last time); bounded, whatever the hub holds."""
+    return parse_event(frame)
+
+
 def last_calls(election: Election, upto: int, handled: int) -> tuple[TickerLine, ...]:
     """The election's ticker as it stood after seq `upto` (`handled` ballots): its latest lines, numbered by ballot.
 
@@ -96,7 +104,7 @@ def last_calls(election: Election, upto: int, handled: int) -> tuple[TickerLine,
     event, and the lines are those the dashboard's own timeline would show
     (the same window, so a retraction names what it took back alike).
     """
-    events = [parse_event(frame) for frame in election.frames[max(0, upto - TICKER_LINES):upto]]
+    events = [_parsed(frame) for frame in election.frames[max(0, upto - TICKER_LINES):upto]]
     count = election.count
     timeline = Timeline(lines=TICKER_LINES)
     timeline.recall(events, handled)
