@@ -671,3 +671,9 @@ def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -
     if not rows:
         return no_chance
     return rows[0].words
+
+
+def odds_from_json(needle: dict[str, Any]) -> Odds:
+    """The needle back from `tally.odds.odds_json` (as the hub's workers send it), for `present`."""
+    return Odds(needle["method"], tuple(needle["prior"]), dict(needle["outcomes"]),
+                {c: (int(r[0]), int(r[1])) for c, r in needle["ranges"].items()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tally import rules
-from tally.odds import odds_json, odds_words
+from tally.odds import DRAWS, no_odds_reason, odds_json
 from tally.reducer import Snapshot
 from tally.text import literal
 from tally.rules import DEAUTHORIZATION
@@ -143,7 +143,7 @@ def text_report(snap: Snapshot) -> str:
     lines.append(f"{len(rows) + 2:>2}. {_majority_sentence(snap)}")
     lines.append("")
     lines.append(f"Result: {result_line(snap)}")
-    lines.append(odds_words(snap))
+    lines.append(chance_line(snap))
     return "\n".join(map(literal, lines)) + "\n"  # a title's control characters as symbols
 
 
@@ -190,6 +190,7 @@ def json_report(snap: Snapshot, needle: bool = True) -> dict[str, Any]:
         "result": result_line(snap),
         "odds": odds_json(snap) if needle else None,
     }
+    report["chances"] = chance_rows(snap, report["odds"])
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)
     return report
@@ -201,3 +202,26 @@ def summary_line(snap: Snapshot) -> str:
     state = "final" if snap.closed else f"as of seq {snap.last_seq}"
     return (f"{snap.election.title}: {votes} · {snap.void:,} void · "
             f"{snap.challenged:,} challenged — {result_line(snap)} ({state})")
+
+
+def chance_rows(snap: Snapshot, needle: dict[str, Any] | None) -> list[dict[str, Any]] | None:
+    """The needle's outcomes as every face shows them (`tally.present.chances`), likeliest first.
+
+    Each has its `key`, `label`, `text` (the one rounding rule: "> 99.9 %",
+    never "100.0 %" before the count settles it), `p` and colour `role`.
+    """
+    if needle is None:
+        return None
+    from tally.present import chances, odds_from_json  # the model words the report; it imports this module
+    return [{"key": c.key, "label": c.label, "text": c.text, "p": c.p, "role": c.role}
+            for c in chances(snap, odds_from_json(needle))]
+
+
+def chance_line(snap: Snapshot) -> str:
+    """The needle in one line, in the model's words and order."""
+    needle = odds_json(snap)
+    rows = chance_rows(snap, needle)
+    if needle is None or rows is None:
+        return f"Chance: not given — {no_odds_reason(snap)}."
+    how = "exact" if needle["method"] == "exact" else f"simulation of {DRAWS:,} counts"
+    return f"Chance (random-order model, {how}): {', '.join(r['label'] + ' ' + r['text'] for r in rows)}"

@@ -3,8 +3,10 @@
 Built on `json_report` (the same rules, the same keys), minus what a row does
 not need, plus the needle's chances and the words a reader sees: the call
 (TOO EARLY TO CALL, OUTCOME DECIDED …), the row's state, who leads, what each
-choice still needs. Every judgement is made here, in Python; a screen or a
-browser only lays these out, it never decides anything itself.
+choice still needs, and `model`: the presentation model of the count
+(`tally.present`), the one every face lays out. Every judgement is made
+there, in Python; a screen or a browser only lays these out, it never decides
+anything itself (the keys beside `model` stay for `tally board`).
 
 The needle costs 1–15 ms for a yes/no count, seconds for the largest (10
 million ballots), a simulation 0.1–0.3 s; so a summary is made once per change
@@ -15,136 +17,71 @@ without its needle says WORKING).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Any, Sequence
 
-from tally.odds import _outcome_words, no_odds_reason, odds_json, percent
+from tally.odds import Odds, no_odds_reason, odds_json
+from tally.present import (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL, STATES, WORKING,  # noqa: F401
+                           Chance, call, choice_name, lead_words, likeliest, needs_words, odds_from_json,
+                           present, scale, state)
 from tally.reducer import Snapshot
 from tally.report import json_report
-from tally.rules import DEAUTHORIZATION, certain_words
+from tally.timeline import TickerLine
 
-EARLY, DECIDED, PENDING = "TOO EARLY TO CALL", "OUTCOME DECIDED", "CHALLENGES DETERMINATIVE"
-NO_MAJORITY = "NO MAJORITY POSSIBLE"
-COUNTING, STATE_DECIDED, STATE_PENDING, FINAL = "counting", "decided", "challenges determinative", "final"
-STATES = (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL)
-"""A row's state: counting (open), decided (the rest cannot change it, still counting),
-challenges determinative (only the challenged ballots can decide), final (closed and decided)."""
-
-WORKING = "working it out …"
-"""What a face says of the chances while the needle is being worked out: the one source of those words."""
 WORKING_SHORT = "working…"
-"""The same, in a board's narrow chance column."""
+"""`tally.present.WORKING` in a board's narrow chance column."""
+
+CALLS = 12
+"""The last calls a row carries (the page shows them all)."""
 
 DROPPED = ("valid_plus_challenged", "odds")
 """Keys of `json_report` a row does not need (`odds` becomes `chances`)."""
 
 
-def call(snap: Snapshot) -> str:
-    """The banner's words: too early to call, no majority possible, decided, or pending."""
-    out = snap.outcome
-    if out.decided:
-        return DECIDED
-    if out.outcome == "pending":
-        return PENDING
-    return EARLY if out.majority_possible else NO_MAJORITY
+def chance_row(chance: Chance) -> dict[str, Any]:
+    """One of the needle's outcomes as a row carries it: the model's, and the keys older readers know.
 
-
-def state(snap: Snapshot) -> str:
-    """The row's state, one of STATES."""
-    if snap.outcome.outcome == "pending":
-        return STATE_PENDING
-    if snap.outcome.decided:
-        return FINAL if snap.closed else STATE_DECIDED
-    return COUNTING
-
-
-def choice_name(snap: Snapshot, i: int) -> str:
-    """YES / NO on a yes/no ballot, the choice's own name otherwise."""
-    choice = snap.choices[i]
-    return choice.upper() if snap.election.yes_no else choice
-
-
-def _n(n: int | None) -> str:
-    return "unknown" if n is None else f"{n:,}"
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "–"
-
-
-def need_words(snap: Snapshot, i: int) -> str:
-    """What choice i still needs for a certain result, and from which ballots."""
-    needed = snap.needed(i)
-    if needed is None:
-        return "needs unknown (total cast not given)"
-    if needed == 0:
-        return "has it"
-    remaining, challenged = snap.remaining or 0, snap.challenged
-    if needed <= remaining:
-        return f"needs {_n(needed)} of {_n(remaining)} unopened ({_share(needed, remaining)})"
-    if needed <= remaining + challenged:
-        source = f"the {_n(remaining)} unopened and " if remaining else "the "
-        return f"needs {_n(needed)} of {source}{_n(challenged)} challenged, if opened"
-    return f"needs {_n(needed)}, more than are left: out of reach"
-
-
-def lead_words(snap: Snapshot) -> str:
-    """Who leads and by how much, in the words of the dashboard's margin line."""
-    if snap.valid == 0:
-        return "no votes yet"
-    if snap.leader is None:
-        return f"tied at {_n(max(snap.votes))}"
-    return f"{choice_name(snap, snap.leader)} leads by {_n(snap.margin)}"
-
-
-def detail_words(snap: Snapshot) -> str:
-    """The line under the call: why it stands where it stands."""
-    kind = call(snap)
-    if kind == DECIDED:
-        at = f" · decided at ballot {_n(snap.decided_at)}" if snap.decided_at else ""
-        return f"the remaining ballots cannot change it{at}"
-    if kind == PENDING:
-        return f"{_n(snap.challenged)} challenged ballots can change the result"
-    if kind == NO_MAJORITY:
-        return f"no choice can reach a majority: {certain_words(snap.outcome.possible)}"
-    if snap.remaining is None or snap.leader is None:
-        return snap.outcome.reason
-    return f"{lead_words(snap)}; {choice_name(snap, snap.leader)} {need_words(snap, snap.leader)}"
-
-
-def scale(snap: Snapshot) -> tuple[int, float]:
-    """The bars' full width and the majority line on it, in votes.
-
-    The full width is every vote still possible (valid + challenged +
-    unopened) and the line half of it: a bar past it has clinched. In a
-    deauthorization poll the line is a majority of the eligible voters.
+    `words` and `percent` are `label` and `text` under their old names (a
+    `tally board` of the previous release reads them); `text` follows the one
+    rounding rule, `tally.present.chance_text`.
     """
-    width = snap.at_stake if snap.at_stake is not None else snap.valid_plus_challenged
-    if snap.election.rule == DEAUTHORIZATION:
-        line = snap.majority_line
-        return max(width, 2 * line), line
-    half = width / 2
-    return width, int(half) if half.is_integer() else half
+    return {"key": chance.key, "label": chance.label, "text": chance.text, "p": chance.p,
+            "role": chance.role, "words": chance.label, "percent": chance.text}
 
 
-def chances(snap: Snapshot, outcomes: dict[str, float] | None) -> list[dict[str, Any]] | None:
-    """The needle's outcomes in words, likeliest first (None without a needle)."""
-    if outcomes is None:
+def chances(snap: Snapshot, odds: Odds | None) -> list[dict[str, Any]] | None:
+    """The needle's outcomes in the model's words, likeliest first (None without a needle)."""
+    if odds is None:
         return None
-    rows = [{"key": key, "words": _outcome_words(snap, key), "p": p, "percent": percent(p)}
-            for key, p in outcomes.items() if p > 0 or key in snap.choices]
-    return sorted(rows, key=lambda row: -row["p"])
+    model = present(snap, odds)
+    return [chance_row(c) for c in model.chances or ()]
 
 
-def summary(snap: Snapshot) -> dict[str, Any]:
+def summary(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
     """One election's row: `json_report` minus `DROPPED`, plus chances and words (docs/PROTOCOL.md)."""
-    return with_needle(rules_row(snap), snap, odds_json(snap))
+    return with_needle(rules_row(snap, calls), snap, odds_json(snap), calls=calls)
 
 
-def rules_row(snap: Snapshot) -> dict[str, Any]:
+def model_json(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine],
+               why_not: str | None = None) -> dict[str, Any]:
+    """The row's `model`: `tally.present.present` of the count as the hub follows it (link live).
+
+    ``why_not``: the needle could not be had (the hub's worker gave up), said
+    in place of the model's own reason.
+    """
+    model = present(snap, odds, calls=calls, most_calls=CALLS)
+    if why_not and odds is None:
+        model = replace(model, no_chance=f"not given: {why_not}",
+                        likeliest=likeliest(snap, None, f"not given: {why_not}"))
+    return model.as_json()
+
+
+def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
     """The row without its needle (microseconds): `chances` null, and `no_chances` says why.
 
     Why is `no_odds_reason` when the count cannot have a needle, else WORKING,
-    with `working` true: the needle is being worked out.
+    with `working` true: the needle is being worked out. ``calls``: the
+    count's latest ticker lines (oldest first), numbered in `model` by ballot.
     """
     row = json_report(snap, needle=False)
     for key in DROPPED:
@@ -152,41 +89,47 @@ def rules_row(snap: Snapshot) -> dict[str, Any]:
     width, line = scale(snap)
     e = snap.election
     reason = no_odds_reason(snap)
+    model = model_json(snap, None if reason else WORKING, calls)
     row.update(
         place=", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p),
         state=state(snap),
         call=call(snap),
-        detail=detail_words(snap),
+        detail=model["subline"],
         lead=lead_words(snap),
         leader=None if snap.leader is None else snap.choices[snap.leader],
         margin=snap.margin,
         handled=snap.handled,
         names=[choice_name(snap, i) for i in range(len(snap.choices))],
-        needs={c: need_words(snap, i) for i, c in enumerate(snap.choices)},
+        needs={c: needs_words(snap, i) for i, c in enumerate(snap.choices)},
         scale=width,
         line=line,
         chances=None,
         no_chances=reason or WORKING,
         working=reason is None,
         chances_seq=None,
+        model=model,
     )
     return row
 
 
 def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | None,
-                why_not: str | None = None, seq: int | None = None) -> dict[str, Any]:
+                why_not: str | None = None, seq: int | None = None,
+                calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
     """`row` (a `rules_row` of `snap`) with the needle `odds_json(snap)` put in: its chances in words.
 
     ``why_not``: the needle could not be had (it took too long, say), in a
     few words that follow "not given: ". ``seq``: the seq of the state the
     needle was worked out for, when it is not `snap`'s (an event that changed
-    no count came since: a note); `chances_seq` says it.
+    no count came since: a note); `chances_seq` says it. ``calls``: as for
+    `rules_row`, the same lines.
     """
+    odds = None if needle is None else odds_from_json(needle)
     return {**row,
-            "chances": chances(snap, needle and needle["outcomes"]),
+            "chances": chances(snap, odds),
             "no_chances": why_not or no_odds_reason(snap),
             "working": False,
-            "chances_seq": None if needle is None else snap.last_seq if seq is None else seq}
+            "chances_seq": None if needle is None else snap.last_seq if seq is None else seq,
+            "model": model_json(snap, odds, calls, why_not)}
 
 
 def order_key(row: dict[str, Any]) -> tuple[bool, str, str]:

@@ -164,11 +164,20 @@ class Timeline:
         chart misses no point) — the caller's loop then needs no call per event."""
         if not events:
             return
+        self.recall(events, count.opened + count.challenged)
+        self._look(count, as_event(events[-1]).at)
+
+    def recall(self, events: Sequence[Event], handled: int) -> None:
+        """Events already counted, newest last, `handled` ballots after the last: for the ticker only.
+
+        The hub numbers a row's last calls this way from the events it keeps,
+        when the row is made, rather than keep a timeline per election.
+        """
+        if not events:
+            return
         recent = self._recent
         recent.extend(zip(events, repeat(None)))  # a replay's flood keeps plain events (dicts)
-        last = as_event(events[-1])
-        recent[-1] = (last, count.opened + count.challenged)
-        self._look(count, last.at)
+        recent[-1] = (as_event(events[-1]), handled)
 
     def error(self, seq: int, text: str) -> None:
         self._recent.append((TickerLine(seq, "error", text), None))

@@ -306,3 +306,23 @@ def test_bad_headers_for_the_new_kinds_get_one_line(capsys, tmp_path, fields, wh
     code, out, err = run(capsys, "report", str(f))
     assert code == 2 and out == "" and len(err.splitlines()) == 1
     assert err.startswith(f"tally: {f}:1: ") and why in err
+
+
+def test_the_report_words_chances_by_the_one_rounding_rule(capsys, tmp_path):
+    """LDJ5 cut at 802 events (306–492, 201 unopened, decided only at ballot 809): '> 99.9 %', not '100.0 %'.
+
+    Likeliest first, in the words every face uses (tally.present.chances),
+    in the text report and in --json's `chances`.
+    """
+    cut = tmp_path / "ldj5-802.jsonl"
+    cut.write_text("\n".join(open("replays/ldj5.jsonl").read().splitlines()[:802]) + "\n")
+    code, out, _ = run(capsys, "report", str(cut))
+    assert code == 0
+    assert "no union > 99.9 %, union wins < 0.1 %, challenges decide < 0.1 %" in out
+    assert "100.0 %" not in out and "0.0 %" not in out
+    code, out, _ = run(capsys, "report", "--json", str(cut))
+    chances = json.loads(out)["chances"]
+    assert [(c["label"], c["text"], c["role"]) for c in chances] == [
+        ("no union", "> 99.9 %", "no"), ("union wins", "< 0.1 %", "yes"), ("challenges decide", "< 0.1 %", "pending")]
+    code, out, _ = run(capsys, "report", "replays/ldj5.jsonl")  # closed and decided: certain
+    assert "no union 100 %, union wins 0 %, challenges decide 0 %" in out

@@ -33,6 +33,7 @@ ballots: ~9 s of pure Python). So:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import multiprocessing
@@ -47,7 +48,9 @@ from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
 from tally.reducer import Count, Snapshot
+from tally.schema import Event, parse_event
 from tally.summary import rules_row, with_needle
+from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
 
 
@@ -60,6 +63,8 @@ class Election(Protocol):
     """
 
     count: Count
+    frames: list[str]
+    """The stored JSON of each event, seq i + 1 at i (the last calls are made from them)."""
 
     @property
     def id(self) -> str: ...
@@ -105,9 +110,31 @@ class Worked:
     def key(self) -> tuple:
         return state_key(self.snap)
 
-    def row(self) -> dict[str, Any]:
-        """The row of its state, needle and numbers of that one state."""
-        return with_needle(rules_row(self.snap), self.snap, self.odds, self.why_not)
+    def row(self, calls: tuple[TickerLine, ...] = ()) -> dict[str, Any]:
+        """The row of its state, needle, numbers and `calls` of that one state."""
+        return with_needle(rules_row(self.snap, calls), self.snap, self.odds, self.why_not, calls=calls)
+
+
+@functools.lru_cache(maxsize=4 * TICKER_LINES * WORKERS + 1024)
+def _parsed(frame: str) -> Event:
+    """An event of a stored frame, parsed once while rows keep asking for it (a row made again
+    after one new event needs 49 of the 50 it needed last time); bounded, whatever the hub holds."""
+    return parse_event(frame)
+
+
+def last_calls(election: Election, upto: int, handled: int) -> tuple[TickerLine, ...]:
+    """The election's ticker as it stood after seq `upto` (`handled` ballots): its latest lines, numbered by ballot.
+
+    Made when a row is made (at most 1 / INTERVAL a second), from the last
+    TICKER_LINES events the hub keeps anyway: nothing is kept or done per
+    event, and the lines are those the dashboard's own timeline would show
+    (the same window, so a retraction names what it took back alike).
+    """
+    events = [_parsed(frame) for frame in election.frames[max(0, upto - TICKER_LINES):upto]]
+    count = election.count
+    timeline = Timeline(lines=TICKER_LINES)
+    timeline.recall(events, handled)
+    return timeline.ticker(count.election.yes_no, count)
 
 
 class Needles:
@@ -267,11 +294,12 @@ class Board:
         worked = self.needles.get(snap)
         if cached is not None and cached[0] == election.last and worked is None:
             return cached[2]
-        row = rules_row(snap)
+        calls = last_calls(election, election.last, snap.handled)
+        row = rules_row(snap, calls)
         if worked is not None:
-            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq)
+            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq, calls)
         elif not row["working"]:  # a count that cannot have a needle
-            row = with_needle(row, snap, None)
+            row = with_needle(row, snap, None, calls=calls)
         frame = json.dumps(row, separators=(",", ":"))
         self._frames[election.id] = (election.last, not row["working"], frame)
         self.made += 1
@@ -295,7 +323,8 @@ class Board:
             return election.last, frame
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
-            return worked.snap.last_seq, json.dumps(worked.row(), separators=(",", ":"))
+            calls = last_calls(election, worked.snap.last_seq, worked.snap.handled)
+            return worked.snap.last_seq, json.dumps(worked.row(calls), separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
 

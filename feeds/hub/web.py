@@ -5,8 +5,8 @@
     /static/...     the one stylesheet, the one script, the icon
 
 The page is plain files shipped in the package: no build step, nothing
-fetched from any other host. It renders the summaries the hub sends on
-``/board`` and the events of ``/elections/{id}``; the rules stay in Python.
+fetched from any other host. It lays out the presentation model the hub
+sends in each ``/board`` row (`tally.present`); the rules and words stay in Python.
 It cannot publish: no token ever reaches it, and the publish path needs one.
 
 Every response carries a Content-Security-Policy that lets the page load

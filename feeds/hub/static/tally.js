@@ -1,15 +1,16 @@
 "use strict";
 /* The tally page: lays out what the hub sends, and decides nothing.
 
-   Every outcome, call, chance and "needs" line comes from the hub's /board
-   summaries, made by the same Python rules as `tally report --json`; the
-   events of /elections/{id} only feed the list of last calls. Text from a
-   count (titles, choices, notes) is only ever set with textContent.
+   Every figure, phrase, chance, state and call comes already worded in the
+   `model` of the hub's /board rows: `tally.present` in Python, the same
+   model the dashboard and `tally report` lay out, so the faces cannot
+   disagree. This script composes no words of a count; it only says how its
+   own link stands while it is not live (connecting, reconnecting). Text from
+   a count (titles, choices, notes) is only ever set with textContent.
 
-   Both links reconnect by themselves with backoff; the events link resumes
-   with ?since= the last seq it has, the board link gets a fresh snapshot. */
+   The link reconnects by itself with backoff and gets a fresh snapshot. */
 (() => {
-  const FIRST_DELAY = 1000, MOST_DELAY = 15000, CALLS = 12;
+  const FIRST_DELAY = 1000, MOST_DELAY = 15000, LIVE = "● LIVE";
   const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
   const $ = (id) => document.getElementById(id);
 
@@ -19,22 +20,16 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
-  const num = (n) => (n === null || n === undefined ? "unknown" : n.toLocaleString("en-US"));
-  const share = (part, whole) => (whole ? (100 * part / whole).toFixed(1) + " %" : "–");
-  const STATE_WORDS = {
-    counting: "COUNTING", decided: "DECIDED",
-    "challenges determinative": "CHALLENGES DETERMINATIVE", final: "FINAL",
-  };
+  const cls = (words) => String(words).replace(/[^a-z0-9]+/gi, "-");
 
-  /* -- the links and what the status line says about them ---------------- */
-  const links = [];
+  /* -- the link and what the status line says about it ---------------------- */
+  let link = { state: "connecting", attempt: 1 };
   let lastFrame = 0;
+  let shown = null; /* the model on the count page: FINAL wins over any link word */
 
   function follow(path, onFrame) {
-    const link = { state: "connecting", attempt: 1 };
-    links.push(link);
     function connect() {
-      const ws = new WebSocket(base + path());
+      const ws = new WebSocket(base + path);
       ws.onopen = () => { link.state = "live"; link.attempt = 0; status(); };
       ws.onmessage = (message) => {
         let frame;
@@ -52,26 +47,25 @@
       };
     }
     connect();
-    return link;
-  }
-
-  function ago(ms) {
-    const s = Math.round(ms / 1000);
-    if (s < 60) return s + " s ago";
-    if (s < 3600) return Math.round(s / 60) + " min ago";
-    return Math.round(s / 3600) + " h ago";
   }
 
   function status() {
     const node = $("status");
-    const down = links.find((l) => l.state !== "live");
-    const since = lastFrame ? " · last update " + ago(Date.now() - lastFrame) : "";
-    let words;
-    if (!down) words = "LIVE" + since;
-    else if (down.state === "connecting") words = "connecting …";
-    else words = "RECONNECTING (attempt " + down.attempt + ")" + since;
+    let words, state;
+    if (shown && shown.link === "final") {
+      /* a closed count cannot change: no link state may suggest more is coming */
+      words = shown.link_mark; state = "final";
+    } else if (link.state === "live") {
+      words = shown ? shown.link_mark : LIVE; state = "live";
+    } else if (link.state === "connecting") {
+      words = "connecting …"; state = "reconnecting";
+    } else {
+      const s = Math.round((Date.now() - lastFrame) / 1000);
+      words = "↻ RECONNECTING (attempt " + link.attempt + ")" + (lastFrame ? " · last update " + s + " s ago" : "");
+      state = "reconnecting";
+    }
     node.textContent = words;
-    node.className = "status " + (down ? "-reconnecting" : "-live");
+    node.className = "status -" + state;
   }
   setInterval(status, 1000);
 
@@ -89,19 +83,6 @@
     return box;
   }
 
-  function remainingWords(s) {
-    if (s.closed) return "count closed";
-    if (s.remaining === null) return "total cast unknown";
-    return num(s.remaining) + " unopened";
-  }
-
-  function likeliest(s) {
-    if (s.state !== "counting") return s.result;
-    if (s.working) return "chance: " + s.no_chances;
-    if (!s.chances || !s.chances.length) return "no chance given";
-    return s.chances[0].words + " " + s.chances[0].percent;
-  }
-
   /* -- the board: one row per election ------------------------------------- */
   function boardPage() {
     const rows = new Map();
@@ -109,28 +90,30 @@
     let ready = false;
 
     function row(s) {
-      const li = el("li", "row -" + s.state.replace(/ /g, "-"));
+      const m = s.model;
+      const li = el("li", "row -" + cls(m.state));
       li.dataset.id = s.id;
       const head = el("div", "row-head");
-      const title = el("a", "title", s.title);
+      const title = el("a", "title", m.title);
       title.href = "/e/" + encodeURIComponent(s.id);
-      head.append(title, el("span", "state", STATE_WORDS[s.state] || s.state));
+      head.append(title, el("span", "state", m.state_words));
       li.appendChild(head);
       const bars = el("div", "bars");
-      s.choices.forEach((c, i) => {
-        const line = el("div", "bar-line -c" + Math.min(i, 5));
-        line.append(el("span", "name", s.names[i]), bar(s.votes[c], s.scale, s.line, false),
-          el("span", "count", num(s.votes[c])));
+      m.choices.forEach((c) => {
+        const line = el("div", "bar-line -" + c.role);
+        line.append(el("span", "name", c.name), bar(c.votes, m.scale, m.line, false),
+          el("span", "count", c.votes_text));
         bars.appendChild(line);
       });
       li.appendChild(bars);
       const facts = el("p", "row-facts");
-      facts.append(el("span", "lead", s.lead), el("span", "remaining", remainingWords(s)),
-        el("span", "chance", likeliest(s)));
+      facts.append(el("span", "lead", m.lead), el("span", "remaining", m.remaining),
+        el("span", "chance", m.likeliest));
       li.appendChild(facts);
       return li;
     }
 
+    /* the hub's order (tally.summary.order_key), kept here only to place a changed row */
     function order(a, b) {
       const ka = [a.state !== "counting", a.title.toLowerCase(), a.id];
       const kb = [b.state !== "counting", b.title.toLowerCase(), b.id];
@@ -144,9 +127,9 @@
       $("empty").hidden = !ready || rows.size > 0;
     }
 
-    follow(() => "/board", (frame) => {
+    follow("/board", (frame) => {
       if (frame.ready !== undefined) { ready = true; draw(); return; }
-      if (!frame.id) return;
+      if (!frame.id || !frame.model) return;
       const node = row(frame);
       const old = rows.get(frame.id);
       if (old) old.node.replaceWith(node);
@@ -158,100 +141,63 @@
   /* -- one count: the dashboard --------------------------------------------- */
   function countPage() {
     const id = decodeURIComponent(location.pathname.split("/")[2] || "");
-    let summary = null;
-    let lastSeq = 0;
-    let eventsLink = null;
-    const calls = [];
 
     function fact(list, name, value, className) {
       list.append(el("dt", "", name), el("dd", className || "", value));
     }
 
-    function draw(s) {
-      document.title = s.title + " — tally";
-      $("title").textContent = s.title;
-      $("place").textContent = s.place;
-      $("call").textContent = s.call;
-      $("detail").textContent = s.state === "counting" ? s.detail : s.result + " · " + s.detail;
-      $("banner").className = "banner -" + s.state.replace(/ /g, "-");
+    function draw(m) {
+      document.title = m.title + " — tally";
+      $("title").textContent = m.heading || m.title;
+      $("place").textContent = [m.place, m.reconstructed].filter(Boolean).join(" · ");
+      $("call").textContent = m.headline;
+      $("detail").textContent = m.subline;
+      $("banner").className = "banner -" + cls(m.state);
       const choices = $("choices");
       choices.replaceChildren();
-      s.choices.forEach((c, i) => {
-        const row = el("div", "choice -c" + Math.min(i, 5));
-        row.dataset.choice = c;
+      m.choices.forEach((c) => {
+        const row = el("div", "choice -" + c.role);
+        row.dataset.choice = c.key;
         const top = el("div", "choice-top");
-        top.append(el("span", "name", s.names[i]), el("span", "count", num(s.votes[c])),
-          el("span", "share", share(s.votes[c], s.valid) + " of valid"));
-        row.append(top, bar(s.votes[c], s.scale, s.line, true), el("p", "needs", s.needs[c]));
+        top.append(el("span", "name", c.name), el("span", "count", c.votes_text),
+          el("span", "share", c.share_words));
+        row.append(top, bar(c.votes, m.scale, m.line, true), el("p", "needs", c.needs));
         choices.appendChild(row);
       });
       const facts = $("facts");
       facts.replaceChildren();
-      fact(facts, "Margin", s.lead + (s.leader !== null ? " (" + share(s.margin, s.valid) + " of valid)" : ""), "margin");
-      fact(facts, "Remaining", remainingWords(s) + (s.ballots !== null && !s.closed ? " of " + num(s.ballots) : "") +
-        " · " + num(s.handled) + " handled", "remaining");
-      fact(facts, "Void", num(s.void), "void");
-      fact(facts, "Challenged", num(s.challenged) + " (set aside, unopened)", "challenged");
-      fact(facts, "Result", s.result, "result");
+      fact(facts, "Margin", m.margin, "margin");
+      fact(facts, "Remaining", m.remaining, "remaining");
+      fact(facts, "Piles", m.piles, "piles");
+      fact(facts, "Turnout", m.turnout, "turnout");
       const chances = $("chances");
       chances.replaceChildren();
-      if (!s.chances) {
-        chances.appendChild(el("li", "none", s.working ? s.no_chances : "not given: " + s.no_chances));
+      if (!m.chances) {
+        chances.appendChild(el("li", "none", m.no_chance));
       } else {
-        s.chances.forEach((c) => {
-          const li = el("li", "chance -" + c.key.replace(/[^a-z0-9]/gi, ""));
-          li.append(el("span", "words", c.words), bar(c.p, 1, null, false), el("span", "percent", c.percent));
+        m.chances.forEach((c) => {
+          const li = el("li", "chance -" + c.role);
+          li.dataset.key = c.key;
+          li.append(el("span", "words", c.label), bar(c.p, 1, null, false), el("span", "percent", c.text));
           chances.appendChild(li);
         });
       }
-      drawCalls();
-    }
-
-    function words(e) {
-      const names = summary ? Object.fromEntries(summary.choices.map((c, i) => [c, summary.names[i]])) : {};
-      switch (e.type) {
-        case "ballot": {
-          const name = e.choice === "void" ? "VOID" : (names[e.choice] || e.choice);
-          return (e.count || 1) === 1 ? name : e.count + " × " + name + " (pile)";
-        }
-        case "challenged": return ((e.count || 1) === 1 ? "" : e.count + " ") + "CHALLENGED, set aside";
-        case "retract": return "RETRACTED #" + e.target;
-        case "note": return "note: " + e.text;
-        case "close": return "COUNT CLOSED";
-        case "election": return "count opened: " + e.title;
-        default: return e.type;
-      }
-    }
-
-    function drawCalls() {
-      const list = $("calls");
-      list.replaceChildren();
-      calls.slice().reverse().forEach((e) => {
-        const li = el("li", "call -" + e.type);
-        li.append(el("span", "seq", "#" + e.seq), el("span", "what", words(e)));
-        list.appendChild(li);
+      $("method").textContent = m.chance_method ? "(" + m.chance_method + ")" : "";
+      $("ranges").textContent = m.ranges;
+      const calls = $("calls");
+      calls.replaceChildren();
+      m.calls.forEach((c) => {
+        const li = el("li", "tick -" + c.kind); /* not "call": that is the banner's headline */
+        li.append(el("span", "label", c.label), el("span", "what", c.text));
+        calls.appendChild(li);
       });
+      $("last-call").textContent = m.last_call;
     }
 
-    function startEvents() {
-      if (eventsLink) return;
-      eventsLink = follow(() => {
-        const since = lastSeq || (summary ? Math.max(0, summary.last_seq - CALLS) : 0);
-        return "/elections/" + encodeURIComponent(id) + "?since=" + since;
-      }, (e) => {
-        if (typeof e.seq !== "number" || e.seq <= lastSeq) return;
-        lastSeq = e.seq;
-        calls.push(e);
-        if (calls.length > CALLS) calls.shift();
-        drawCalls();
-      });
-    }
-
-    follow(() => "/board?id=" + encodeURIComponent(id), (frame) => {
-      if (frame.ready !== undefined) { startEvents(); return; }
-      if (frame.id !== id) return;
-      summary = frame;
-      draw(frame);
+    follow("/board?id=" + encodeURIComponent(id), (frame) => {
+      if (frame.id !== id || !frame.model) return;
+      shown = frame.model;
+      draw(frame.model);
     });
   }
 
