@@ -72,13 +72,29 @@ class LiveBoard:
         """The replay's state, for the board and for each count (its dashboard shows it too)."""
         self.feed = FeedState(state, detail, speed)
         for live in self.counts:
-            live.set_feed(state, detail, speed)
+            self._count_feed(live)
         self.version += 1
+
+    def _count_feed(self, live: LiveCount) -> None:
+        """A count's own feed: the replay's, but FINAL once the count is closed.
+
+        The replay goes on for the other counts; a closed count's dashboard saying
+        "▶ COUNTING 100×" would suggest that more of it is coming.
+        """
+        if live.count.closed:
+            if live.feed.state != "final":
+                live.set_feed("final", "the count is closed")
+        else:
+            live.set_feed(self.feed.state, self.feed.detail, self.feed.speed)
 
     def apply(self, item: Event, where: Where) -> bool:
         i, line = where
         self.version += 1
-        return self.counts[i].apply(item, line)
+        live = self.counts[i]
+        applied = live.apply(item, line)
+        if live.count.closed and live.feed.state != "final":
+            self._count_feed(live)
+        return applied
 
     def problem(self, problem: Problem) -> None:
         self.counts[self._index[problem.path]].problem(problem)
