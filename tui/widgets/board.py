@@ -161,13 +161,36 @@ class BoardHeading(Static):
     """The column names, sized as the rows are (the board sets them with each draw)."""
 
 
+def board_order(rows: list[dict[str, Any]], held: str | None, at: int | None) -> list[dict[str, Any]]:
+    """The rows in `order_key` order, except the highlighted election `held`, kept at row `at`.
+
+    A count that becomes decided moves down below the counting ones; if it is
+    the one under the cursor, it stays there instead, so that Enter opens the
+    election the reader chose, not whichever slid under the cursor (LDJ5
+    decided under a reader's cursor once, and Enter opened JFK8). The others
+    take their places around it; it moves to its own place once the cursor
+    leaves it. `held` is None until the reader has moved the cursor: the
+    first row is the board's, not a choice.
+    """
+    ordered = sorted(rows, key=order_key)
+    ids = [str(r.get("id")) for r in ordered]
+    if held is None or at is None or held not in ids:
+        return ordered
+    row = ordered.pop(ids.index(held))
+    ordered.insert(min(at, len(ordered)), row)
+    return ordered
+
+
 class BoardRows(OptionList):
     """The elections, one line each, in a stable order; Enter opens one."""
 
+    chosen = False
+    """The reader has moved the cursor: the row under it is theirs, and holds its place."""
+
     def show(self, rows: list[dict[str, Any]], cols: Columns) -> None:
-        """Lay the rows out again, keeping the highlighted election highlighted."""
-        rows = sorted(rows, key=order_key)
+        """Lay the rows out again, keeping the highlighted election highlighted, where it is."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
+        rows = board_order(rows, current if self.chosen else None, self.highlighted)
         ids = [str(r.get("id")) for r in rows]
         with self.app.batch_update():
             if [o.id for o in self.options] == ids:
@@ -177,3 +200,19 @@ class BoardRows(OptionList):
                 self.set_options([Option(row_line(r, cols), id=i) for r, i in zip(rows, ids)])
                 if ids:
                     self.highlighted = ids.index(current) if current in ids else 0
+
+    def action_cursor_up(self) -> None:
+        self.chosen = True
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.chosen = True
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self.chosen = True
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self.chosen = True
+        super().action_page_down()
