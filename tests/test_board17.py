@@ -74,12 +74,23 @@ async def test_a_count_opened_from_the_board_has_its_needle():
 
 
 async def test_a_closed_count_opened_from_a_replayed_board_says_final():
-    app = day_board()
+    """The replay goes on for the others; the closed count's dashboard says FINAL, not COUNTING."""
+    paths = resolve_many(THREE)
+    app = ReplayBoard(BoardReplay(LiveBoard(paths), paused=True, speed=1.0), "three")
     async with app.run_test(size=(100, 32)) as pilot:
-        await board_to_end(pilot)
+        board = app.source
+        board.set_feed("counting", "", 100.0)
+        apply(board, 0, replay("ldj5"))
+        apply(board, 1, replay("jfk8")[:300])
+        await drawn(pilot)
+        app.board_rows.highlighted = rows_shown(app).index("ldj5")
         await pilot.press("enter")
         await until(lambda: isinstance(app.screen, CountScreen), "the count screen")
         await until(lambda: "FINAL" in text(app, "#header"), "FINAL in the header")
+        assert "COUNTING" not in text(app, "#header")
+        board.set_feed("paused", "", 100.0)  # the replay's keys do not make it counting again
+        await pilot.pause(0.3)
+        assert "FINAL" in text(app, "#header") and "PAUSED" not in text(app, "#header")
 
 
 async def test_a_closed_count_opened_from_a_hub_board_says_final(tmp_path, unused_tcp_port):
