@@ -26,7 +26,10 @@ from feeds.link import HubError, Hubs, Link, Retries, delays, describe, reconnec
 from feeds.live import FeedState, LiveCount
 from feeds.replay import NO_STAMP, Replay, count_seconds
 from tally.schema import Event
-from tally.summary import summary
+from tally.odds import odds
+from tally.present import board_fields, present
+from tally.reducer import Snapshot
+from tally.summary import rules_row, with_needle
 
 Where = tuple[int, int]
 """An item's file (its index on the board) and line."""
@@ -48,6 +51,14 @@ def merged(paths: list[Path]) -> Iterator[tuple[Where, Event | Problem]]:
 
     for *_, where, item in heapq.merge(*(keyed(i, p) for i, p in enumerate(paths))):
         yield where, item
+
+
+def board_row(snap: Snapshot) -> dict[str, Any]:
+    """The election's summary (`tally.summary.summary`) with the model's words for the board
+    (`tally.present.board_fields`): the needle worked out once for both."""
+    needle = odds(snap)
+    row = with_needle(rules_row(snap), snap, None if needle is None else {"outcomes": needle.outcomes})
+    return {**row, **board_fields(present(snap, needle))}
 
 
 class LiveBoard:
@@ -123,7 +134,7 @@ class LiveBoard:
                 continue
             cached = self._rows.get(i)
             if cached is None or cached[0] != live.version:
-                cached = (live.version, summary(live.count.snapshot()))
+                cached = (live.version, board_row(live.count.snapshot()))
                 self._rows[i] = cached
             out.append(cached[1])
         return out

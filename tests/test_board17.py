@@ -151,3 +151,72 @@ def test_the_replay_keys_are_defined_once():
         assert getattr(Board, f"action_{action}") is getattr(ReplayDashboard, f"action_{action}")
     keys = lambda cls: {(b.key, b.action, b.description) for b in cls.BINDINGS if b.action != "open_highlighted"}  # noqa: E731
     assert keys(Board) == keys(ReplayDashboard)
+
+
+async def test_the_watch_picker_says_the_result_in_words_not_the_rules_key(tmp_path, unused_tcp_port):
+    from feeds.watcher import list_elections
+    from tui.watch_app import PickElection
+
+    url = f"ws://127.0.0.1:{unused_tcp_port}"
+    async with running_hub(tmp_path, port=unused_tcp_port):
+        await publish_events(url, "ldj5", replay("ldj5"))  # no union: the rules' key is no_majority
+        elections = await list_elections(url)
+        assert elections[0]["outcome"] == "no_majority"
+        app = PickElection(url, elections)
+        async with app.run_test(size=(160, 24)) as pilot:
+            await pilot.pause()
+            from textual.widgets import OptionList
+            line = app.query_one(OptionList).get_option_at_index(0).prompt.plain
+            assert "no_majority" not in line and elections[0]["result"] in line
+
+
+def test_board_cells_keep_words_whole_and_the_models_chance_text():
+    from hypothesis import given, settings, strategies as st
+
+    from tally.present import fit_words, lead_cell
+
+    assert lead_cell("Teamsters Local 1 +5", 8) == "TL1 +5"  # never "Tea +5"
+    assert fit_words("runoff", "93.2 %", 14) == "runoff 93.2 %"  # never "RUNOF 93%"
+    assert fit_words("runoff", "93.2 %", 10) == "93.2 %"
+    assert fit_words("no union", "> 99.9 %", 20) == "no union > 99.9 %"
+
+    words = st.lists(st.text("abcXYZ81", min_size=1, max_size=9), min_size=1, max_size=4).map(" ".join)
+
+    @settings(derandomize=True, max_examples=300, deadline=None)
+    @given(words, st.sampled_from(["> 99.9 %", "< 0.1 %", "54.2 %", "+5", "+1,234"]), st.integers(0, 30))
+    def fits(label, tail, width):
+        cell = fit_words(label, tail, width)
+        assert cell.endswith(tail)  # the figure is never cut
+        assert len(cell) <= max(width, len(tail))
+        kept = cell[: -len(tail)].split()
+        whole = label.split()
+        initials = "".join(w[0] for w in whole)
+        assert kept == whole[: len(kept)] or kept == [initials]  # whole words, or initials
+
+    fits()
+
+
+async def test_the_boards_chance_is_the_models_text_never_100_before_it_is_decided(tmp_path):
+    """LDJ5 cut at ballot 802: 306–492 with 201 unopened is "> 99.9 %", not "NO 100%"."""
+    from tally.present import chances, present
+    from tally.odds import odds
+    from feeds.files import load
+
+    lines = (resolve_many(["ldj5"])[0]).read_text().splitlines()
+    for n in range(len(lines), 0, -1):
+        cut = tmp_path / "ldj5.jsonl"
+        cut.write_text("\n".join(lines[:n]) + "\n")
+        snap = load(cut).count.snapshot()
+        if snap.handled <= 802:
+            break
+    assert snap.outcome.decided is False and snap.remaining
+    model = present(snap, odds(snap))
+    top = model.chances[0]
+    assert top.text == "> 99.9 %"
+    app = day_board([cut])
+    async with app.run_test(size=(120, 24)) as pilot:
+        await board_to_end(pilot)
+        line = app.board_rows.options[0].prompt.plain
+        assert "> 99.9 %" in line and "100" not in line.replace(",", "")
+        assert top.label in line
+    assert chances  # the model's own function made it
