@@ -26,7 +26,10 @@ from feeds.link import HubError, Hubs, Link, Retries, delays, describe, reconnec
 from feeds.live import FeedState, LiveCount
 from feeds.replay import NO_STAMP, Replay, count_seconds
 from tally.schema import Event
-from tally.summary import summary
+from tally.odds import odds
+from tally.present import board_fields, present
+from tally.reducer import Snapshot
+from tally.summary import rules_row, with_needle
 
 Where = tuple[int, int]
 """An item's file (its index on the board) and line."""
@@ -48,6 +51,14 @@ def merged(paths: list[Path]) -> Iterator[tuple[Where, Event | Problem]]:
 
     for *_, where, item in heapq.merge(*(keyed(i, p) for i, p in enumerate(paths))):
         yield where, item
+
+
+def board_row(snap: Snapshot) -> dict[str, Any]:
+    """The election's summary (`tally.summary.summary`) with the model's words for the board
+    (`tally.present.board_fields`): the needle worked out once for both."""
+    needle = odds(snap)
+    row = with_needle(rules_row(snap), snap, None if needle is None else {"outcomes": needle.outcomes})
+    return {**row, **board_fields(present(snap, needle))}
 
 
 class LiveBoard:
@@ -72,13 +83,29 @@ class LiveBoard:
         """The replay's state, for the board and for each count (its dashboard shows it too)."""
         self.feed = FeedState(state, detail, speed)
         for live in self.counts:
-            live.set_feed(state, detail, speed)
+            self._count_feed(live)
         self.version += 1
+
+    def _count_feed(self, live: LiveCount) -> None:
+        """A count's own feed: the replay's, but FINAL once the count is closed.
+
+        The replay goes on for the other counts; a closed count's dashboard saying
+        "▶ COUNTING 100×" would suggest that more of it is coming.
+        """
+        if live.count.closed:
+            if live.feed.state != "final":
+                live.set_feed("final", "the count is closed")
+        else:
+            live.set_feed(self.feed.state, self.feed.detail, self.feed.speed)
 
     def apply(self, item: Event, where: Where) -> bool:
         i, line = where
         self.version += 1
-        return self.counts[i].apply(item, line)
+        live = self.counts[i]
+        applied = live.apply(item, line)
+        if live.count.closed and live.feed.state != "final":
+            self._count_feed(live)
+        return applied
 
     def problem(self, problem: Problem) -> None:
         self.counts[self._index[problem.path]].problem(problem)
@@ -107,7 +134,7 @@ class LiveBoard:
                 continue
             cached = self._rows.get(i)
             if cached is None or cached[0] != live.version:
-                cached = (live.version, summary(live.count.snapshot()))
+                cached = (live.version, board_row(live.count.snapshot()))
                 self._rows[i] = cached
             out.append(cached[1])
         return out

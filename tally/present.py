@@ -212,11 +212,17 @@ def margin_words(snap: Snapshot) -> str:
 
 def lead_short(snap: Snapshot) -> str:
     """The lead in a board cell: 'NO +241', 'tied', '—'; a long name is cut by the face."""
-    if snap.valid == 0:
+    return lead_short_of(snap.valid, None if snap.leader is None else choice_name(snap, snap.leader),
+                         snap.margin)
+
+
+def lead_short_of(valid: int, leader: str | None, margin: int) -> str:
+    """`lead_short` from a row's figures (a summary row sent by a hub that has no model yet)."""
+    if valid == 0:
         return "—"
-    if snap.leader is None:
+    if leader is None:
         return "tied"
-    return f"{choice_name(snap, snap.leader)} +{snap.margin:,}"
+    return f"{leader} +{margin:,}"
 
 
 def remaining_words(snap: Snapshot) -> str:
@@ -677,3 +683,63 @@ def odds_from_json(needle: dict[str, Any]) -> Odds:
     """The needle back from `tally.odds.odds_json` (as the hub's workers send it), for `present`."""
     return Odds(needle["method"], tuple(needle["prior"]), dict(needle["outcomes"]),
                 {c: (int(r[0]), int(r[1])) for c, r in needle["ranges"].items()})
+
+
+# -- the board's cells ----------------------------------------------------------------
+
+WORKING_CELL = "working…"
+"""WORKING in a board's narrow chance column."""
+NO_CELL = "—"
+"""A board cell with nothing to say: no chance once the count is called, no lead before a vote."""
+
+
+def fit_words(words: str, tail: str, width: int) -> str:
+    """`words` then `tail` in at most `width` cells; `tail` (a figure) is never cut.
+
+    A cell too narrow for all of `words` keeps its first whole words ("UFCW
+    Local 881 wins 54.2 %" → "UFCW Local 54.2 %"); too narrow for the first
+    word, the initials of two or more words ("Teamsters Local 1 +5" → "TL1
+    +5"); else `tail` alone (one letter of one word names nothing). A word is never cut in the middle: "RUNOF 93%"
+    or "Tea +5" reads as another word or as nothing.
+    """
+    if len(words) + 1 + len(tail) <= width or not words:
+        return f"{words} {tail}".strip()
+    room = width - len(tail) - 1
+    kept = ""
+    for word in words.split():
+        if len(f"{kept} {word}".strip()) > room:
+            break
+        kept = f"{kept} {word}".strip()
+    if kept:
+        return f"{kept} {tail}"
+    initials = "".join(word[0] for word in words.split())
+    return f"{initials} {tail}" if 1 < len(initials) <= room else tail
+
+
+def lead_cell(lead: str, width: int) -> str:
+    """A `lead_short` ('Teamsters Local 1 +5') in `width` cells: the name shortened, the margin whole."""
+    name, plus, margin = lead.rpartition(" +")
+    return fit_words(name, plus.strip() + margin, width) if plus else lead
+
+
+def chance_cell(state_: str, chance: Chance | None, working: bool, width: int) -> str:
+    """A board's chance cell: the likeliest outcome and its chance while counting, in `width` cells.
+
+    The chance is the model's own text ("> 99.9 %", never "100%" before the
+    count is decided); the outcome's label gives way to it (`fit_words`).
+    Nothing once the count is called: its state says the rest.
+    """
+    if state_ != COUNTING:
+        return NO_CELL
+    if working:
+        return WORKING_CELL
+    if chance is None:
+        return NO_CELL
+    return fit_words(chance.label, chance.text, width)
+
+
+def board_fields(model: Presentation) -> dict[str, Any]:
+    """What a board row takes of the model, under the model's own keys (`Presentation.as_json`)."""
+    return {"state_words": model.state_words, "lead_short": model.lead_short, "likeliest": model.likeliest,
+            "heading": model.heading, "no_chance": model.no_chance,
+            "chances": None if model.chances is None else [asdict(c) for c in model.chances]}

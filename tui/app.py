@@ -65,7 +65,171 @@ def shot_name(view: View | None) -> str:
     return f"{slug}-ballot-{snap.handled:04d}.svg"
 
 
-class Dashboard(App[str]):
+class NeedleWork:
+    """Works out the needle of the count a screen shows, off its thread: the dashboard's, and a
+    count's opened from the board (tui/board_app.py), one way.
+
+    The host keeps `_view` (the View drawn last) and `_moved_at` (when the count last moved),
+    calls `_start_needle` after each look at the count, and has `redraw()`, which draws
+    `_view` again with the needle it now has.
+    """
+
+    _view: View | None
+
+    def _needle_init(self) -> None:
+        self.needle: Needle | None = None
+        self.needle_maker = NeedleMaker()
+        self._needle_busy = False
+        self._needle_next = 0.0  # monotonic: no needle job starts before it
+        self._moved_at = time.monotonic()
+
+    def redraw(self) -> None:
+        raise NotImplementedError
+
+    def _start_needle(self) -> None:
+        """Work out the needle for the count drawn last, in a thread, when it is worth it.
+
+        One job at a time, for the newest state (latest wins); jobs take at most
+        NEEDLE_SHARE of the time, and one expected to be slow (a huge count, a
+        simulation) waits until the count has been still for STILL seconds, so
+        a flood of ballots is not slowed by needles nobody could read.
+        """
+        view = self._view
+        if view is None or view.snapshot is None or self._needle_busy:
+            return
+        snap, have = view.snapshot, self.needle
+        maker = self.needle_maker
+        points = self.needle_points(view)
+        if self.needle_done(view, points):
+            return
+        t = time.monotonic()
+        if t < self._needle_next:
+            return
+        still = t - self._moved_at >= STILL
+        if (have is None or have.key != state_key(snap)) and maker.cost(snap) > SLOW_NEEDLE and not still:
+            return
+        if have is not None and have.key == state_key(snap) and not still:
+            return  # only chart points are missing: they wait for a still count
+        self._needle_busy = True
+        self._needle_started = t
+        self._needle_still = still
+        budget = STILL_BUDGET if still else HISTORY_BUDGET
+        job = partial(maker.make, snap, points, budget=budget, slow=SLOW_NEEDLE, known=have)
+        self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
+
+    def needle_points(self, view: View) -> list[Point]:
+        """The points the chart of the chance draws: one a column; none for a count that has
+        no such chart (a deauthorization poll, a multi-choice ballot), or the needle would
+        be worked out again and again for points nobody draws."""
+        if view.snapshot is None or not has_history(view.snapshot):
+            return []
+        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
+        return columns(view.points, width)
+
+    def needle_done(self, view: View, points: list[Point] | None = None) -> bool:
+        """The needle shown is for this view's count, with every chart point it can have."""
+        have = self.needle
+        if view.snapshot is None or have is None or have.key != state_key(view.snapshot):
+            return False
+        points = self.needle_points(view) if points is None else points
+        return not self._needle_busy and not self.needle_maker.missing(points, SLOW_NEEDLE)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "needle" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        self._needle_busy = False
+        took = time.monotonic() - self._needle_started
+        share = STILL_SHARE if self._needle_still else NEEDLE_SHARE
+        self._needle_next = time.monotonic() + min(took * (1 / share - 1), 5.0)
+        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.needle = event.worker.result
+            self.redraw()
+
+
+def replay_bindings(priority: bool = False) -> list[Binding]:
+    """A replay's keys, the one definition (the dashboard's replay and the board's).
+
+    ``priority``: before the focused widget's own (the board's list takes end and home).
+    """
+    keys = [("space", "pause", "Pause", None), ("plus,equals_sign", "faster", "Faster", "+"),
+            ("minus", "slower", "Slower", "−"), ("right", "step", "Step", "→"),
+            ("end", "to_end", "End", None), ("home", "restart", "Restart", None), ("q", "quit", "Quit", None)]
+    return [Binding(key, action, words, key_display=shown, priority=priority)
+            for key, action, words, shown in keys]
+
+
+class ReplayKeys:
+    """The actions of `replay_bindings`, for an app with a `replay` (feeds.replay.Replay)."""
+
+    replay: Replay
+
+    def action_pause(self) -> None:
+        self.replay.toggle_pause()
+
+    def action_faster(self) -> None:
+        self.replay.faster()
+
+    def action_slower(self) -> None:
+        self.replay.slower()
+
+    def action_step(self) -> None:
+        self.replay.step()
+
+    def action_to_end(self) -> None:
+        self.replay.to_end()
+
+    def action_restart(self) -> None:
+        self.replay.restart()
+
+
+class Screenshots:
+    """`s` and the palette's Screenshot, for any app (the dashboard, the board, a watcher):
+    an SVG of the screen shown, in `shots`, named by `shot_name()`; never a toast in it, and a
+    toast with the reason when it cannot be saved."""
+
+    shots: Path
+
+    def shot_name(self) -> str:
+        raise NotImplementedError
+
+    def action_save_shot(self) -> None:
+        """s: an SVG of the screen as it is, named by election and ballot, where --shots says.
+
+        The picture is of the count, never of a toast: the toasts on screen (the
+        last shot's "Saved" among them) are cleared first, and the picture taken
+        once the screen has been repainted without them.
+        """
+        self.clear_notifications()
+        self.call_after_refresh(self._save_shot)
+
+    def _save_shot(self) -> None:
+        name = self.shot_name()
+        try:
+            self.shots.mkdir(parents=True, exist_ok=True)
+            path = self.shots / name
+            n = 2
+            while path.exists():  # never overwrite an earlier picture
+                path = self.shots / f"{Path(name).stem}-{n}.svg"
+                n += 1
+            saved = self.save_screenshot(path.name, str(self.shots))
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: {exc.strerror or exc} ({self.shots})", title="Screenshot",
+                        severity="error", markup=False)
+            return
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette's screenshot saves where `s` does (Textual's own wants ~/Downloads)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                yield SystemCommand("Screenshot", f"Save an SVG of the screen in {self.shots}",
+                                    self.action_save_shot)
+            else:
+                yield command
+
+
+class Dashboard(Screenshots, NeedleWork, App[str]):
     """The dashboard of one count, fed by whatever feeds `live`; b shows its broadcast view."""
 
     CSS_PATH = Path(__file__).with_name("tally.tcss")
@@ -90,11 +254,7 @@ class Dashboard(App[str]):
         self._measure = False  # the first frame lays out the whole screen: not a fair cost
         self._view: View | None = None
         self._readers: dict[Screen, list[Widget]] = {}
-        self.needle: Needle | None = None
-        self.needle_maker = NeedleMaker()
-        self._needle_busy = False
-        self._needle_next = 0.0  # monotonic: no needle job starts before it
-        self._moved_at = time.monotonic()
+        self._needle_init()
         # The Footer shows keys in binding order: each dashboard's own keys first, these last.
         keys = self._bindings.key_to_bindings
         for key in ("b", "s", "q"):
@@ -188,71 +348,13 @@ class Dashboard(App[str]):
                 except NoMatches:  # its parts are not mounted yet (a busy start): the next frame draws it
                     self._drawn = -1
 
+    def shot_name(self) -> str:
+        return shot_name(self._view)
+
     def redraw(self) -> None:
         """Draw the latest view again now (a new screen, a needle, the clock of a stale watcher)."""
         if self._view is not None:
             self.show(self.framed(self._view))
-
-    # -- the needle ------------------------------------------------------------
-    def _start_needle(self) -> None:
-        """Work out the needle for the count drawn last, in a thread, when it is worth it.
-
-        One job at a time, for the newest state (latest wins); jobs take at most
-        NEEDLE_SHARE of the time, and one expected to be slow (a huge count, a
-        simulation) waits until the count has been still for STILL seconds, so
-        a flood of ballots is not slowed by needles nobody could read.
-        """
-        view = self._view
-        if view is None or view.snapshot is None or self._needle_busy:
-            return
-        snap, have = view.snapshot, self.needle
-        maker = self.needle_maker
-        points = self.needle_points(view)
-        if self.needle_done(view, points):
-            return
-        t = time.monotonic()
-        if t < self._needle_next:
-            return
-        still = t - self._moved_at >= STILL
-        if (have is None or have.key != state_key(snap)) and maker.cost(snap) > SLOW_NEEDLE and not still:
-            return
-        if have is not None and have.key == state_key(snap) and not still:
-            return  # only chart points are missing: they wait for a still count
-        self._needle_busy = True
-        self._needle_started = t
-        self._needle_still = still
-        budget = STILL_BUDGET if still else HISTORY_BUDGET
-        job = partial(maker.make, snap, points, budget=budget, slow=SLOW_NEEDLE, known=have)
-        self.run_worker(job, name="needle", group="needle", thread=True, exit_on_error=False)
-
-    def needle_points(self, view: View) -> list[Point]:
-        """The points the chart of the chance draws: one a column; none for a count that has
-        no such chart (a deauthorization poll, a multi-choice ballot), or the needle would
-        be worked out again and again for points nobody draws."""
-        if view.snapshot is None or not has_history(view.snapshot):
-            return []
-        width = max((bars.size.width for bars in self.query(ChanceBars)), default=0) or 100
-        return columns(view.points, width)
-
-    def needle_done(self, view: View, points: list[Point] | None = None) -> bool:
-        """The needle shown is for this view's count, with every chart point it can have."""
-        have = self.needle
-        if view.snapshot is None or have is None or have.key != state_key(view.snapshot):
-            return False
-        points = self.needle_points(view) if points is None else points
-        return not self._needle_busy and not self.needle_maker.missing(points, SLOW_NEEDLE)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.name != "needle" or event.state not in (
-                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            return
-        self._needle_busy = False
-        took = time.monotonic() - self._needle_started
-        share = STILL_SHARE if self._needle_still else NEEDLE_SHARE
-        self._needle_next = time.monotonic() + min(took * (1 / share - 1), 5.0)
-        if event.state == WorkerState.SUCCESS and event.worker.result is not None:
-            self.needle = event.worker.result
-            self.redraw()
 
     def _frame_drawn(self, started: float) -> None:
         cost = time.monotonic() - started
@@ -273,41 +375,6 @@ class Dashboard(App[str]):
             self.push_screen(BroadcastScreen())
         self.call_after_refresh(self.redraw)
 
-    def action_save_shot(self) -> None:
-        """s: an SVG of the screen as it is, named by election and ballot, where --shots says.
-
-        The picture is of the count, never of a toast: the toasts on screen (the
-        last shot's "Saved" among them) are cleared first, and the picture taken
-        once the screen has been repainted without them.
-        """
-        self.clear_notifications()
-        self.call_after_refresh(self._save_shot)
-
-    def _save_shot(self) -> None:
-        name = shot_name(self._view)
-        try:
-            self.shots.mkdir(parents=True, exist_ok=True)
-            path = self.shots / name
-            n = 2
-            while path.exists():  # never overwrite an earlier picture
-                path = self.shots / f"{Path(name).stem}-{n}.svg"
-                n += 1
-            saved = self.save_screenshot(path.name, str(self.shots))
-        except OSError as exc:
-            self.notify(f"Screenshot not saved: {exc.strerror or exc} ({self.shots})", title="Screenshot",
-                        severity="error", markup=False)
-            return
-        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette's screenshot saves where `s` does (Textual's own wants ~/Downloads)."""
-        for command in super().get_system_commands(screen):
-            if command.title == "Screenshot":
-                yield SystemCommand("Screenshot", f"Save an SVG of the screen in {self.shots}",
-                                    self.action_save_shot)
-            else:
-                yield command
-
     def action_quit(self) -> None:
         """Quit, handing the count's summary line to the command line to print.
 
@@ -319,18 +386,10 @@ class Dashboard(App[str]):
         self.exit(summary_line(count.snapshot()) if count.election is not None else None)
 
 
-class ReplayDashboard(Dashboard):
+class ReplayDashboard(ReplayKeys, Dashboard):
     """The dashboard with a replay's keys: pause, speed, step, end, restart."""
 
-    BINDINGS = [
-        Binding("space", "pause", "Pause"),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+"),
-        Binding("minus", "slower", "Slower", key_display="−"),
-        Binding("right", "step", "Step", key_display="→"),
-        Binding("end", "to_end", "End"),
-        Binding("home", "restart", "Restart"),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS = replay_bindings()
 
     def __init__(self, replay: Replay, shots: Path | str | None = None) -> None:
         super().__init__(replay.live, shots)
@@ -340,21 +399,3 @@ class ReplayDashboard(Dashboard):
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
         # or the base's frame timer would run twice.
         self.run_worker(self.replay.run(), name="replay", exclusive=True)
-
-    def action_pause(self) -> None:
-        self.replay.toggle_pause()
-
-    def action_faster(self) -> None:
-        self.replay.faster()
-
-    def action_slower(self) -> None:
-        self.replay.slower()
-
-    def action_step(self) -> None:
-        self.replay.step()
-
-    def action_to_end(self) -> None:
-        self.replay.to_end()
-
-    def action_restart(self) -> None:
-        self.replay.restart()

@@ -10,6 +10,7 @@ comes back: the board's feed goes on underneath.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from textual.widgets import Footer, Static
 
 from feeds.board import BoardFollower, BoardReplay, LiveBoard
 from feeds.link import Link
-from feeds.live import FeedState, LiveCount, presented
+from feeds.live import FeedState, LiveCount, View, presented
 from feeds.watcher import Watcher
+from tally.schema import Close
 from tally.text import literal
-from tui.app import FRAME, Dashboard, utc_now
+from tui.app import FRAME, Dashboard, NeedleWork, ReplayKeys, Screenshots, replay_bindings, shot_name, utc_now
 from tui.watch_app import link_words
 from tui.widgets.board import BoardHeading, BoardRows, board_words, columns, heading_line
 from tui.widgets.header import feed_lines
@@ -33,13 +35,14 @@ BOARD_FRAME = 0.25
 """Seconds between looks at the summaries: a row is redrawn at most 4 times a second."""
 
 
-class CountScreen(Screen[None]):
+class CountScreen(NeedleWork, Screen[None]):
     """One count on the full dashboard, over the board; Escape goes back.
 
     It is composed of the dashboard's own widgets (`Dashboard.compose`, which
-    uses nothing of the app it is written for) and draws them from ``live``
-    once a frame, as the dashboard does. On a hub, ``watcher`` feeds ``live``
-    and is closed when the screen is.
+    uses nothing of the app it is written for), draws them from ``live``
+    once a frame, and works out their needle, as the dashboard does (the
+    same `NeedleWork`). On a hub, ``watcher`` feeds ``live`` and is closed
+    when the screen is.
     """
 
     BINDINGS = [Binding("escape", "back", "Back to the board")]
@@ -49,6 +52,8 @@ class CountScreen(Screen[None]):
         self.live = live
         self.watcher = watcher
         self._drawn = -1
+        self._view: View | None = None
+        self._needle_init()
 
     def compose(self) -> ComposeResult:
         yield from Dashboard.compose(self)  # type: ignore[arg-type]
@@ -57,20 +62,33 @@ class CountScreen(Screen[None]):
         self._readers = [w for w in self.walk_children() if hasattr(w, "show_view")]
         self.set_interval(FRAME, self.draw)
         if self.watcher is not None:
-            self.watcher.on_link = lambda link: self.live.set_feed(*link_words(link))
-            self.live.set_feed(*link_words(self.watcher.link))
+            self.watcher.on_link = self.linked
+            self.linked(self.watcher.link)
             self.run_worker(self._follow(), name="watch", exclusive=True)
         self.call_after_refresh(self.draw)  # once the widgets' own parts are mounted
+
+    def linked(self, link: Link) -> None:
+        self.live.set_feed(*link_words(link, self.live.count.closed))
 
     async def _follow(self) -> None:
         async for event in self.watcher.events():
             self.live.apply(event)
+            if isinstance(event, Close):
+                self.linked(self.watcher.link)  # LIVE becomes FINAL
 
     def draw(self) -> None:
-        if self.live.version == self._drawn:
+        if self.live.version != self._drawn:
+            self._view = self.live.view()
+            self._drawn = self._view.version
+            self._moved_at = time.monotonic()
+            self.redraw()
+        self._start_needle()
+
+    def redraw(self) -> None:
+        """The widgets lay out the model of the view drawn last, with the needle at hand."""
+        if self._view is None:
             return
-        view = presented(self.live.view(), None, self.app.now())  # the widgets lay out its model
-        self._drawn = view.version
+        view = presented(self._view, self.needle, self.app.now())
         with self.app.batch_update():
             for widget in self._readers:
                 widget.show_view(view)
@@ -84,7 +102,7 @@ class CountScreen(Screen[None]):
         self.dismiss()
 
 
-class Board(App[None]):
+class Board(Screenshots, App[None]):
     """Every election of a source, one line each, in a stable order."""
 
     CSS_PATH = Path(__file__).with_name("tally.tcss")  # the dashboard's, for CountScreen
@@ -97,10 +115,11 @@ class Board(App[None]):
     TITLE = "tally board"
     HORIZONTAL_BREAKPOINTS = Dashboard.HORIZONTAL_BREAKPOINTS
     VERTICAL_BREAKPOINTS = Dashboard.VERTICAL_BREAKPOINTS
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [Binding("s", "save_shot", "SVG"), Binding("q", "quit", "Quit")]
 
-    def __init__(self, source: LiveBoard | BoardFollower, where: str) -> None:
+    def __init__(self, source: LiveBoard | BoardFollower, where: str, shots: Path | str | None = None) -> None:
         super().__init__()
+        self.shots = Path(shots) if shots is not None else Path.cwd()
         self.source = source
         self.where = where
         self._drawn = -1
@@ -140,6 +159,12 @@ class Board(App[None]):
     def on_resize(self) -> None:
         self._drawn = -1
 
+    def shot_name(self) -> str:
+        """A count's picture is named as the dashboard names it; the board's 'tally-board.svg'."""
+        if isinstance(self.screen, CountScreen):
+            return shot_name(self.screen._view)
+        return "tally-board.svg"
+
     def on_option_list_option_selected(self, selected: BoardRows.OptionSelected) -> None:
         if selected.option.id is not None:
             self.open(selected.option.id)
@@ -158,22 +183,14 @@ class Board(App[None]):
         return True
 
 
-class ReplayBoard(Board):
+class ReplayBoard(ReplayKeys, Board):
     """Recorded counts replayed together, in step by their `at` stamps, with the replay keys."""
 
-    BINDINGS = [
-        # The list would take enter, end and home (select, last row, first row): these come first.
-        Binding("enter", "open_highlighted", "Open", priority=True),
-        Binding("space", "pause", "Pause/Resume", priority=True),
-        Binding("plus,equals_sign", "faster", "Faster", key_display="+", priority=True),
-        Binding("minus", "slower", "Slower", key_display="−", priority=True),
-        Binding("end", "to_end", "End", priority=True),
-        Binding("home", "restart", "Restart", priority=True),
-        Binding("q", "quit", "Quit", priority=True),
-    ]
+    # The list would take enter, end and home (select, last row, first row): these come first.
+    BINDINGS = [Binding("enter", "open_highlighted", "Open", priority=True), *replay_bindings(priority=True)]
 
-    def __init__(self, replay: BoardReplay, where: str = "") -> None:
-        super().__init__(replay.board, where or f"{len(replay.board.paths)} recorded counts")
+    def __init__(self, replay: BoardReplay, where: str = "", shots: Path | str | None = None) -> None:
+        super().__init__(replay.board, where or f"{len(replay.board.paths)} recorded counts", shots)
         self.replay = replay
 
     def on_mount(self) -> None:
@@ -187,21 +204,6 @@ class ReplayBoard(Board):
         live = self.replay.board.live_of(election_id)
         if live is not None:
             self.push_screen(CountScreen(live))
-
-    def action_pause(self) -> None:
-        self.replay.toggle_pause()
-
-    def action_faster(self) -> None:
-        self.replay.faster()
-
-    def action_slower(self) -> None:
-        self.replay.slower()
-
-    def action_to_end(self) -> None:
-        self.replay.to_end()
-
-    def action_restart(self) -> None:
-        self.replay.restart()
 
     def action_quit(self) -> None:
         self.workers.cancel_all()

@@ -90,11 +90,16 @@ class WatchDashboard(Dashboard):
 
 
 def election_label(election: dict[str, Any]) -> Content:
-    """One election of the hub's list, literally (its title is somebody's text)."""
+    """One election of the hub's list, literally (its title is somebody's text).
+
+    Its state is the hub's words for it (``result``, tally's result line), never
+    the rules' key (``outcome``: "no_majority" is a name in the code, not words).
+    """
     votes = " · ".join(f"{v:,} {c}" for c, v in (election.get("totals") or {}).items())
+    result = str(election.get("result") or "")
     return Content(literal(
         f"{election.get('id')}  {election.get('title', '')}  —  seq {election.get('last', 0)}"
-        f"{'  ·  ' + votes if votes else ''}  ·  {election.get('outcome', '')}"))
+        f"{'  ·  ' + votes if votes else ''}{'  ·  ' + result if result else ''}"))
 
 
 def picker_heading(hub: str, trouble: str = "") -> Content:

@@ -1,7 +1,9 @@
 """The board: one line per election — title, bars against the majority line, votes, lead, left, chance, state.
 
-Every word and number comes from the election's summary (`tally.summary`):
-nothing here decides anything. Titles and choices are somebody's text, so
+Every word comes from the presentation model (`tally.present`): the row's
+model fields where it has them (`feeds.board.board_row`), else the model's
+functions applied to the row's figures; every number from the election's
+summary (`tally.summary`). Nothing here decides anything. Titles and choices are somebody's text, so
 they are shown as literal Content with control characters as symbols.
 """
 
@@ -14,13 +16,13 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.summary import COUNTING, WORKING_SHORT, order_key
+from tally.present import (STATE_WORDS, WORKING, Chance, chance_cell, chance_text, lead_cell,
+                           lead_short_of)
+from tally.summary import COUNTING, order_key
 from tally.text import literal
 
 COLOURS = ("$success", "$error", "$primary", "$warning", "$accent", "$secondary")
 """Each choice's colour, by its place on the ballot (yes is $success, no is $error, as on the dashboard)."""
-STATE_WORDS = {"counting": "COUNTING", "decided": "DECIDED",
-               "challenges determinative": "CHALLENGES", "final": "FINAL"}
 STATE_STYLES = {"counting": "bold $text-primary", "decided": "bold $text-success",
                 "challenges determinative": "bold $text-warning", "final": "$text-muted"}
 MARKER = "┃"
@@ -48,7 +50,8 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 BAR = 9  # odd: the majority line sits in the middle cell
-CHANCE = 9
+CHANCE = 14  # "> 99.9 %" and a short word or initials beside it ("runoff 93.2 %")
+CHANCE_MOST = 20  # from 100 columns: room for the outcome's words ("union wins 54.2 %")
 
 
 def columns(rows: list[dict[str, Any]], total: int) -> Columns:
@@ -58,12 +61,13 @@ def columns(rows: list[dict[str, Any]], total: int) -> Columns:
         return min(most, max([least, *(len(w) for w in words)]))
 
     votes = widest((votes_words(r) for r in rows), 5, 13)
-    lead = widest((lead_short(r) for r in rows), 4, 10)
+    lead = widest((lead_short(r) for r in rows), 4, 12)
     left = widest((_count(r.get("remaining")) for r in rows), 4, 9)
-    state = widest((STATE_WORDS.get(str(r.get("state")), "") for r in rows), 5, 10)
-    spare = total - (votes + lead + left + CHANCE + state + 6)
+    chance = widest((chance_words(r, CHANCE_MOST) for r in rows), CHANCE, CHANCE_MOST if total >= 100 else CHANCE)
+    state = widest((state_words(r) for r in rows), 5, 10)
+    spare = total - (votes + lead + left + chance + state + 6)
     bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)
-    return Columns(max(8, spare - bar - 1), bar, votes, lead, left, CHANCE, state)
+    return Columns(max(8, spare - bar - 1), bar, votes, lead, left, chance, state)
 
 
 def bar(row: dict[str, Any], width: int) -> Content:
@@ -97,29 +101,42 @@ def _count(n: Any) -> str:
     return "—" if n is None else f"{n:,}" if isinstance(n, int) else str(n)
 
 
-def chance_words(row: dict[str, Any]) -> str:
-    """The likeliest outcome and its chance while counting; nothing once it is called."""
-    chances = row.get("chances")
-    if row.get("state") == COUNTING and row.get("working"):
-        return WORKING_SHORT  # the hub is working the needle out
-    if row.get("state") != COUNTING or not chances:
-        return "—"
-    top = chances[0]
-    p = float(top.get("p", 0))
-    key = str(top.get("key", ""))
-    names = dict(zip(row.get("choices", []), row.get("names", [])))
-    name = names.get(key, "PEND" if key == "pending" else key.upper())
-    pct = "<1%" if 0 < p < 0.01 else ">99%" if 0.99 < p < 1 else f"{100 * p:.0f}%"
-    return f"{name[:CHANCE - len(pct) - 1]} {pct}"
+# -- the row's words: the model's (tally.present), taken from the row ------------------
+# A row from files carries the model's fields (feeds.board.board_row); a row from a hub
+# that does not send them yet is given the model's words from its figures, by the same
+# functions of tally.present. Either way nothing here words anything itself.
+
+def state_words(row: dict[str, Any]) -> str:
+    state = str(row.get("state", ""))
+    return str(row.get("state_words") or STATE_WORDS.get(state, state.upper()))
 
 
 def lead_short(row: dict[str, Any]) -> str:
-    leader, names = row.get("leader"), dict(zip(row.get("choices", []), row.get("names", [])))
-    if not row.get("valid"):
-        return "—"
-    if leader is None:
-        return "tied"
-    return f"{names.get(leader, leader)[:3]} +{row.get('margin', 0):,}"
+    if row.get("lead_short"):
+        return str(row["lead_short"])
+    names = dict(zip(row.get("choices", []), row.get("names", [])))
+    leader = row.get("leader")
+    return lead_short_of(int(row.get("valid") or 0), None if leader is None else names.get(leader, leader),
+                         int(row.get("margin") or 0))
+
+
+def top_chance(row: dict[str, Any]) -> Chance | None:
+    """The row's likeliest outcome as the model's `Chance` (its label and its text)."""
+    chances = row.get("chances")
+    if not chances:
+        return None
+    top = chances[0]
+    p = float(top.get("p", 0))
+    if "text" in top:
+        return Chance(str(top.get("key", "")), str(top.get("label", "")), str(top["text"]), p,
+                      str(top.get("role", "other")))
+    # A hub's row without the model: the one rounding rule, never certain while counting.
+    return Chance(str(top.get("key", "")), str(top.get("words", "")), chance_text(p, False), p, "other")
+
+
+def chance_words(row: dict[str, Any], width: int = CHANCE_MOST) -> str:
+    working = bool(row.get("working")) or row.get("no_chance") == WORKING
+    return chance_cell(str(row.get("state", "")), top_chance(row), working, width)
 
 
 def votes_words(row: dict[str, Any]) -> str:
@@ -133,10 +150,10 @@ def row_line(row: dict[str, Any], cols: Columns) -> Content:
         (fit(literal(str(row.get("title", row.get("id", "")))), cols.title), "bold"), " ",
         bar(row, cols.bar), " ",
         fit(votes_words(row), cols.votes, right=True), " ",
-        (fit(literal(lead_short(row)), cols.lead), "$text"), " ",
+        (fit(literal(lead_cell(lead_short(row), cols.lead)), cols.lead), "$text"), " ",
         fit(_count(row.get("remaining")), cols.left, right=True), " ",
-        fit(literal(chance_words(row)), cols.chance, right=True), " ",
-        (fit(STATE_WORDS.get(state, state.upper()), cols.state), STATE_STYLES.get(state, "")),
+        fit(literal(chance_words(row, cols.chance)), cols.chance, right=True), " ",
+        (fit(state_words(row), cols.state), STATE_STYLES.get(state, "")),
     )
 
 
@@ -161,13 +178,36 @@ class BoardHeading(Static):
     """The column names, sized as the rows are (the board sets them with each draw)."""
 
 
+def board_order(rows: list[dict[str, Any]], held: str | None, at: int | None) -> list[dict[str, Any]]:
+    """The rows in `order_key` order, except the highlighted election `held`, kept at row `at`.
+
+    A count that becomes decided moves down below the counting ones; if it is
+    the one under the cursor, it stays there instead, so that Enter opens the
+    election the reader chose, not whichever slid under the cursor (LDJ5
+    decided under a reader's cursor once, and Enter opened JFK8). The others
+    take their places around it; it moves to its own place once the cursor
+    leaves it. `held` is None until the reader has moved the cursor: the
+    first row is the board's, not a choice.
+    """
+    ordered = sorted(rows, key=order_key)
+    ids = [str(r.get("id")) for r in ordered]
+    if held is None or at is None or held not in ids:
+        return ordered
+    row = ordered.pop(ids.index(held))
+    ordered.insert(min(at, len(ordered)), row)
+    return ordered
+
+
 class BoardRows(OptionList):
     """The elections, one line each, in a stable order; Enter opens one."""
 
+    chosen = False
+    """The reader has moved the cursor: the row under it is theirs, and holds its place."""
+
     def show(self, rows: list[dict[str, Any]], cols: Columns) -> None:
-        """Lay the rows out again, keeping the highlighted election highlighted."""
-        rows = sorted(rows, key=order_key)
+        """Lay the rows out again, keeping the highlighted election highlighted, where it is."""
         current = self.highlighted_option.id if self.highlighted_option is not None else None
+        rows = board_order(rows, current if self.chosen else None, self.highlighted)
         ids = [str(r.get("id")) for r in rows]
         with self.app.batch_update():
             if [o.id for o in self.options] == ids:
@@ -177,3 +217,19 @@ class BoardRows(OptionList):
                 self.set_options([Option(row_line(r, cols), id=i) for r, i in zip(rows, ids)])
                 if ids:
                     self.highlighted = ids.index(current) if current in ids else 0
+
+    def action_cursor_up(self) -> None:
+        self.chosen = True
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        self.chosen = True
+        super().action_cursor_down()
+
+    def action_page_up(self) -> None:
+        self.chosen = True
+        super().action_page_up()
+
+    def action_page_down(self) -> None:
+        self.chosen = True
+        super().action_page_down()
