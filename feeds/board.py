@@ -26,7 +26,7 @@ from feeds.link import HubError, Hubs, Link, Retries, delays, describe, reconnec
 from feeds.live import FeedState, LiveCount
 from feeds.replay import NO_STAMP, Replay, count_seconds
 from tally.schema import Event
-from tally.odds import odds
+from tally.odds import needle_json, odds
 from tally.present import board_fields, present
 from tally.reducer import Snapshot
 from tally.summary import rules_row, with_needle
@@ -57,7 +57,7 @@ def board_row(snap: Snapshot) -> dict[str, Any]:
     """The election's summary (`tally.summary.summary`) with the model's words for the board
     (`tally.present.board_fields`): the needle worked out once for both."""
     needle = odds(snap)
-    row = with_needle(rules_row(snap), snap, None if needle is None else {"outcomes": needle.outcomes})
+    row = with_needle(rules_row(snap), snap, None if needle is None else needle_json(needle))
     return {**row, **board_fields(present(snap, needle))}
 
 

@@ -108,8 +108,11 @@ def odds(snap: Snapshot, prior: Sequence[float] | None = None) -> Odds | None:
 def odds_json(snap: Snapshot) -> dict[str, Any] | None:
     """The needle as the `odds` key of `tally report --json` (null without one)."""
     needle = odds(snap)
-    if needle is None:
-        return None
+    return None if needle is None else needle_json(needle)
+
+
+def needle_json(needle: Odds) -> dict[str, Any]:
+    """A worked-out needle as JSON (what `odds_json` gives, and `tally.present.odds_from_json` reads)."""
     return {
         "model": "random-order",
         "prior": [int(w) if w.is_integer() else w for w in needle.prior],
