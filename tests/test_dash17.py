@@ -21,6 +21,7 @@ from feeds.live import LiveCount
 from feeds.replay import Replay
 from feeds.publishing import CountPublisher
 from hubkit import FAST, TOKEN
+from tally.odds import odds
 from tally.present import WORKING, present
 from test_snapshots import first_events
 from tui.app import ReplayDashboard
@@ -155,6 +156,7 @@ async def test_a_needle_for_an_earlier_state_is_not_shown_beside_the_numbers(mon
         for _ in range(5):
             await pilot.press("right")
         await until(pilot, lambda: app.replay._steps == 0)
+        monkeypatch.setattr("feeds.live.cheap_needle", lambda snap: False)  # as a costly count's
         app.redraw()
         await pilot.pause()
         assert app.needle is old and old.key != app._view.snapshot and app.live.count.last_seq > 40
@@ -238,3 +240,21 @@ def test_a_presentation_is_cheap_enough_for_every_frame():
     for _ in range(rounds):
         present(snap, o, calls=lines, most_calls=50)
     assert (time.perf_counter() - started) / rounds < 0.002
+
+
+async def test_a_small_yes_no_count_at_speed_shows_the_needle_of_the_numbers_on_screen(monkeypatch):
+    """The bundled replay at its default speed: the needle's thread is always one state behind,
+    so a cheap exact needle is worked out in the frame, for exactly the numbers shown."""
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        monkeypatch.setattr(app, "_start_needle", lambda: None)  # the needle's thread never catches up
+        for _ in range(30):
+            await pilot.press("right")
+        await until(pilot, lambda: app.replay._steps == 0)
+        app.redraw()
+        await pilot.pause()
+        snap = app._view.snapshot
+        expected = present(snap, odds(snap)).chances
+        words = text(app, "#needle")
+        assert WORKING not in words and all(c.words in words for c in expected), words
