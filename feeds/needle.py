@@ -181,6 +181,10 @@ def quiet_worker(hub: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)  # the hub's loop first: a needle can wait, an ack should not
+    try:  # Linux: run only when a core would otherwise idle; a waking hub preempts it at once
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass  # elsewhere the niceness alone
     threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
 
 

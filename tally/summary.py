@@ -11,8 +11,8 @@ anything itself (the keys beside `model` stay for `tally board`).
 The needle costs 1–15 ms for a yes/no count, seconds for the largest (10
 million ballots), a simulation 0.1–0.3 s; so a summary is made once per change
 of the count and shared by every reader, and the hub makes it in two parts:
-`rules_row` at once, the needle off its event loop, then `with_needle` (a row
-without its needle says WORKING).
+`rules_row` at once, the needle off its event loop, then `needle_row` (a row
+without its needle says WORKING); each row makes one presentation.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any, Sequence
 
 from tally.odds import Odds, no_odds_reason, odds_json
 from tally.present import (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL, STATES, WORKING,  # noqa: F401
-                           Chance, call, choice_name, lead_words, likeliest, needs_words, odds_from_json,
-                           present, scale, state)
+                           Chance, Presentation, call, choice_name, lead_words, likeliest, needs_words,
+                           odds_from_json, present, scale, state)
 from tally.reducer import Snapshot
 from tally.report import json_report
 from tally.timeline import TickerLine
@@ -53,18 +53,17 @@ def chances(snap: Snapshot, odds: Odds | None) -> list[dict[str, Any]] | None:
     """The needle's outcomes in the model's words, likeliest first (None without a needle)."""
     if odds is None:
         return None
-    model = present(snap, odds)
-    return [chance_row(c) for c in model.chances or ()]
+    return [chance_row(c) for c in present(snap, odds).chances or ()]
 
 
 def summary(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
     """One election's row: `json_report` minus `DROPPED`, plus chances and words (docs/PROTOCOL.md)."""
-    return with_needle(rules_row(snap, calls), snap, odds_json(snap), calls=calls)
+    return needle_row(snap, odds_json(snap), calls=calls)
 
 
-def model_json(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine],
-               why_not: str | None = None) -> dict[str, Any]:
-    """The row's `model`: `tally.present.present` of the count as the hub follows it (link live).
+def model_of(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine],
+             why_not: str | None = None) -> Presentation:
+    """The row's model: `tally.present.present` of the count as the hub follows it (link live).
 
     ``why_not``: the needle could not be had (the hub's worker gave up), said
     in place of the model's own reason.
@@ -73,7 +72,13 @@ def model_json(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLi
     if why_not and odds is None:
         model = replace(model, no_chance=f"not given: {why_not}",
                         likeliest=likeliest(snap, None, f"not given: {why_not}"))
-    return model.as_json()
+    return model
+
+
+def model_json(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine],
+               why_not: str | None = None) -> dict[str, Any]:
+    """`model_of` as plain JSON, as the row carries it."""
+    return model_of(snap, odds, calls, why_not).as_json()
 
 
 def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
@@ -83,18 +88,49 @@ def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any
     with `working` true: the needle is being worked out. ``calls``: the
     count's latest ticker lines (oldest first), numbered in `model` by ballot.
     """
+    reason = no_odds_reason(snap)
+    return _row(snap, calls, model_of(snap, None if reason else WORKING, calls),
+                chances=None, no_chances=reason or WORKING, working=reason is None, chances_seq=None)
+
+
+def needle_row(snap: Snapshot, needle: dict[str, Any] | None, why_not: str | None = None,
+               seq: int | None = None, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
+    """The row of `snap` with its needle (`odds_json(snap)`, or None: there is none) in words.
+
+    ``why_not``: the needle could not be had (it took too long, say), in a
+    few words that follow "not given: ". ``seq``: the seq of the state the
+    needle was worked out for, when it is not `snap`'s (an event that changed
+    no count came since: a note); `chances_seq` says it. ``calls``: as for
+    `rules_row`. One presentation is made per row: its chances are the model's.
+    """
+    odds = None if needle is None else odds_from_json(needle)
+    model = model_of(snap, odds, calls, why_not)
+    return _row(snap, calls, model,
+                chances=None if odds is None else [chance_row(c) for c in model.chances or ()],
+                no_chances=why_not or no_odds_reason(snap), working=False,
+                chances_seq=None if needle is None else snap.last_seq if seq is None else seq)
+
+
+def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | None,
+                why_not: str | None = None, seq: int | None = None,
+                calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
+    """`row` (a `rules_row` of `snap`) with the needle put in: `needle_row`, whose keys replace the row's."""
+    return {**row, **needle_row(snap, needle, why_not, seq, calls)}
+
+
+def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **needle: Any) -> dict[str, Any]:
+    """`json_report` minus `DROPPED`, the words of a row, `model` as JSON, and the `needle` keys."""
     row = json_report(snap, needle=False)
     for key in DROPPED:
         row.pop(key, None)
     width, line = scale(snap)
     e = snap.election
-    reason = no_odds_reason(snap)
-    model = model_json(snap, None if reason else WORKING, calls)
+    model_json = model.as_json()
     row.update(
         place=", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p),
         state=state(snap),
         call=call(snap),
-        detail=model["subline"],
+        detail=model_json["subline"],
         lead=lead_words(snap),
         leader=None if snap.leader is None else snap.choices[snap.leader],
         margin=snap.margin,
@@ -103,33 +139,10 @@ def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any
         needs={c: needs_words(snap, i) for i, c in enumerate(snap.choices)},
         scale=width,
         line=line,
-        chances=None,
-        no_chances=reason or WORKING,
-        working=reason is None,
-        chances_seq=None,
-        model=model,
+        **needle,
+        model=model_json,
     )
     return row
-
-
-def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | None,
-                why_not: str | None = None, seq: int | None = None,
-                calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
-    """`row` (a `rules_row` of `snap`) with the needle `odds_json(snap)` put in: its chances in words.
-
-    ``why_not``: the needle could not be had (it took too long, say), in a
-    few words that follow "not given: ". ``seq``: the seq of the state the
-    needle was worked out for, when it is not `snap`'s (an event that changed
-    no count came since: a note); `chances_seq` says it. ``calls``: as for
-    `rules_row`, the same lines.
-    """
-    odds = None if needle is None else odds_from_json(needle)
-    return {**row,
-            "chances": chances(snap, odds),
-            "no_chances": why_not or no_odds_reason(snap),
-            "working": False,
-            "chances_seq": None if needle is None else snap.last_seq if seq is None else seq,
-            "model": model_json(snap, odds, calls, why_not)}
 
 
 def order_key(row: dict[str, Any]) -> tuple[bool, str, str]:

@@ -273,7 +273,7 @@ class Timeline:
                 continue
             line = describe(item, yes_no)
             if line.kind in ("ballot", "challenged") and after is not None:
-                line = replace(line, first=after - item.count + 1, last=after)
+                line = TickerLine(line.seq, line.kind, line.text, after - item.count + 1, after)
             elif isinstance(item, Retract):
                 target = said.get(item.target)
                 if target is not None:

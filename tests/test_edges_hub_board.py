@@ -95,3 +95,60 @@ def _expected(counts, row):
     assert row["chances_seq"] <= row["last_seq"]
     assert summary(counts[row["chances_seq"]])["chances"] == want["chances"]  # the same state
     return {**want, "chances_seq": row["chances_seq"]}
+
+
+async def test_a_row_for_many_clients_goes_out_in_steps_each_client_in_order(tmp_path, monkeypatch):
+    """A row to 60 board clients is sent SEND_AT_ONCE at a time, the loop's other work between
+    the steps (a publish ack waits for one step, never for the whole crowd), and yet every
+    client gets every row, in the order they were made: the same rows as every other client."""
+    from feeds.hub import board as board_module
+
+    write(tmp_path / "small.jsonl", header(id="small", ballots=400), *ballots("yes", "no"))
+    steps: list[int] = []
+    real_send = board_module.Board._send
+
+    def counted(self, clients, frame):
+        clients = list(clients)
+        steps.append(len(clients))
+        real_send(self, clients, frame)
+
+    monkeypatch.setattr(board_module.Board, "_send", counted)
+    crowd = 60
+    async with running_hub(tmp_path) as (hub, url):
+        boards = [await connect(f"{url}/board", max_queue=None) for _ in range(crowd)]
+        seen: list[list] = [[] for _ in boards]
+        readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
+        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
+        steps.clear()
+        async with publishing(url, "small") as pub:
+            for seq in range(4, 24):
+                assert await ask(pub, ballot(seq)) == {"ack": seq}
+        await until(lambda: all(rows[-1][1].get("last_seq") == 23 and not rows[-1][1].get("working")
+                                for rows in seen), "the last row, with its needle, everywhere")
+        for task in readers:
+            task.cancel()
+        for ws in boards:
+            await ws.close()
+    assert steps and max(steps) <= board_module.SEND_AT_ONCE < crowd
+    firsts = [[row for _, row in rows if "id" in row] for rows in seen]
+    assert all(rows == firsts[0] for rows in firsts)  # the same rows, in the same order
+    seqs = [row["last_seq"] for row in firsts[0]]
+    assert seqs == sorted(seqs) and seqs[-1] == 23
+
+
+async def test_needle_workers_run_only_when_a_core_would_idle(tmp_path):
+    """Linux: a needle worker is SCHED_IDLE (and niced), so a hub waking for an ack preempts it at once."""
+    import os
+
+    write(tmp_path / "small.jsonl", header(id="small", ballots=40), *ballots("yes", "no"))
+    async with running_hub(tmp_path) as (hub, url):
+        async with connect(f"{url}/board", max_queue=None) as board:
+            seen: list = []
+            reader = asyncio.create_task(read_rows(board, seen))
+            await until(lambda: any(kind == "row" and row.get("chances") for kind, row in seen), "a needle")
+            reader.cancel()
+            workers = list(hub.board.needles._pool._processes.values())
+            assert workers
+            for process in workers:
+                assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE
+                assert os.getpriority(os.PRIO_PROCESS, process.pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)

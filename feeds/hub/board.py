@@ -19,7 +19,9 @@ ballots: ~9 s of pure Python). So:
   for its newest state (a newer state takes the place of an older one, in
   its turn), so the queue is never longer than the number of elections;
 - a summary is made **once per change**, never per reader: serialized once,
-  the same frame is broadcast to every board client;
+  the same frame is broadcast to every board client, SEND_AT_ONCE clients
+  per step, so that the loop's other I/O (a publisher's ack) never waits
+  for a whole crowd; each client gets its rows in the order they were made;
 - changes are **coalesced** by one timer per hub: an election that takes a
   hundred events a second is summarized at most ``1 / interval`` times a
   second, and a change that is not a new event (a watcher coming or going)
@@ -41,15 +43,17 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
-from tally.summary import rules_row, with_needle
+from tally.odds import no_odds_reason
+from tally.summary import needle_row, rules_row
 from tally.timeline import TICKER_LINES, TickerLine, Timeline
 
 
@@ -85,12 +89,15 @@ log = logging.getLogger("tally.hub")
 
 INTERVAL = 0.25
 """Seconds between two summaries of the same election, at the least (4 a second)."""
-BUDGET = 0.002
-"""Seconds of summaries made in one slice of the event loop; the rest are made in
-the next slices, with the loop's I/O (acks, watchers' frames) between them, so
-that a publisher is never held up by a burst of rows for 100 board clients (a
-row with its last calls costs 1–3 ms: a 50 ms slice made an ack's p99 12–16×
-an idle hub's)."""
+BUDGET = 0.001
+"""Seconds of rows made and sent in one slice of the event loop; the rest are made
+and sent in the next slices, with the loop's I/O (acks, watchers' frames) between
+them, so that a publisher is never held up by a burst of rows for 100 board
+clients (a 50 ms slice made an ack's p99 12–16× an idle hub's)."""
+SEND_AT_ONCE = 25
+"""Board clients sent one row in one step of a slice: a row to 100 clients is ~1 ms
+of the loop (websockets frames it for each), so it goes out in steps, between
+which the loop's budget is looked at."""
 HOLD = 0.5
 """Seconds a changed row may wait for its needle before it goes out saying WORKING."""
 NEEDLE_BUDGET = 30.0
@@ -115,7 +122,7 @@ class Worked:
 
     def row(self, calls: tuple[TickerLine, ...] = ()) -> dict[str, Any]:
         """The row of its state, needle, numbers and `calls` of that one state."""
-        return with_needle(rules_row(self.snap, calls), self.snap, self.odds, self.why_not, calls=calls)
+        return needle_row(self.snap, self.odds, self.why_not, calls=calls)
 
 
 @functools.lru_cache(maxsize=4 * TICKER_LINES * WORKERS + 1024)
@@ -258,6 +265,10 @@ class Board:
         self._held: dict[str, float] = {}
         """Elections whose newer numbers wait for their needle, and since when (loop time)."""
         self._dirty: dict[str, Election] = {}
+        self._calls: dict[str, tuple[tuple[int, int, int], tuple[TickerLine, ...]]] = {}
+        """Each election's last calls as last made, and for which (seq, ballots handled, retractions)."""
+        self._outbox: deque[tuple[str, str, list[ServerConnection]]] = deque()
+        """Rows on their way out, oldest first: (election id, frame, the clients it has yet to reach)."""
         self._timer: asyncio.TimerHandle | None = None
         self._flushed_at = float("-inf")
         self.made = 0
@@ -297,12 +308,13 @@ class Board:
         worked = self.needles.get(snap)
         if cached is not None and cached[0] == election.last and worked is None:
             return cached[2]
-        calls = last_calls(election, election.last, snap.handled)
-        row = rules_row(snap, calls)
+        calls = self._calls_of(election, election.last, snap.handled)
         if worked is not None:
-            row = with_needle(row, snap, worked.odds, worked.why_not, worked.snap.last_seq, calls)
-        elif not row["working"]:  # a count that cannot have a needle
-            row = with_needle(row, snap, None, calls=calls)
+            row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls)
+        elif no_odds_reason(snap):  # a count that cannot have a needle
+            row = needle_row(snap, None, calls=calls)
+        else:
+            row = rules_row(snap, calls)
         frame = json.dumps(row, separators=(",", ":"))
         self._frames[election.id] = (election.last, not row["working"], frame)
         self.made += 1
@@ -326,10 +338,20 @@ class Board:
             return election.last, frame
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
-            calls = last_calls(election, worked.snap.last_seq, worked.snap.handled)
+            calls = self._calls_of(election, worked.snap.last_seq, worked.snap.handled)
             return worked.snap.last_seq, json.dumps(worked.row(calls), separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
+
+    def _calls_of(self, election: Election, upto: int, handled: int) -> tuple[TickerLine, ...]:
+        """`last_calls` of the election up to seq `upto`, kept until a newer state is asked for
+        (a row saying WORKING and the same row with its needle share them)."""
+        kept = self._calls.get(election.id)
+        if kept is not None and kept[0] == (upto, handled, len(election.count.undone)):
+            return kept[1]
+        calls = last_calls(election, upto, handled)
+        self._calls[election.id] = ((upto, handled, len(election.count.undone)), calls)
+        return calls
 
     def _seen(self, election_id: str, seq: int) -> None:
         self._newest[election_id] = max(seq, self._newest.get(election_id, 0))
@@ -337,7 +359,7 @@ class Board:
     # -- the one coalescing timer --------------------------------------------
     def _schedule(self, delay: float | None = None) -> None:
         """Flush in ``delay`` seconds (default: one interval after the last flush), or sooner if already due."""
-        if not (self._dirty or self._held):
+        if not (self._dirty or self._held or self._outbox):
             return
         loop = asyncio.get_running_loop()
         if delay is None:
@@ -356,7 +378,10 @@ class Board:
             if election_id in self.hub.elections:
                 self._dirty.setdefault(election_id, self.hub.elections[election_id])
         deadline = time.perf_counter() + BUDGET
-        while self._dirty and time.perf_counter() < deadline:
+        while (self._dirty or self._outbox) and time.perf_counter() < deadline:
+            if self._outbox:
+                self._send_some()
+                continue
             election_id = next(iter(self._dirty))
             election = self._dirty.pop(election_id)
             clients = self.everyone | self.following.get(election_id, set())
@@ -371,13 +396,24 @@ class Board:
                 self._held.pop(election_id, None)
             else:
                 self._held[election_id] = now  # a newer row went out: the wait starts again
-            self._send(clients, out[1])
-        if self._dirty:
+            self._outbox.append((election_id, out[1], list(clients)))
+        if self._dirty or self._outbox:
             self._schedule(0.0)  # the next slice, after the loop's waiting I/O
         elif self._held:
             self._schedule(max(0.0, min(self._held.values()) + HOLD - now))
 
-    def _send(self, clients: set[ServerConnection], frame: str) -> None:
+    def _send_some(self) -> None:
+        """The oldest row on its way out, to its next SEND_AT_ONCE clients: each client gets rows in order."""
+        election_id, frame, clients = self._outbox[0]
+        now, rest = clients[:SEND_AT_ONCE], clients[SEND_AT_ONCE:]
+        if rest:
+            self._outbox[0] = (election_id, frame, rest)
+        else:
+            self._outbox.popleft()
+        following = self.following.get(election_id, ())
+        self._send([c for c in now if c in self.everyone or c in following], frame)  # not one that left
+
+    def _send(self, clients: Iterable[ServerConnection], frame: str) -> None:
         """One frame to many, never waiting; a client that stopped reading is cut off."""
         broadcast(clients, frame)
         limit = self.hub.slow_watcher_bytes
@@ -414,7 +450,7 @@ class Board:
             self.audience -= 1
             if not self.audience:  # the next client starts afresh
                 self.needles.forget()
-                for kept in (self._held, self._shown, self._newest):
+                for kept in (self._held, self._shown, self._newest, self._outbox, self._calls):
                     kept.clear()
 
     def _elections(self, only: str | None) -> list[Election]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import dataclasses
+import gc
 import hmac
 import inspect
 import json
@@ -702,6 +703,7 @@ async def run_hub(
     loop.set_exception_handler(_accept_failures_told_once_a_second(before, hub.complaints))
     try:
         hub.start()
+        _settle_heap()
         async with hub.serve(host, port) as server:
             if ready is not None:
                 maybe = ready(hub, server)
@@ -711,6 +713,19 @@ async def run_hub(
     finally:
         loop.set_exception_handler(before)
         await hub.aclose()
+
+
+def _settle_heap() -> None:
+    """What the hub loaded at start (every election's events) is kept for good: out of the collector's sight.
+
+    A full collection walks every tracked object; with 1,000 elections loaded
+    that is ~12 ms of the event loop, each time the churn of rows and frames
+    triggers one (an ack that waits for it is that much late). Frozen, the
+    loaded objects are never walked again; what is made later is collected
+    as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _accept_failures_told_once_a_second(before: Any, complaints: Throttled) -> Callable:
