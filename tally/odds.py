@@ -122,38 +122,6 @@ def needle_json(needle: Odds) -> dict[str, Any]:
     }
 
 
-def odds_words(snap: Snapshot) -> str:
-    """The needle in one line, for the text report."""
-    needle = odds(snap)
-    if needle is None:
-        return f"Chance: not given — {no_odds_reason(snap)}."
-    how = "exact" if needle.method == "exact" else f"simulation of {DRAWS:,} counts"
-    parts = [f"{_outcome_words(snap, key)} {percent(p)}" for key, p in needle.outcomes.items()
-             if p > 0 or key in snap.choices or key in ("runoff", "pending")]
-    return f"Chance (random-order model, {how}): {', '.join(parts)}"
-
-
-def percent(p: float) -> str:
-    """A probability as a watcher reads it: never "100.0 %" for what is not certain."""
-    if 0 < p < 0.001:
-        return "< 0.1 %"
-    if 0.999 < p < 1:
-        return "> 99.9 %"
-    return f"{100 * p:.1f} %"
-
-
-def _outcome_words(snap: Snapshot, key: str) -> str:
-    if key == "pending":
-        return "challenges decide"
-    if snap.election.yes_no:
-        if rule_of(snap.election) == DEAUTHORIZATION:
-            return {"yes": "deauthorization carries", "no": "deauthorization fails"}[key]
-        return {"yes": "union wins", "no": "no union"}[key]
-    if key in snap.choices:
-        return f"{key} majority"
-    return key.replace("_", " ")
-
-
 def union_chance(y: int, m: int, v: int, challenged: int, remaining: int,
                  prior: tuple[float, float, float] = (PRIOR_WEIGHT,) * 3) -> float:
     """The union's chance of a majority on a yes/no ballot: the needle in one number.

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from tally.odds import Odds
 from tally.reducer import Snapshot
-from tally.report import is_against
+from tally.report import outcome_words
 from tally.rules import DEAUTHORIZATION, certain_words
 from tally.timeline import TREND_BALLOTS, Pace, TickerLine, ballot_label
 
@@ -44,6 +44,11 @@ NO_HEADER = "waiting for the election header …"
 NO_BALLOTS = "no ballots yet"
 NO_COUNT_CHANCE = "no count yet"
 NO_CALLS = "no calls yet"
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 election', '2 elections', '1,000 counts': a number with its noun, in the number's grammar."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def number(n: int | None) -> str:
@@ -96,36 +101,6 @@ def settled(snap: Snapshot) -> bool:
     Only then is a chance of 0 or 1 a certainty rather than a rounding.
     """
     return snap.outcome.decided or snap.remaining == 0
-
-
-def outcome_words(snap: Snapshot) -> str:
-    """The decided outcome, as a person would say it.
-
-    The yes/no ballot keeps its own words (the union wins / no union); a poll
-    to withdraw a union's authority says so; other ballots name the choices.
-    """
-    out, election = snap.outcome, snap.election
-    union = election.union or "the union"
-    if election.rule == DEAUTHORIZATION:
-        if out.outcome == "majority":
-            return (f"deauthorized: a majority of the {number(election.eligible)} eligible "
-                    f"voters withdrew {union}'s authority")
-        return f"not deauthorized: {union} keeps its authority"
-    if election.yes_no:
-        if out.outcome == "majority":
-            return f"the union wins: majority for {union}"
-        return "no union: no majority for " + union
-    if out.outcome == "majority":
-        return f"{out.winner} wins a majority" + (": no union" if is_against(out.winner) else "")
-    if out.outcome == "runoff":
-        return f"runoff between {out.runoff[0]} and {out.runoff[1]}"
-    if out.outcome == "rerun":
-        return f"rerun: no runoff pair, the election is run again with all {len(snap.choices)} choices"
-    if out.outcome == "no_majority" and len(snap.choices) == 2:
-        return "no majority: a tie, nobody is certified"
-    if out.outcome == "no_majority":
-        return "no runoff: certification of results (a 102.70(d) tie)"
-    return out.reason
 
 
 def banner(snap: Snapshot | None) -> tuple[str, str]:
@@ -478,16 +453,23 @@ def pace_words(pace: Pace, snap: Snapshot) -> str:
 
 
 def trend_words(pace: Pace | None, snap: Snapshot) -> str:
-    """'last 100 ballots: YES 41 %, overall 38 %' for YES (or the leader of a multi-choice count)."""
+    """'ballots #901–1,000: YES 41 %, overall 38 %' for YES (or the leader of a multi-choice count).
+
+    The trend covers the ballots since the newest sample at least TREND_BALLOTS
+    back; samples are taken per run of events (a pile, a replay's flood), so
+    that stretch may be 101 or 130 ballots long. It is named by its ballot
+    numbers, as the calls are, never as "the last 101 ballots".
+    """
     if pace is None or not pace.recent or not snap.valid:
         return f"recent trend: not yet (fewer than {TREND_BALLOTS} ballots)"
     i = 0 if snap.election.yes_no else (snap.leader if snap.leader is not None else 0)
+    stretch = f"ballots #{snap.handled - pace.recent + 1:,}–{snap.handled:,}"
     recent_valid = sum(pace.recent_votes)
     if not recent_valid:
-        return f"last {pace.recent:,} ballots: no valid votes"
+        return f"{stretch}: no valid votes"
     recent = 100 * pace.recent_votes[i] / recent_valid
     overall = 100 * snap.votes[i] / snap.valid
-    return f"last {pace.recent:,} ballots: {choice_name(snap, i)} {recent:.0f} %, overall {overall:.0f} %"
+    return f"{stretch}: {choice_name(snap, i)} {recent:.0f} %, overall {overall:.0f} %"
 
 
 def freshness_words(snap: Snapshot, pace: Pace | None, stale_seconds: float | None,

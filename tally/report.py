@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tally import rules
 from tally.odds import DRAWS, no_odds_reason, odds_json
 from tally.reducer import Snapshot
 from tally.text import literal
@@ -44,30 +43,45 @@ def choice_label(snap: Snapshot, i: int) -> str:
 
 
 def result_line(snap: Snapshot) -> str:
-    """The result in plain words, as a watcher would say it."""
+    """The result in plain words, as a watcher would say it: `outcome_words` once the count has one."""
     out = snap.outcome
-    union = snap.election.union or "the union"
-    if _deauthorization(snap):
-        if out.outcome == "majority":
-            return f"deauthorized: a majority of the eligible voters withdrew {union}'s authority"
-        if out.outcome == "no_majority":
-            return f"not deauthorized: {union} keeps its authority"
-    elif snap.election.yes_no:
-        if out.outcome == "majority":
-            return f"majority for {union}: the union wins"
-        if out.outcome == "no_majority":
-            return f"no majority for {union}: no union"
-    elif out.outcome == "majority":
-        return f"majority for {out.winner}" + (": no union" if is_against(out.winner) else "")
-    elif out.outcome == "no_majority":
-        return f"no majority: {out.reason}"
-    if out.outcome == "runoff":
-        return f"no majority: runoff between {out.runoff[0]} and {out.runoff[1]}"
-    if out.outcome == "rerun":
-        return f"no majority: rerun with all {len(snap.choices)} choices ({rules.NULLITY})"
     if out.outcome == "pending":
         return "challenges determinative: outcome pending"
-    return f"undecided: {out.reason}"
+    if out.outcome == "undecided":
+        return f"undecided: {out.reason}"
+    return outcome_words(snap)
+
+
+def outcome_words(snap: Snapshot) -> str:
+    """The outcome, as a person would say it: the one wording of every face (the dashboard's banner
+    after "OUTCOME DECIDED —", the page, the board, the report's Result).
+
+    The yes/no ballot keeps its own words (the union wins / no union); a poll
+    to withdraw a union's authority says so; other ballots name the choices.
+    The consequence comes first: it is what a watcher repeats.
+    """
+    out, election = snap.outcome, snap.election
+    union = election.union or "the union"
+    if _deauthorization(snap):
+        if out.outcome == "majority":
+            eligible = "the" if election.eligible is None else f"the {election.eligible:,}"
+            return f"deauthorized: a majority of {eligible} eligible voters withdrew {union}'s authority"
+        return f"not deauthorized: {union} keeps its authority"
+    if election.yes_no:
+        if out.outcome == "majority":
+            return f"the union wins: majority for {union}"
+        return "no union: no majority for " + union
+    if out.outcome == "majority":
+        return f"{out.winner} wins a majority" + (": no union" if is_against(out.winner) else "")
+    if out.outcome == "runoff":
+        return f"runoff between {out.runoff[0]} and {out.runoff[1]}"
+    if out.outcome == "rerun":
+        return f"rerun: no runoff pair, the election is run again with all {len(snap.choices)} choices"
+    if out.outcome == "no_majority" and len(snap.choices) == 2:
+        return "no majority: a tie, nobody is certified"
+    if out.outcome == "no_majority":
+        return "no runoff: certification of results (a 102.70(d) tie)"
+    return out.reason
 
 
 def _majority_sentence(snap: Snapshot) -> str:

@@ -37,8 +37,9 @@ from feeds.publisher import Publisher
 from feeds.watcher import Watcher, list_elections
 from hubkit import FAST, TOKEN, running_hub
 from hubkit import until as hub_until
+from tally.present import banner, outcome_words
 from tally.reducer import Count, RuleError
-from tally.report import json_report
+from tally.report import json_report, text_report
 from tally.schema import EARLIEST, LATEST, MAX_BALLOTS, MAX_CHOICES, parse_event
 from tally.summary import summary
 from tally.text import literal
@@ -205,8 +206,13 @@ def test_the_reports_and_summaries_take_every_count(tmp_path_factory, events):
     report = json.loads(out.getvalue())
     loaded = load(path)
     assert loaded.ok and report == json.loads(json.dumps(json_report(loaded.count.snapshot())))
-    row = summary(loaded.count.snapshot())
+    snap = loaded.count.snapshot()
+    row = summary(snap)
     assert json.loads(json.dumps(row))["id"] == events[0]["id"]
+    if snap.outcome.decided:  # one wording of the outcome: the report's Result is the banner's
+        words = outcome_words(snap)
+        assert report["result"] == row["result"] == words
+        assert banner(snap)[0].endswith(f"— {words}") and f"Result: {words}" in text_report(snap)
 
 
 @faces(12)

@@ -80,6 +80,21 @@ async def test_serve_refuses_a_broken_journal_in_one_line(tmp_path):
     assert (code, err) == (2, f"tally: {tmp_path}/x.jsonl:2: seq 3 out of order: expected 2\n")
 
 
+@pytest.mark.parametrize("n, words", [(0, "0 elections"), (1, "1 election"), (2, "2 elections")])
+async def test_serve_says_how_many_elections_in_their_grammar(tmp_path, n, words):
+    for i in range(n):
+        (tmp_path / f"e{i}.jsonl").write_text(f'{{"seq": 1, "type": "election", "id": "e{i}", "title": "E"}}\n')
+    proc = await asyncio.create_subprocess_exec(
+        *TALLY, "serve", "--port", "0", "--data", str(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        first = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+    finally:
+        proc.kill()
+        await proc.wait()
+    assert f"({words} in {tmp_path})" in first, first
+
+
 async def test_serve_exits_quietly_on_ctrl_c(tmp_path):
     def default_sigint() -> None:  # a test runner started in the background ignores it
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -17,6 +17,7 @@ from counts import count_of, header, pile
 from tally import odds as O
 from tally import rules
 from tally.reducer import Snapshot
+from tally.report import chance_line
 from tally.schema import Election
 from tui.cli import main
 
@@ -233,7 +234,7 @@ def test_deauthorization_needs_the_eligible_voters():
 
 
 def test_deauthorization_words():
-    assert "deauthorization carries" in O.odds_words(deauth_snapshot(3, 1, 0, 0, 6, 20))
+    assert "deauthorization carries 0 %" in chance_line(deauth_snapshot(3, 1, 0, 0, 6, 20))
 
 
 # -- certain and unknown states --------------------------------------------------------
@@ -261,7 +262,7 @@ def test_unknown_total_has_no_needle():
     assert O.odds(snap) is None and O.odds_json(snap) is None
     assert O.no_odds_reason(snap) == ("the total ballots cast is not known, "
                                       "so the unopened ballots cannot be modelled")
-    assert O.odds_words(snap).startswith("Chance: not given — the total ballots cast is not known")
+    assert chance_line(snap).startswith("Chance: not given — the total ballots cast is not known")
 
 
 def test_a_bad_prior_is_refused():
@@ -343,8 +344,9 @@ def test_closed_multi_count():
 
 
 def test_multi_words():
-    words = O.odds_words(snapshot((30, 25, 15), 1, 5, ballots=176, choices=ABN))
-    assert words.startswith("Chance (random-order model, simulation of 20,000 counts): Union A majority ")
+    words = chance_line(snapshot((30, 25, 15), 1, 5, ballots=176, choices=ABN))
+    assert words.startswith("Chance (random-order model, simulation of 20,000 counts): runoff ")
+    assert "Union A wins" in words
     assert "runoff" in words and "challenges decide" in words and "rerun" not in words
 
 
@@ -361,14 +363,8 @@ def test_json_shape():
 
 
 def test_words():
-    words = O.odds_words(snapshot((24, 16), ballots=100))
-    assert words == "Chance (random-order model, exact): union wins 94.3 %, no union 5.7 %, challenges decide 0.0 %"
-
-
-@pytest.mark.parametrize("p,text", [(0, "0.0 %"), (1, "100.0 %"), (0.0004, "< 0.1 %"), (0.9996, "> 99.9 %"),
-                                    (0.5, "50.0 %")])
-def test_percent(p, text):
-    assert O.percent(p) == text
+    words = chance_line(snapshot((24, 16), ballots=100))
+    assert words == "Chance (random-order model, exact): union wins 94.3 %, no union 5.7 %, challenges decide < 0.1 %"
 
 
 def test_union_chance_is_the_first_chance():

@@ -25,7 +25,7 @@ def test_ldj5_report(capsys):
                          ("challenged ballots", "0"), ("valid votes counted ", "998")]:
         line = next(line for line in out.splitlines() if label in line)
         assert line.split()[-1] == value, line
-    assert "Result: no majority for Amazon Labor Union: no union" in out
+    assert "Result: no union: no majority for Amazon Labor Union" in out
     assert "reconstructed" in out
 
 
@@ -222,7 +222,7 @@ def test_a_runoff_between_two_unions_names_both(capsys, tmp_path):
     text = report_text(capsys, tmp_path, *events)
     assert line_of(text, f"votes cast for {TEAMSTERS}").split()[-1] == "11"
     assert line_of(text, f"votes cast for {UFCW}").split()[-1] == "8"
-    assert "against" not in text and "Result: majority for Teamsters Local 727" in text
+    assert "against" not in text and "Result: Teamsters Local 727 wins a majority" in text
 
 
 def test_a_tied_runoff_is_no_majority_and_nobody_wins(capsys, tmp_path):
@@ -232,7 +232,7 @@ def test_a_tied_runoff_is_no_majority_and_nobody_wins(capsys, tmp_path):
     text = report_text(capsys, tmp_path, *events)
     # One union on the ballot: the Board's singular wording.
     assert line_of(text, "against participating labor organization ").split()[-1] == "8"
-    assert "Result: no majority: the vote is tied" in text and "nobody is certified" in text
+    assert "Result: no majority: a tie" in text and "nobody is certified" in text
 
 
 def test_multi_union_wording_follows_the_boards_tally_form(capsys, tmp_path):
@@ -241,7 +241,7 @@ def test_multi_union_wording_follows_the_boards_tally_form(capsys, tmp_path):
     text = report_text(capsys, tmp_path, *events)
     assert line_of(text, "votes cast against participating labor organizations").split()[-1] == "9"
     assert "has been cast against participating labor organizations." in text
-    assert "Result: majority for neither: no union" in text
+    assert "Result: neither wins a majority: no union" in text
 
 
 @pytest.mark.parametrize("name,union", [("Neither", False), ("NONE", False), ("No  union", False),
@@ -260,7 +260,7 @@ def test_a_rerun_when_second_place_ties(capsys, tmp_path):
     assert (report["outcome"], report["winner"], report["decided"]) == ("rerun", None, True)
     assert "runoff" not in report and report["majority_possible"] is False
     text = report_text(capsys, tmp_path, *events)
-    assert "Result: no majority: rerun with all 3 choices (29 CFR 102.70(d))" in text
+    assert "Result: rerun: no runoff pair, the election is run again with all 3 choices" in text
     assert "a tie for second place leaves no runoff pair" in text
 
 

@@ -1,6 +1,7 @@
 """Issue 10 on screen: the needle, the broadcast view, freshness, and what a new user saw (Pilot)."""
 
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -147,7 +148,11 @@ async def test_freshness_says_the_last_call_the_pace_and_the_trend():
         await step_to(pilot, 150)
         words = text(app, "#freshness")
         assert "last call 13:" in words and "/min" in words and "to go" in words
-        assert "last 10" in words and "ballots: YES" in words and "overall" in words
+        stretch = re.search(r"ballots #([\d,]+)–([\d,]+): YES \d+ %, overall \d+ %", words)
+        assert stretch, words
+        first, last = (int(n.replace(",", "")) for n in stretch.groups())
+        assert last == app.live.count.opened + app.live.count.challenged  # up to the newest ballot
+        assert last - first + 1 >= 100  # a stretch named by its ballot numbers, never "last 101 ballots"
 
 
 async def test_a_disconnected_watcher_dims_and_counts_up_the_last_update(monkeypatch):

@@ -149,12 +149,13 @@ def _serve_shared(args: argparse.Namespace) -> int:
 def _ready(args: argparse.Namespace, where: str) -> Any:
     """What `tally serve` says once it listens: what it repaired, where, and the token's place."""
     from feeds.hub import bound_port
+    from tally.present import counted
 
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
             _say("serve", line)
         _say("serve", f"listening on ws://{args.host}:{bound_port(server)} "
-                      f"({len(hub.elections)} elections {hub.store.where})")
+                      f"({counted(len(hub.elections), 'election')} {hub.store.where})")
         _say("serve", where)
 
     return ready

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.present import (STATE_WORDS, WORKING, Chance, chance_cell, chance_text, lead_cell,
+from tally.present import (STATE_WORDS, WORKING, Chance, chance_cell, chance_text, counted, lead_cell,
                            lead_short_of)
 from tally.summary import COUNTING, order_key
 from tally.text import literal
@@ -170,7 +170,7 @@ def board_words(rows: list[dict[str, Any]], where: str, feed: str) -> str:
     """The line above the board: how many counts, in which states, and the feed."""
     counting = sum(r.get("state") == COUNTING for r in rows)
     n = len(rows)
-    counts = f"{n} count{'s' if n != 1 else ''}, {counting} counting" if rows else "no counts yet"
+    counts = f"{counted(n, 'count')}, {counting} counting" if rows else "no counts yet"
     return f"{where} · {counts} · {feed}"
 
 
