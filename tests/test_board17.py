@@ -111,7 +111,7 @@ async def test_a_closed_count_opened_from_a_hub_board_says_final(tmp_path, unuse
 async def test_s_saves_the_board_and_a_count_over_it_without_a_toast(tmp_path):
     app = ReplayBoard(BoardReplay(LiveBoard(resolve_many(THREE)), paused=True, speed=1.0), "three",
                       shots=tmp_path)
-    async with app.run_test(size=(100, 32)) as pilot:
+    async with app.run_test(size=(100, 32), notifications=True) as pilot:  # toasts drawn, as in a terminal
         await board_to_end(pilot)
         await pilot.press("s")
         await until(lambda: (tmp_path / "tally-board.svg").exists(), "the board's picture")

@@ -192,7 +192,7 @@ async def test_an_offline_counter_always_sees_how_many_entries_wait(tmp_path, un
 
 async def test_the_saved_toast_is_never_in_the_next_screenshot(tmp_path):
     app = ReplayDashboard(Replay(ROOT / "replays" / "ldj5.jsonl", LiveCount(), paused=True), shots=tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:  # toasts drawn, as in a terminal
         await to_end(pilot)
         app.notify("a toast that must not be in the picture", title="Hello")
         await pilot.pause(0.1)
