@@ -61,6 +61,41 @@ class Agreement:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One check counter against the main count: what a hub reports and every face words.
+
+    `main` and `check` as in `Agreement` (empty when not known: the hub's
+    JSON item carries them only on request).
+    """
+
+    counter: str
+    agree: bool
+    at: int
+    since: int | None = None
+    main: tuple[int, ...] = ()
+    check: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, counter: str, agreement: Agreement) -> CheckResult:
+        return cls(counter, agreement.agree, agreement.at, agreement.since, agreement.main,
+                   agreement.check)
+
+    def as_json(self, totals: bool = False) -> dict[str, Any]:
+        """{"counter": NAME, "agree": …, "at": n[, "since": k]}; with `totals`, "main" and "check" too."""
+        out: dict[str, Any] = {"counter": self.counter, "agree": self.agree, "at": self.at}
+        if not self.agree:
+            out["since"] = self.since
+        if totals:
+            out["main"], out["check"] = list(self.main), list(self.check)
+        return out
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> CheckResult:
+        return cls(item["counter"], item["agree"], item["at"], item.get("since"),
+                   tuple(item.get("main", ())), tuple(item.get("check", ())))
+
+
 def different_elections(a: Election, b: Election) -> str | None:
     """Why two headers cannot be counts of one election (None: they can).
 
