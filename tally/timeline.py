@@ -132,12 +132,11 @@ def _amendment_line(event: Checkpoint | Correct | Adjust, yes_no: bool) -> Ticke
     def name(choice: str) -> str:
         return choice.upper() if yes_no or choice == "void" else choice
 
-    if isinstance(event, Checkpoint):
+    if isinstance(event, Checkpoint):  # the agent's words when given (the figures are compared elsewhere)
         figures = [f"{name(c)} {n:,}" for c, n in event.votes.items()]
         figures += [f"{k} {n:,}" for k, n in (("void", event.void), ("challenged", event.challenged))
                     if n is not None]
-        said = f" ({event.text})" if event.text else ""
-        return TickerLine(event.seq, "checkpoint", f"BOARD: {' '.join(figures)}{said}")
+        return TickerLine(event.seq, "checkpoint", f"BOARD: {event.text or ' '.join(figures)}")
     if isinstance(event, Correct):
         return TickerLine(event.seq, "correct", f"CORRECTED entry {event.target}: {name(event.choice)}")
     return TickerLine(event.seq, "adjust", f"ADJUSTED to the Board's figures of entry {event.checkpoint}")
