@@ -306,6 +306,16 @@ class Count:
         did = self._did[seq]
         return (self.slot(did), self._amount[seq]) if did >= _CHALLENGED else None
 
+    @property
+    def entries(self) -> tuple[array, array]:
+        """The per-seq tables, for a follower that reads many calls (`tally.verify`): read, never write.
+
+        By seq: what the entry did (a choice's index ≥ 0; -1 void, -2
+        challenged: a call; anything lower: no call, or retracted) and its
+        ballots. `call_at` reads one entry of them.
+        """
+        return self._did, self._amount
+
     def totals(self) -> tuple[int, ...]:
         """The count's figures in slot order: each choice's votes, void, challenged."""
         return (*self.votes, self.void, self.challenged)

@@ -26,6 +26,7 @@ the plain definition, the test oracle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import sub
 from typing import Any
 
 from tally.reducer import Count
@@ -166,16 +167,24 @@ class Comparison:
         self._saves = [self._state]
         self._runs = 0
         self._revised = [len(main.revised), len(check.revised)]
+        self._seen: tuple[int, int] | None = None
+        self._answer: Agreement | None = None
 
     def update(self) -> Agreement:
         """Follow both counts' new entries and revised calls; how they compare now."""
+        seen = (self.main.last_seq, self.check.last_seq)
+        if seen == self._seen:  # nothing entered since: nothing revised either
+            return self._answer
         self._rewind_for(self.main, 0)
         self._rewind_for(self.check, 1)
         self._walk()
         sa, oa, sb, ob, pos, d, ta, last, nonzero, since = self._state
         if not nonzero:
-            return Agreement(True, pos, None, ta, tuple(x - y for x, y in zip(ta, d)))
-        return Agreement(False, pos, last + 1, since[0], since[1])
+            answer = Agreement(True, pos, None, ta, tuple(map(sub, ta, d)))
+        else:
+            answer = Agreement(False, pos, last + 1, since[0], since[1])
+        self._seen, self._answer = seen, answer
+        return answer
 
     def _rewind_for(self, count: Count, side: int) -> None:
         """Go back to the last saved point before any call of `count` revised since the last update."""
@@ -193,20 +202,30 @@ class Comparison:
                 self._runs = 0
 
     def _walk(self) -> None:
-        main_at, check_at = self.main.call_at, self.check.call_at
-        main_last, check_last = self.main.last_seq, self.check.last_seq
+        # The hub's per-event path: the tables read directly, the slot worked out inline
+        # (`Count.slot`), the state unpacked once.
+        main_did, main_amount = self.main.entries
+        check_did, check_amount = self.check.entries
+        end_a, end_b = len(main_did), len(check_did)
+        k1 = self.main.slots - 3  # slot of did < 0 is k1 - did: void k, challenged k + 1
         sa, oa, sb, ob, pos, d, ta, last, nonzero, since = self._state
+        if sa >= end_a or sb >= end_b:
+            return
         d, ta = list(d), list(ta)
         runs = self._runs
         while True:
-            while sa <= main_last and main_at(sa) is None:
+            while sa < end_a and main_did[sa] < -2:
                 sa += 1
-            while sb <= check_last and check_at(sb) is None:
+            while sb < end_b and check_did[sb] < -2:
                 sb += 1
-            if sa > main_last or sb > check_last:
+            if sa >= end_a or sb >= end_b:
                 break
-            a, na = main_at(sa)
-            b, nb = check_at(sb)
+            a, na = main_did[sa], main_amount[sa]
+            b, nb = check_did[sb], check_amount[sb]
+            if a < 0:
+                a = k1 - a
+            if b < 0:
+                b = k1 - b
             t = min(na - oa, nb - ob)
             if a == b:
                 if not nonzero:
