@@ -307,3 +307,25 @@ def test_a_file_of_such_events_reads_as_applying_them_one_by_one(choices, data):
     assert loaded.count.snapshot() == c.snapshot()
     assert [loaded.count.call_at(s) for s in range(c.last_seq + 2)] == [
         c.call_at(s) for s in range(c.last_seq + 2)]
+
+
+@pytest.mark.parametrize("line", [
+    '{"seq":5,"type":"checkpoint","votes":{"yes":1,"yes":2,"no":0}}',
+    '{"seq":5,"type":"checkpoint","votes":{"yes":1,"no":0},"void":1,"void":2}',
+])
+def test_a_key_repeated_in_a_checkpoint_is_refused_on_every_path(line):
+    with pytest.raises(EventError, match="duplicate key"):
+        parse_event(line)
+    data = "\n".join([json.dumps({"seq": 1, **header()}),
+                      *(json.dumps({"seq": s, "type": "ballot", "choice": "yes"}) for s in (2, 3, 4)),
+                      line]).encode() + b"\n"
+    loaded = load_bytes("x.jsonl", data)
+    assert [p.line for p in loaded.problems] == [5] and "duplicate key" in loaded.problems[0].why
+
+
+def test_checkpoints_in_a_file_with_commas_in_names_read_as_one_by_one():
+    events = numbered(header(choices=["Local 1, East", "Neither"]),
+                      {"type": "ballot", "choice": "Local 1, East"},
+                      {"type": "checkpoint", "votes": {"Local 1, East": 1, "Neither": 0}, "text": "a, b"})
+    loaded = load_bytes("x.jsonl", "".join(json.dumps(e) + "\n" for e in events).encode())
+    assert loaded.ok and loaded.count.snapshot().checkpoints[0].agrees
