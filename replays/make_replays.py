@@ -14,7 +14,9 @@ starbucks-2022-06-07`. Only each store's totals are public: the ballot order,
 the start times (each region's stores one after another, from a plausible
 hour in its own time zone) and the pace are reconstructed, and every file's
 title and first note say so. Where the Board's "total counted" is not yes +
-no (Portland counts its 3 challenged ballots in it), the closing note says.
+no (Portland counts its 3 challenged ballots in it), the closing checkpoint's text says.
+Each count closes with the official tally as a `checkpoint` (its figures, and
+the Board's words as its text): the count's own totals are checked against it.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Recorded:
     closing: str
     seed: int
     first_note: str = RECONSTRUCTED
+    official: dict | None = None
+    """The official tally's figures (votes, void, challenged): the closing is then a checkpoint."""
 
 
 def _stamp(t: datetime) -> str:
@@ -93,8 +97,15 @@ def events(rec: Recorded) -> list[dict]:
             emit(t, type="ballot", choice=choice)
     t += timedelta(seconds=30)
     emit(t, type="close")
-    emit(t, type="note", text=rec.closing)
+    if rec.official is None:
+        emit(t, type="note", text=rec.closing)
+    else:  # the Board's figures, compared with the count's (docs/FORMAT.md, checkpoint)
+        emit(t, type="checkpoint", **rec.official, text=rec.closing)
     return out
+
+
+def official(yes: int, no: int, void: int, challenged: int) -> dict:
+    return {"votes": {"yes": yes, "no": no}, "void": void, "challenged": challenged}
 
 
 def _tz(hours: int):
@@ -116,6 +127,7 @@ COUNTS = [
         sessions=[Session(datetime(2022, 5, 2, 13, 0, tzinfo=EDT), 380, 618, 2)],
         closing="Official tally: 380 for, 618 against, 2 void, 0 challenged.",
         seed=20220502,
+        official=official(380, 618, 2, 0),
     ),
     Recorded(
         name="jfk8",
@@ -131,6 +143,7 @@ COUNTS = [
         ],
         closing="Official tally: 2,654 for, 2,131 against, 67 challenged; 17 void reported.",
         seed=20220401,
+        official=official(2654, 2131, 17, 67),
     ),
     Recorded(
         name="bhm1-2022",
@@ -144,6 +157,7 @@ COUNTS = [
         closing="Official tally: 875 for, 993 against, 59 void, 416 challenged: "
                 "the challenges are determinative.",
         seed=20220328,
+        official=official(875, 993, 59, 416),
     ),
 ]
 
@@ -196,6 +210,7 @@ def starbucks_day(csv_path: Path = STARBUCKS_CSV, day: str = "2022-06-07") -> li
                      f"{challenged} challenged.{quirk}"),
             seed=int(r["case"].replace("-RC-", "")),
             first_note=DAY_RECONSTRUCTED,
+            official=official(yes, no, void, challenged),
         ))
     return out
 

@@ -15,8 +15,8 @@ from itertools import repeat
 from operator import contains, itemgetter, methodcaller
 
 from tally import rules
-from tally.schema import (BALLOT_COUNT, VOID, Ballot, Challenged, Close, Election, Event, Note,
-                          Retract, as_event)
+from tally.schema import (BALLOT_COUNT, CHALLENGED, VOID, Adjust, Ballot, Challenged, Checkpoint,
+                          Close, Correct, Election, Event, Note, Retract, as_event)
 
 # What each seq did, so that a retract can undo it: a choice index (≥ 0), or one
 # of these markers.
@@ -24,6 +24,10 @@ _VOID = -1
 _CHALLENGED = -2
 _RETRACTED = -3
 _NOT_A_COUNT = -4
+_CORRECTION = -5  # its amount: the corrected entry's seq
+_ADJUSTMENT = -6  # its amount: the checkpoint's seq
+_CHECKPOINT = -7
+_AMENDS = (_CORRECTION, _ADJUSTMENT, _CHECKPOINT)  # retractable only while the latest entry
 _MOST = 2**31 - 1  # the largest amount array("i") holds
 _NO_LIMIT = 1 << 62  # more ballots than any count can hold (the format's limits are far below)
 _SEQ, _CHOICE = itemgetter("seq"), itemgetter("choice")
@@ -51,6 +55,65 @@ class Undone:
 
 
 @dataclass(frozen=True, slots=True)
+class Compared:
+    """A checkpoint against the count: the Board's figures beside the count's at that point.
+
+    Figures are in slot order: each choice's votes, then void, then
+    challenged (`Count.slot`). `board` has None where the agent announced
+    nothing (void or challenged left out): such a figure is not compared.
+    `counted` follows later corrections and retractions of earlier entries,
+    so a checkpoint that disagreed agrees once the miscalled ballot is
+    corrected. `ballot`: ballots the count had handled at that point.
+    """
+
+    seq: int
+    ballot: int
+    board: tuple[int | None, ...]
+    counted: tuple[int, ...]
+    text: str | None = None
+    adjusted_by: int | None = None
+    """The seq of the adjust that accepted the Board's figures, while it stands."""
+
+    @property
+    def differs(self) -> tuple[int, ...]:
+        """The slots whose figures differ, in slot order."""
+        return tuple(i for i, (b, c) in enumerate(zip(self.board, self.counted)) if b is not None and b != c)
+
+    @property
+    def agrees(self) -> bool:
+        return not self.differs
+
+    @property
+    def resolved(self) -> bool:
+        """Agrees, or its figures were accepted by an adjustment."""
+        return self.adjusted_by is not None or self.agrees
+
+
+@dataclass(frozen=True, slots=True)
+class Adjusted:
+    """An adjustment: what accepting a checkpoint's figures added to each slot (negative: took away)."""
+
+    seq: int
+    checkpoint: int
+    change: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class _Mark:
+    """A checkpoint as the count keeps it: `counted` is kept up to date as earlier calls change."""
+
+    seq: int
+    board: tuple[int | None, ...]
+    counted: list[int]
+    text: str | None
+    adjusted_by: int | None = None
+
+    def frozen(self) -> Compared:
+        return Compared(self.seq, sum(self.counted), self.board, tuple(self.counted), self.text,
+                        self.adjusted_by)
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The count as it stands, frozen: everything a reader needs, nothing live."""
 
@@ -64,6 +127,10 @@ class Snapshot:
     outcome: rules.Outcome
     decided_at: int | None
     """Ballots handled (opened + challenged) when the outcome became decided."""
+    checkpoints: tuple[Compared, ...] = ()
+    """The Board's announced figures, each against the count's, in order (retracted ones left out)."""
+    adjustments: tuple[Adjusted, ...] = ()
+    """Checkpoints whose figures were accepted, in order (retracted ones left out)."""
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -134,6 +201,15 @@ class Count:
         self.last_seq = 0
         self.decided_at: int | None = None
         self.undone: list[Undone] = []  # every retraction, in order: readers correct their history with it
+        self.revised: list[int] = []
+        """The seq of each call changed after it was entered (retracted, corrected, a correction
+        taken back), in order: a reader that follows the calls (`tally.verify`) looks again there."""
+        self.corrections: list[tuple[int, int, int, int]] = []
+        """Each correction and each taken back, in order: (seq, target, slot before, slot after)."""
+        self._marks: dict[int, _Mark] = {}  # live checkpoints by seq
+        self._adjusted: dict[int, Adjusted] = {}  # live adjustments by seq
+        self._corrected_from: dict[int, int] = {}  # a correction's seq: the target's did before it
+        self._verified: tuple[tuple[Compared, ...], tuple[Adjusted, ...]] | None = ((), ())
         self._ballots: int | None = None
         self._did_by_choice: dict[str, int] = {}
         self._did_byte: dict[str, int] = {}
@@ -149,6 +225,9 @@ class Count:
             Retract: self._retract,
             Note: self._note,
             Close: self._close,
+            Checkpoint: self._checkpoint,
+            Correct: self._correct,
+            Adjust: self._adjust,
         }
         self._checks = {
             Ballot: self._ballot_did,
@@ -156,6 +235,9 @@ class Count:
             Retract: self._retracted_did,
             Note: _no_check,
             Close: self._check_close,
+            Checkpoint: self._check_checkpoint,
+            Correct: self._corrected_did,
+            Adjust: self._adjustment,
         }
 
     # -- reading -----------------------------------------------------------
@@ -184,7 +266,16 @@ class Count:
             outcome=rules.decide(self.election.choices, votes, self.challenged, remaining,
                                  **self._ballot_kind),
             decided_at=self.decided_at,
+            **self._verification(),
         )
+
+    def _verification(self) -> dict:
+        """The checkpoints and adjustments as the snapshot carries them, frozen once per change."""
+        if self._verified is None:
+            self._verified = (tuple(m.frozen() for m in self._marks.values()),
+                              tuple(self._adjusted.values()))
+        marks, adjusted = self._verified
+        return {"checkpoints": marks, "adjustments": adjusted} if marks else {}
 
     def skip(self, seq: int) -> None:
         """Let seq pass as a no-op: a replay shows a bad event and goes on past it."""
@@ -193,7 +284,41 @@ class Count:
             self.last_seq = seq
 
     def retractable(self, seq: int) -> bool:
-        return 0 < seq < len(self._did) and self._did[seq] >= _CHALLENGED
+        """A call not yet retracted; or a checkpoint, correction or adjustment that is the latest entry."""
+        if not 0 < seq < len(self._did):
+            return False
+        did = self._did[seq]
+        return did >= _CHALLENGED or (did in _AMENDS and seq == self.last_seq)
+
+    @property
+    def slots(self) -> int:
+        """Figures a call can add to: each choice, void, challenged (`slot`)."""
+        return len(self.votes) + 2
+
+    def slot(self, did: int) -> int:
+        """Where a call's figure is kept: a choice's index, then void, then challenged."""
+        return did if did >= 0 else len(self.votes) - 1 - did  # _VOID -> k, _CHALLENGED -> k + 1
+
+    def call_at(self, seq: int) -> tuple[int, int] | None:
+        """Entry seq's call as it stands, (slot, ballots), or None: not a call, or retracted."""
+        if not 0 < seq < len(self._did):
+            return None
+        did = self._did[seq]
+        return (self.slot(did), self._amount[seq]) if did >= _CHALLENGED else None
+
+    @property
+    def entries(self) -> tuple[array, array]:
+        """The per-seq tables, for a follower that reads many calls (`tally.verify`): read, never write.
+
+        By seq: what the entry did (a choice's index ≥ 0; -1 void, -2
+        challenged: a call; anything lower: no call, or retracted) and its
+        ballots. `call_at` reads one entry of them.
+        """
+        return self._did, self._amount
+
+    def totals(self) -> tuple[int, ...]:
+        """The count's figures in slot order: each choice's votes, void, challenged."""
+        return (*self.votes, self.void, self.challenged)
 
     # -- applying ----------------------------------------------------------
     def apply(self, event: Event) -> None:
@@ -328,13 +453,14 @@ class Count:
         other run is left, untouched, to that loop.
         """
         part = events[i:n] if i or n < len(events) else events
-        try:  # only a ballot has a "choice" (tests/test_fast_path.py checks the models say so)
+        try:  # a "choice": a ballot, or a correction (which alone has a "target" too)
             dids = bytes(map(self._did_byte.__getitem__, map(_CHOICE, part)))
         except (TypeError, KeyError):  # a model (the header), not a ballot, an unknown choice
             return 0
         m, last = len(part), self.last_seq
         if (list(map(_SEQ, part)) != list(range(last + 1, last + 1 + m))
-                or any(map(contains, part, repeat("count")))):
+                or any(map(contains, part, repeat("count")))
+                or any(map(contains, part, repeat("target")))):
             return 0
         if self._ballots is not None:
             m = min(m, self._ballots - self.opened - self.challenged)
@@ -429,8 +555,10 @@ class Count:
 
     def _retracted_did(self, event: Retract) -> int:
         """What the retracted event did, or RuleError if it cannot be retracted."""
-        self._check_open("retractions")
         target = event.target
+        if target < len(self._did) and self._did[target] in _AMENDS:
+            return self._check_amend_retract(target)
+        self._check_open("retractions")
         if target >= len(self._did):
             raise RuleError(f"retract of seq {target}, which has not happened")
         did = self._did[target]
@@ -438,14 +566,43 @@ class Count:
             raise RuleError(f"seq {target} is already retracted")
         if did == _NOT_A_COUNT:
             raise RuleError(f"seq {target} is not a ballot or challenged event")
+        self._check_not_below_zero(did, self._amount[target])
+        return did
+
+    def _check_amend_retract(self, target: int) -> int:
+        """A checkpoint, correction or adjustment may be taken back while it is the latest entry.
+
+        Later entries were typed against what it said (a correction's call, an
+        adjustment's figures), and taking back only the latest keeps the
+        undoing exact; an earlier call is corrected again instead (the latest
+        correction wins).
+        """
+        did = self._did[target]
+        if target != self.last_seq:
+            raise RuleError(f"seq {target} can only be retracted while it is the latest entry "
+                            "(correct the call again instead)")
+        if did == _CORRECTION:
+            entry = self._amount[target]
+            if self._did[entry] == _RETRACTED:
+                raise RuleError(f"seq {entry} is already retracted")
+            self._check_not_below_zero(self._did[entry], self._amount[entry])
+        if did == _ADJUSTMENT:
+            change = self._adjusted[target].change
+            self._check_change(tuple(-c for c in change))
         return did
 
     def _retract(self, event: Retract) -> None:
         did = self._retracted_did(event)
         target = event.target
+        if did in _AMENDS:
+            self._take_back(did, target)
+            self._record(_NOT_A_COUNT, 0)
+            self._recheck_decision()
+            return
         amount = self._amount[target]
         self._add(did, -amount)
         self._did[target] = _RETRACTED
+        self._revise(target, did, None, amount)
         self.undone.append(Undone(target, event.seq, did if did >= 0 else None,
                                   amount if did == _VOID else 0, amount if did == _CHALLENGED else 0, amount))
         self._record(_NOT_A_COUNT, 0)
@@ -462,6 +619,153 @@ class Count:
         self.closed = True
         self._record(_NOT_A_COUNT, 0)
         self._recheck_decision()
+
+    # -- checkpoints, corrections, adjustments ----------------------------
+    def _check_checkpoint(self, event: Checkpoint) -> tuple[int | None, ...]:
+        """The Board's figures in slot order, or RuleError when they cannot be a count of this ballot."""
+        choices = self.election.choices
+        for name in event.votes:
+            if name not in self._did_by_choice or name == VOID:
+                raise RuleError(f"checkpoint: {name!r} is not a choice on the ballot (it offers "
+                                + ", ".join(choices) + '; void ballots are "void" beside "votes")')
+        missing = [c for c in choices if c not in event.votes]
+        if missing:
+            raise RuleError(f"checkpoint: no votes for {missing[0]!r}: a checkpoint gives every "
+                            "choice's votes")
+        board = (*(event.votes[c] for c in choices), event.void, event.challenged)
+        total = sum(b for b in board if b is not None)
+        if self._ballots is not None and total > self._ballots:
+            raise RuleError(f"checkpoint: {total:,} ballots is more than the {self._ballots:,} cast")
+        return board
+
+    def _checkpoint(self, event: Checkpoint) -> None:
+        board = self._check_checkpoint(event)
+        self._marks[event.seq] = _Mark(event.seq, board, list(self.totals()), event.text)
+        self._verified = None
+        self._record(_CHECKPOINT, 0)
+
+    def _corrected_did(self, event: Correct) -> int:
+        """The did the corrected entry takes, or RuleError if it cannot be corrected.
+
+        Allowed after close too: a correction never changes how many ballots
+        were handled, only what one entry was called.
+        """
+        target = event.target
+        if target >= len(self._did):
+            raise RuleError(f"correction of seq {target}, which has not happened")
+        did = self._did[target]
+        if did == _RETRACTED:
+            raise RuleError(f"seq {target} was retracted: there is no call to correct")
+        if did < _CHALLENGED:
+            raise RuleError(f"seq {target} is not a call: only a ballot or challenged entry "
+                            "can be corrected")
+        new = self._did_by_choice.get(event.choice)
+        if new is None and event.choice == CHALLENGED:
+            new = _CHALLENGED
+        if new is None:
+            raise RuleError(f"unknown choice {event.choice!r}: the ballot offers "
+                            + ", ".join(self.election.choices) + " (or void, or challenged)")
+        if new == did:
+            raise RuleError(f"seq {target} is already {self._did_name(did)}: nothing to correct")
+        self._check_not_below_zero(did, self._amount[target])
+        return new
+
+    def _correct(self, event: Correct) -> None:
+        new = self._corrected_did(event)
+        target = event.target
+        old = self._did[target]
+        self._corrected_from[event.seq] = old
+        self._move(target, old, new)
+        self.corrections.append((event.seq, target, self.slot(old), self.slot(new)))
+        self._did.append(_CORRECTION)
+        self._amount.append(target)
+        self._recheck_decision()
+
+    def _move(self, target: int, old: int, new: int) -> None:
+        """Entry target's call becomes `new`: its ballots move from one figure to the other."""
+        amount = self._amount[target]
+        self._add(old, -amount)
+        self._add(new, amount)
+        self._did[target] = new
+        self._revise(target, old, new, amount)
+
+    def _revise(self, target: int, old: int, new: int | None, amount: int) -> None:
+        """Entry target no longer adds to `old` (but to `new`, if any): later checkpoints follow."""
+        self.revised.append(target)
+        if not self._marks:
+            return
+        a, b = self.slot(old), None if new is None else self.slot(new)
+        for mark in self._marks.values():
+            if mark.seq > target:
+                mark.counted[a] -= amount
+                if b is not None:
+                    mark.counted[b] += amount
+        self._verified = None
+
+    def _adjustment(self, event: Adjust) -> tuple[int, ...]:
+        """What accepting checkpoint K's figures adds to each slot, or RuleError."""
+        mark = self._marks.get(event.checkpoint)
+        if mark is None:
+            raise RuleError(f"adjust to seq {event.checkpoint}, which is not a checkpoint")
+        if mark.adjusted_by is not None:
+            raise RuleError(f"checkpoint seq {event.checkpoint} was already accepted "
+                            f"(seq {mark.adjusted_by})")
+        change = tuple(0 if b is None else b - c for b, c in zip(mark.board, mark.counted))
+        if not any(change):
+            raise RuleError(f"checkpoint seq {event.checkpoint} agrees with the count: "
+                            "nothing to adjust")
+        self._check_change(change)
+        return change
+
+    def _check_change(self, change: tuple[int, ...]) -> None:
+        """An adjustment (or its undoing) may not leave a figure below zero or the ballots overfull."""
+        after = [t + c for t, c in zip(self.totals(), change)]
+        if min(after) < 0:
+            raise RuleError("the adjustment would leave a figure below zero: correct the calls instead")
+        self._check_room(max(sum(change), 0))
+
+    def _adjust(self, event: Adjust) -> None:
+        change = self._adjustment(event)
+        self._shift(change)
+        self._marks[event.checkpoint].adjusted_by = event.seq
+        self._adjusted[event.seq] = Adjusted(event.seq, event.checkpoint, change)
+        self._verified = None
+        self._did.append(_ADJUSTMENT)
+        self._amount.append(event.checkpoint)
+        self._recheck_decision()
+
+    def _shift(self, change: tuple[int, ...]) -> None:
+        k = len(self.votes)
+        for i in range(k):
+            self.votes[i] += change[i]
+        self.void += change[k]
+        self.challenged += change[k + 1]
+        self.opened += sum(change[:k + 1])
+
+    def _take_back(self, did: int, target: int) -> None:
+        """Retract the latest entry, a checkpoint, correction or adjustment: as if never entered."""
+        if did == _CHECKPOINT:
+            del self._marks[target]
+        elif did == _CORRECTION:
+            entry, old = self._amount[target], self._corrected_from.pop(target)
+            new = self._did[entry]
+            self._move(entry, new, old)
+            self.corrections.append((target, entry, self.slot(new), self.slot(old)))
+        else:
+            adjusted = self._adjusted.pop(target)
+            self._shift(tuple(-c for c in adjusted.change))
+            self._marks[adjusted.checkpoint].adjusted_by = None
+        self._verified = None
+        self._did[target] = _RETRACTED
+
+    def _check_not_below_zero(self, did: int, amount: int) -> None:
+        """Taking an entry's ballots off a figure an adjustment lowered could go below zero: refuse."""
+        if self._adjusted and self.totals()[self.slot(did)] < amount:
+            raise RuleError("that would leave a figure below zero after the adjustment: "
+                            "correct another call instead")
+
+    def _did_name(self, did: int) -> str:
+        return self.election.choices[did] if did >= 0 else VOID if did == _VOID else CHALLENGED
 
     def _add(self, did: int, count: int) -> None:
         if did >= 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tally.odds import DRAWS, no_odds_reason, odds_json
-from tally.reducer import Snapshot
+from tally.reducer import Adjusted, Compared, Snapshot
 from tally.text import literal
 from tally.rules import DEAUTHORIZATION
 
@@ -158,6 +158,9 @@ def text_report(snap: Snapshot) -> str:
     lines.append("")
     lines.append(f"Result: {result_line(snap)}")
     lines.append(chance_line(snap))
+    if snap.checkpoints:
+        lines.append("")
+        lines.extend(verification_lines(snap))
     return "\n".join(map(literal, lines)) + "\n"  # a title's control characters as symbols
 
 
@@ -207,7 +210,48 @@ def json_report(snap: Snapshot, needle: bool = True) -> dict[str, Any]:
     report["chances"] = chance_rows(snap, report["odds"])
     if out.runoff is not None:
         report["runoff"] = list(out.runoff)
+    report["checkpoints"] = [checkpoint_json(snap, c) for c in snap.checkpoints]
+    report["adjustments"] = [adjustment_json(snap, a) for a in snap.adjustments]
     return report
+
+
+def figures_json(snap: Snapshot, figures: tuple) -> dict[str, Any]:
+    """Figures in slot order (choices, void, challenged) as the report's keys: votes, void, challenged."""
+    k = len(snap.choices)
+    return {"votes": dict(zip(snap.choices, figures[:k])), "void": figures[k], "challenged": figures[k + 1]}
+
+
+def checkpoint_json(snap: Snapshot, checkpoint: Compared) -> dict[str, Any]:
+    """One checkpoint: the Board's figures (null: not announced), the count's, and whether they agree.
+
+    `ballot`: ballots the count had handled at that point; `agrees` follows
+    later corrections of earlier calls; `adjusted_by`: the seq of the
+    adjustment that accepted the Board's figures (null: none).
+    """
+    return {"seq": checkpoint.seq, "ballot": checkpoint.ballot, "agrees": checkpoint.agrees,
+            **figures_json(snap, checkpoint.board), "text": checkpoint.text,
+            "counted": figures_json(snap, checkpoint.counted), "adjusted_by": checkpoint.adjusted_by}
+
+
+def adjustment_json(snap: Snapshot, adjusted: Adjusted) -> dict[str, Any]:
+    """One adjustment: the checkpoint it accepted and what it added to each figure (negative: took away)."""
+    return {"seq": adjusted.seq, "checkpoint": adjusted.checkpoint,
+            "change": figures_json(snap, adjusted.change)}
+
+
+def verification_lines(snap: Snapshot) -> list[str]:
+    """The text report's account of the Board's figures: each checkpoint, and how the count got there."""
+    from tally.present import OURS_WATCHED, checkpoint_words, slot_name  # the model words it
+
+    lines = []
+    for c in snap.checkpoints:
+        text = f" ({c.text})" if c.text else ""
+        lines.append(f"Checkpoint, entry {c.seq}{text}: {checkpoint_words(snap, c, OURS_WATCHED)}.")
+    for a in snap.adjustments:
+        change = ", ".join(f"{slot_name(snap, i)} {n:+,}" for i, n in enumerate(a.change) if n)
+        lines.append(f"Adjustment, entry {a.seq}: the Board's figures at entry {a.checkpoint} "
+                     f"accepted ({change}).")
+    return lines
 
 
 def summary_line(snap: Snapshot) -> str:

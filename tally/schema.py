@@ -203,8 +203,49 @@ class Close(_Event):
     type: Literal["close"]
 
 
+Tally = Annotated[int, Field(ge=0, le=MAX_BALLOTS)]
+CHALLENGED = "challenged"
+"""What a correction calls an entry that becomes a challenged ballot (when no choice has that name)."""
+
+
+class Checkpoint(_Event):
+    """Running totals the Board agent announced (a subtotal, or the official tally at the end).
+
+    The count compares them with its own totals at this point. Every choice's
+    votes are given; `void` and `challenged` only when they were announced
+    (left out: not compared). Whether the figures fit the ballot (its
+    choices, its `ballots`) is the reducer's rule, as for a ballot's choice.
+    """
+
+    type: Literal["checkpoint"]
+    votes: dict[ChoiceName, Tally] = Field(
+        max_length=MAX_CHOICES, description="the announced votes of every choice on the ballot")
+    void: Tally | None = Field(default=None, description="void ballots, when announced")
+    challenged: Tally | None = Field(default=None, description="challenged ballots, when announced")
+    text: Text | None = Field(default=None, description="what was said, in the agent's words")
+
+
+class Correct(_Event):
+    """The call of entry `target` (a ballot or challenged entry) was wrong: it is `choice`.
+
+    The entry keeps its place and its ballot numbers; a pile changes whole.
+    `choice` is a choice on the ballot, "void", or "challenged".
+    """
+
+    type: Literal["correct"]
+    target: Seq
+    choice: ChoiceName
+
+
+class Adjust(_Event):
+    """Accept the Board's figures at checkpoint `checkpoint`, which the count disagreed with."""
+
+    type: Literal["adjust"]
+    checkpoint: Seq
+
+
 Event = Annotated[
-    Union[Election, Ballot, Challenged, Retract, Note, Close],
+    Union[Election, Ballot, Challenged, Retract, Note, Close, Checkpoint, Correct, Adjust],
     Field(discriminator="type"),
 ]
 EVENT = TypeAdapter(Event, config=ConfigDict(defer_build=True))
@@ -247,11 +288,12 @@ def _keys_cannot_repeat(raw: bytes, events: list) -> bool:
     """True when no object in `raw` repeats a key, told from its commas; False when unsure.
 
     `raw` is valid JSON and `events` what was validated from it (an array of
-    them, or one), each an object holding only scalars and arrays. A comma
-    outside a string separates two members of one object or two items of one
-    array, so an event whose object has p members but k distinct keys shows
-    p - k more commas than its keys account for (and a repeated key's value
-    can only add more). Strings can only add commas too. So a comma count
+    them, or one), each an object holding only scalars, arrays and objects of
+    scalars (a checkpoint's votes). A comma outside a string separates two
+    members of one object or two items of one array, so an event whose object
+    has p members but k distinct keys shows p - k more commas than its keys
+    account for (and a repeated key's value can only add more; so does a key
+    repeated inside a nested object). Strings can only add commas too. So a comma count
     equal to what the events' keys and arrays account for (plus, when no
     escape can hide one, the commas of their strings) proves no key repeats.
     """
@@ -265,6 +307,11 @@ def _keys_cannot_repeat(raw: bytes, events: list) -> bool:
     expected = members - 1 + arrays  # between events, between members, between items
     if commas == expected:
         return True
+    if not arrays:  # the plain dicts' count left out any nested object's members
+        members, arrays = _members(events)
+        expected = members - 1 + arrays
+        if commas == expected:
+            return True
     return b"\\" not in raw and commas == expected + _string_commas(events)
 
 
@@ -278,13 +325,13 @@ def _members(events: list) -> tuple[int, int]:
     members = arrays = 0
     for event in events:
         members += len(event) if event.__class__ is dict else len(event.model_fields_set)
-        arrays += sum(max(len(v) - 1, 0) for v in _values(event) if v.__class__ is tuple)
+        arrays += sum(max(len(v) - 1, 0) for v in _values(event) if v.__class__ in (tuple, dict))
     return members, arrays
 
 
 def _string_commas(events: list) -> int:
     return sum(v.count(",") if v.__class__ is str else
-               sum(x.count(",") for x in v) if v.__class__ is tuple else 0
+               sum(x.count(",") for x in v) if v.__class__ in (tuple, dict) else 0
                for event in events for v in _values(event))
 
 
@@ -412,7 +459,8 @@ def as_event(item: Any) -> Any:
         return item
     if not _MODELS:
         _MODELS.update((m.model_fields["type"].annotation.__args__[0], m)
-                       for m in (Election, Ballot, Challenged, Retract, Note, Close))
+                       for m in (Election, Ballot, Challenged, Retract, Note, Close,
+                                 Checkpoint, Correct, Adjust))
     return _MODELS[item["type"]].model_construct(**item)
 
 

@@ -26,7 +26,8 @@ from itertools import repeat
 from typing import Iterable, Sequence
 
 from tally.reducer import Count, Undone
-from tally.schema import Ballot, Challenged, Close, Election, Event, Note, Retract, as_event
+from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
+                          Retract, as_event)
 
 CHART_POINTS = 256
 TICKER_LINES = 50
@@ -67,7 +68,7 @@ class Point:
 @dataclass(frozen=True, slots=True)
 class TickerLine:
     seq: int
-    kind: str  # ballot, challenged, retract, note, close, election, error
+    kind: str  # ballot, challenged, retract, note, close, election, error, checkpoint, correct, adjust
     text: str
     first: int | None = None  # the ballot numbers of a call: ballots handled before it + 1 …
     last: int | None = None  # … ballots handled after it (None: not a call)
@@ -120,8 +121,25 @@ def describe(event: Event, yes_no: bool) -> TickerLine:
         return TickerLine(event.seq, "note", f"note: {event.text}")
     if isinstance(event, Close):
         return TickerLine(event.seq, "close", "COUNT CLOSED")
+    if isinstance(event, (Checkpoint, Correct, Adjust)):
+        return _amendment_line(event, yes_no)
     assert isinstance(event, Election)
     return TickerLine(event.seq, "election", f"count opened: {event.title}")
+
+
+def _amendment_line(event: Checkpoint | Correct | Adjust, yes_no: bool) -> TickerLine:
+    """The ticker's line for the Board's figures, a correction in place, an adjustment (issue 18)."""
+    def name(choice: str) -> str:
+        return choice.upper() if yes_no or choice == "void" else choice
+
+    if isinstance(event, Checkpoint):  # the agent's words when given (the figures are compared elsewhere)
+        figures = [f"{name(c)} {n:,}" for c, n in event.votes.items()]
+        figures += [f"{k} {n:,}" for k, n in (("void", event.void), ("challenged", event.challenged))
+                    if n is not None]
+        return TickerLine(event.seq, "checkpoint", f"BOARD: {event.text or ' '.join(figures)}")
+    if isinstance(event, Correct):
+        return TickerLine(event.seq, "correct", f"CORRECTED entry {event.target}: {name(event.choice)}")
+    return TickerLine(event.seq, "adjust", f"ADJUSTED to the Board's figures of entry {event.checkpoint}")
 
 
 def ballot_label(line: TickerLine) -> str:

@@ -57,4 +57,5 @@ def test_bad_events_get_one_line(line, why):
 def test_schema_is_generated_from_the_models():
     schema = json.loads(json_schema())
     assert set(schema["discriminator"]["mapping"]) == {
-        "election", "ballot", "challenged", "retract", "note", "close"}
+        "election", "ballot", "challenged", "retract", "note", "close",
+        "checkpoint", "correct", "adjust"}

@@ -236,7 +236,7 @@ async def test_the_ticker_numbers_ballots_not_events():
         await to_end(pilot)
         ticker = text(app, "#ticker")
         assert "#1,000 YES" in ticker and "#1,004" not in ticker and "#1004" not in ticker
-        assert "note: Official tally: 380 for, 618 against, 2 void, 0 challenged." in ticker
+        assert "BOARD: Official tally: 380 for, 618 against, 2 void, 0 challenged." in ticker
 
 
 async def test_the_header_keeps_the_reconstruction_mark_whole_at_80_columns():

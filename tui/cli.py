@@ -148,6 +148,22 @@ def cmd_board(args: argparse.Namespace) -> int:
     return board(args.sources, args)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from feeds.bundled import resolve
+    from feeds.files import FeedError
+    from feeds.verify import UNUSABLE, verify_files
+
+    try:
+        verdict = verify_files(resolve(args.a), resolve(args.b))
+    except FeedError as exc:
+        return fail([str(exc)])
+    if verdict.code == UNUSABLE:
+        return fail(verdict.lines)
+    for line in verdict.lines:
+        say(line)
+    return verdict.code
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from tally.schema import json_schema
 
@@ -219,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
     pace.add_argument("--max", action="store_true", help="files: apply events as fast as they read")
     p.add_argument("--paused", action="store_true", help="files: start paused (space plays)")
     p.set_defaults(run=cmd_board)
+
+    p = sub.add_parser("verify", help="compare two counts of one election ballot by ballot "
+                       "(exit 0 agree, 1 differ, 2 bad file)")
+    p.add_argument("a", metavar="A", help="an event file (a journal), or a bundled replay's name")
+    p.add_argument("b", metavar="B", help="another count of the same election")
+    p.set_defaults(run=cmd_verify)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)
