@@ -36,6 +36,7 @@ from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
 from tui.widgets.header import CountHeader
+from tui.widgets.keys import KeyFooter
 from tui.widgets.history import MarginChart, Ticker, columns
 from tui.widgets.needle import ChanceBars, ChanceChart, NeedleDial
 from tui.widgets.problems import ProblemLine
@@ -279,7 +280,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
                     yield MarginChart(id="chart")
                     yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
-        yield Footer(compact=True, show_command_palette=False)
+        # The palette's key from the first frame at a wide size, as on_resize keeps it.
+        yield KeyFooter(compact=True, show_command_palette=self.size.width >= WIDE_FOOTER)
 
     def on_mount(self) -> None:
         self.live.on_feed = self._feed_changed
