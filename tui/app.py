@@ -31,7 +31,6 @@ from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
-from tui.broadcast import BroadcastScreen
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
@@ -55,6 +54,12 @@ STILL = 1.0  # seconds without a change: the count is still (not a flood, not mi
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> list[str]:
+    """The class of the widest breakpoint `size` reaches, as Textual picks it on a resize."""
+    reached = [(at, name) for at, name in breakpoints if size >= at]
+    return [max(reached)[1]] if reached else []
 
 
 def shot_name(view: View | None) -> str:
@@ -262,6 +267,20 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
             if key in keys:
                 keys[key] = keys.pop(key)
 
+    def get_default_screen(self) -> Screen:
+        """Textual's default screen, with its breakpoint classes (-wide, -tall …) for the
+        terminal's size already on: the widgets mounted on it are styled for that size once.
+
+        Textual adds them at the screen's first Resize, after everything was styled and
+        laid out without them: the whole screen was styled again before its first full
+        frame (docs/PERFORMANCE.md, "Launch to the first full frame"). Later sizes are
+        Textual's, as before.
+        """
+        screen = super().get_default_screen()
+        screen.add_class(*breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
+                         *breakpoint_classes(self.size.height, self.VERTICAL_BREAKPOINTS), update=False)
+        return screen
+
     def compose(self) -> ComposeResult:
         yield CountHeader(id="header")
         yield OutcomeBanner(id="banner")
@@ -371,6 +390,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     # -- keys --------------------------------------------------------------------
     def action_broadcast(self) -> None:
         """b: the broadcast view over the dashboard, or back."""
+        from tui.broadcast import BroadcastScreen  # not needed before b: a shorter start
+
         if isinstance(self.screen, BroadcastScreen):
             self.pop_screen()
         else:
