@@ -384,8 +384,11 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     def on_resize(self, event: events.Resize) -> None:
         self._drawn = -1  # the ticker shows as many lines as fit
         self._measure = False  # a frame after a resize lays out everything: not a fair cost
+        wide = event.size.width >= WIDE_FOOTER
         for footer in self.query(Footer):  # a narrow Footer keeps its room for the dashboard's keys
-            footer.show_command_palette = event.size.width >= WIDE_FOOTER
+            if footer.show_command_palette != wide:
+                footer.show_command_palette = wide
+                footer.refresh(recompose=True)  # the Footer composes its keys once: not on its own
 
     # -- keys --------------------------------------------------------------------
     def action_broadcast(self) -> None:
