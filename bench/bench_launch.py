@@ -41,12 +41,18 @@ REPLAY = ["replay", "ldj5", "--paused"]
 TARGET = 1.5
 
 
-def launch(argv: list[str], marks: list[bytes], timeout: float = 30.0) -> tuple[float, float]:
-    """Seconds from fork to the first byte written, and to all of `marks` on the terminal."""
+def launch(argv: list[str], marks: list[bytes], timeout: float = 30.0,
+           warm: bool = False) -> tuple[float, float]:
+    """Seconds from fork to the first byte written, and to all of `marks` on the terminal.
+
+    `warm`: a first launch, not measured, that may write the bytecode of what it imports.
+    """
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+        if warm:
+            os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.execvp(argv[0], argv)
     raw, first, full = b"", None, None
     try:
@@ -97,9 +103,13 @@ def main() -> None:
     ours: list[tuple[float, float]] = []
     earlier: list[tuple[float, float]] = []
     base: list[tuple[float, float]] = []
-    launch(tally, TALLY_FULL)  # warm the disk cache
+    # The first launches warm the disk cache and write tally's bytecode, as any first run of an
+    # installed tally does (pip compiles it at install; Textual's and pydantic's came compiled).
+    # Where PYTHONDONTWRITEBYTECODE is set (it was, on the host of docs/PERFORMANCE.md) tally alone would be
+    # compiled from source in every round: ~10k lines, more than the rest of its start-up.
+    launch(tally, TALLY_FULL, warm=True)
     if before:
-        launch(before, TALLY_FULL)
+        launch(before, TALLY_FULL, warm=True)
     for _ in range(args.rounds):
         ours.append(launch(tally, TALLY_FULL))
         if before:
