@@ -299,8 +299,10 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
                     yield MarginChart(id="chart")
                     yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
-        # The palette's key from the first frame at a wide size, as on_resize keeps it.
-        yield KeyFooter(compact=True, show_command_palette=self.size.width >= WIDE_FOOTER)
+        # The palette's key from the first frame at a wide size, as on_resize keeps it; never on a
+        # count opened from the board (tui/board_app.py composes this on its screen), as before.
+        wide = isinstance(self, App) and self.size.width >= WIDE_FOOTER
+        yield KeyFooter(compact=True, show_command_palette=wide)
 
     def on_mount(self) -> None:
         self.live.on_feed = self._feed_changed
