@@ -2,9 +2,9 @@
 
 Textual's Footer composes empty and waits for the screen's first "bindings
 updated" signal, then recomposes after the next refresh: the keys reach the
-terminal one whole layout after everything else (~100 ms at launch, most of the
-gap between `tally replay` and a bare Textual app; docs/PERFORMANCE.md). The
-bindings are known when the Footer is composed, so it lays them out at once.
+terminal two layouts after everything else (~110 ms at launch on a quiet host,
+docs/PERFORMANCE.md "Launch to the first full frame"). The bindings are known
+when the Footer is composed, so it lays them out at once.
 """
 
 from __future__ import annotations
