@@ -31,11 +31,11 @@ from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
-from tui.broadcast import BroadcastScreen
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
 from tui.widgets.header import CountHeader
+from tui.widgets.keys import KeyFooter
 from tui.widgets.history import MarginChart, Ticker, columns
 from tui.widgets.needle import ChanceBars, ChanceChart, NeedleDial
 from tui.widgets.problems import ProblemLine
@@ -54,6 +54,12 @@ STILL = 1.0  # seconds without a change: the count is still (not a flood, not mi
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> list[str]:
+    """The class of the widest breakpoint `size` reaches, as Textual picks it on a resize."""
+    reached = [(at, name) for at, name in breakpoints if size >= at]
+    return [max(reached)[1]] if reached else []
 
 
 def shot_name(view: View | None) -> str:
@@ -261,6 +267,20 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
             if key in keys:
                 keys[key] = keys.pop(key)
 
+    def get_default_screen(self) -> Screen:
+        """Textual's default screen, with its breakpoint classes (-wide, -tall …) for the
+        terminal's size already on: the widgets mounted on it are styled for that size once.
+
+        Textual adds them at the screen's first Resize, after everything was styled and
+        laid out without them: the whole screen was styled again before its first full
+        frame (docs/PERFORMANCE.md, "Launch to the first full frame"). Later sizes are
+        Textual's, as before.
+        """
+        screen = super().get_default_screen()
+        screen.add_class(*breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
+                         *breakpoint_classes(self.size.height, self.VERTICAL_BREAKPOINTS), update=False)
+        return screen
+
     def compose(self) -> ComposeResult:
         yield CountHeader(id="header")
         yield OutcomeBanner(id="banner")
@@ -279,7 +299,10 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
                     yield MarginChart(id="chart")
                     yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
-        yield Footer(compact=True, show_command_palette=False)
+        # The palette's key from the first frame at a wide size, as on_resize keeps it; never on a
+        # count opened from the board (tui/board_app.py composes this on its screen), as before.
+        wide = isinstance(self, App) and self.size.width >= WIDE_FOOTER
+        yield KeyFooter(compact=True, show_command_palette=wide)
 
     def on_mount(self) -> None:
         self.live.on_feed = self._feed_changed
@@ -363,12 +386,17 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     def on_resize(self, event: events.Resize) -> None:
         self._drawn = -1  # the ticker shows as many lines as fit
         self._measure = False  # a frame after a resize lays out everything: not a fair cost
+        wide = event.size.width >= WIDE_FOOTER
         for footer in self.query(Footer):  # a narrow Footer keeps its room for the dashboard's keys
-            footer.show_command_palette = event.size.width >= WIDE_FOOTER
+            if footer.show_command_palette != wide:
+                footer.show_command_palette = wide
+                footer.refresh(recompose=True)  # the Footer composes its keys once: not on its own
 
     # -- keys --------------------------------------------------------------------
     def action_broadcast(self) -> None:
         """b: the broadcast view over the dashboard, or back."""
+        from tui.broadcast import BroadcastScreen  # not needed before b: a shorter start
+
         if isinstance(self.screen, BroadcastScreen):
             self.pop_screen()
         else:

@@ -23,7 +23,6 @@ class OutcomeBanner(Vertical):
         call = model.call if model else present.EARLY
         self.query_one("#headline", Readout).say(headline)
         self.query_one("#subline", Readout).say(subline)
-        self.set_class(call in (present.EARLY, present.NO_MAJORITY), "-early")  # still open: the same frame
-        self.set_class(call == present.NO_MAJORITY, "-no-majority")
-        self.set_class(call == present.DECIDED, "-decided")
-        self.set_class(call == present.PENDING, "-pending")
+        self.update_classes({"-early": call in (present.EARLY, present.NO_MAJORITY),  # still open: the same frame
+                             "-no-majority": call == present.NO_MAJORITY,
+                             "-decided": call == present.DECIDED, "-pending": call == present.PENDING})

@@ -66,8 +66,8 @@ class FeedStatus(Vertical):
         self.mark.say(mark)
         self.detail.say(detail)
         shown = model.link if model is not None else view.feed.state
-        for state in LINK_MARKS:
-            self.set_class(shown == state, f"-{state}")
+        # One change of classes, one restyle (a class at a time restyled the lines twice a change).
+        self.update_classes({f"-{state}": shown == state for state in LINK_MARKS})
 
 
 class CountHeader(Horizontal):

@@ -1,0 +1,22 @@
+"""The Footer of the dashboard's keys, in the screen's first frame.
+
+Textual's Footer composes empty and waits for the screen's first "bindings
+updated" signal, then recomposes after the next refresh: the keys reach the
+terminal two layouts after everything else (~110 ms at launch on a quiet host,
+docs/PERFORMANCE.md "Launch to the first full frame"). The bindings are known
+when the Footer is composed, so it lays them out at once.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+
+class KeyFooter(Footer):
+    """Textual's Footer, with its keys from its first compose; later changes as Textual's own."""
+
+    def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
+        super().__init__(compact=compact, show_command_palette=show_command_palette)
+        # The signal Textual's Footer waits for only says what the screen already knows here:
+        # its bindings and the app's. A later change (focus, a pushed screen) recomposes as before.
+        self.set_reactive(Footer._bindings_ready, True)
