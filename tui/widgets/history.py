@@ -170,8 +170,20 @@ def ticker_text(calls: tuple[CallLine, ...], rows: int) -> Content:
 
 
 class Ticker(Readout):
-    """The last ballots called, with retractions, notes and errors, newest first."""
+    """The last ballots called, with retractions, notes and errors, newest first.
+
+    How many it shows follows its height: drawn again when the height changes
+    (a count opened from the board gets its last view before its first layout,
+    and shows no new one once the count has ended).
+    """
+
+    _view: View | None = None
 
     def show_view(self, view: View) -> None:
+        self._view = view
         calls = view.presentation.calls if view.presentation is not None else ()
         self.say(ticker_text(calls, max(self.size.height, 1)))
+
+    def on_resize(self) -> None:
+        if self._view is not None:
+            self.show_view(self._view)
