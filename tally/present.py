@@ -581,6 +581,16 @@ def chance_chart_words(now: str | None) -> tuple[str, str]:
     return f"The union's chance through the count: {now} now (┄ 50 %)", f"Union's chance: {now} now"
 
 
+def chance_chart_tight(now: str | None) -> str:
+    """The chance chart's caption where even the narrow one is cut: "Union's chance: > 99.9 %".
+
+    An 80-column dashboard gives the chart 26 cells: "Union's chance: 27.5 % n…"
+    lost its last word, and with "> 99.9 %" more. The figure is what a reader
+    looks for, so "now" gives way, never the chance.
+    """
+    return "Union's chance" if now is None else f"Union's chance: {now}"
+
+
 # -- the calls ------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -664,6 +674,7 @@ class Presentation:
     chance_chart: tuple[str, str] = ("", "")  # wide, narrow
     last_call: str = ""
     page_link: PageLink | None = None  # the page's own link, in words (`page_link`)
+    chance_chart_tight: str = ""  # the chance chart's caption where its narrow one is cut
 
     def as_json(self) -> dict[str, Any]:
         """The model as the hub sends it to the page: plain JSON, every string final (`plain`)."""
@@ -751,7 +762,7 @@ def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
         union_words=union_words(snap), range_parts=parts,
         freshness=freshness_words(snap, pace, stale_seconds, local_times), trend=trend_words(pace, snap),
         margin_chart=margin_chart_words(snap, margin_range), chance_chart=chance_chart_words(union_now),
-        page_link=page_link(snap))
+        page_link=page_link(snap), chance_chart_tight=chance_chart_tight(union_now))
 
 
 def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -> str:
