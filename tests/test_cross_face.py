@@ -272,7 +272,10 @@ def test_the_link_states_on_the_dashboard_and_the_page(browser, tmp_path, electi
             wait_text(page, "#status", marks[state])
             status = page.locator("#status").inner_text()
             assert status.startswith(marks[state]), status
-            assert ("⚠ last update" in status) == (state != "live" and not snap.closed), status
+            stale = state != "live" and not snap.closed
+            assert ("⚠ last update" in status) == stale, status
+            opacity = float(page.evaluate("getComputedStyle(document.querySelector('main')).opacity"))
+            assert (opacity < 1) == stale, opacity  # dimmed while stale, as `tally watch` dims
             _page_agrees(page, model)
             page_done[state].set()
         watching.join(60)

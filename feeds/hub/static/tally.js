@@ -89,6 +89,7 @@
       if (link.state === "reconnecting" && state === "reconnecting") text += " · " + fill(words.attempt, link.attempt);
       const stale = since === null ? "" : staleWords(words.stale, (Date.now() - since) / 1000);
       if (stale) text += " · " + stale; /* no steps: a closed count, never stale */
+      document.body.classList.toggle("-stale", Boolean(stale));
     }
     node.textContent = text;
     node.className = "status -" + state;
