@@ -417,6 +417,61 @@ def stale_words(seconds: float | None) -> str:
     return "" if seconds is None else f"⚠ last update {ago(seconds)}"
 
 
+# -- what a page says of its own link ---------------------------------------------
+# A page hears that its WebSocket dropped, or that its hub no longer has the count,
+# exactly when no model can reach it: so each model carries, ahead of time, the words
+# for every state the page's own link can be in. The page fills in numbers only.
+
+PAGE_LINKS = ("live", "reconnecting", "offline")
+"""The states of a page's own link: connected, its WebSocket dropped (it retries by itself),
+or connected to a hub that no longer has the count (a hub restarted without it)."""
+ATTEMPT_WORDS = "attempt {n}"
+STALE_STEPS = ((90, 1, "⚠ last update {n} s ago"), (90 * 60, 60, "⚠ last update {n} min ago"),
+               (None, 3600, "⚠ last update {n} h {mm} min ago"))
+"""`stale_words` as data for a page that counts the seconds itself: (below this many seconds,
+divided by, words). Minutes round half to even as Python's `round` does; hours and their
+minutes are whole (`ago`). tests/test_cross_face.py checks the page against `stale_words`."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """What a page shows of its own link: each state's (state shown, mark), by the one rule (`link_state`)."""
+
+    marks: dict[str, tuple[str, str]]
+    links: dict[str, tuple[str, str]] = field(default_factory=dict)  # the same, of no one count (a board)
+    attempt: str = ATTEMPT_WORDS
+    stale: tuple[tuple[int | None, int, str], ...] = STALE_STEPS
+
+
+def page_link(snap: Snapshot | None) -> PageLink:
+    """The page's link words for this count: a closed one says FINAL live or reconnecting, as every face.
+
+    Offline is not one of `LIVE_STATES`: a hub that no longer has the count
+    is said, closed or not, as `tally watch` says it. A closed count's
+    numbers never go stale (nothing more can come), so its page is given no
+    stale words (`stale_shown`).
+    """
+    closed = snap is not None and snap.closed
+    return _page_link(tuple(link_state(link, snap) for link in PAGE_LINKS), stale_shown(closed))
+
+
+def stale_shown(closed: bool) -> bool:
+    """Whether a face says how old its numbers are while out of touch: only for a count still open.
+
+    A closed count cannot change: "⚠ last update 40 s ago" (and dimmed
+    numbers) beside its final figures would suggest something might be missing.
+    """
+    return not closed
+
+
+@functools.cache
+def _page_link(shown: tuple[str, ...], stale: bool) -> PageLink:
+    # a page's link words take few values (open or closed): each PageLink is made once
+    return PageLink({link: (state_, feed_mark(state_)) for link, state_ in zip(PAGE_LINKS, shown)},
+                    {link: (link, feed_mark(link)) for link in PAGE_LINKS},
+                    stale=STALE_STEPS if stale else ())
+
+
 # -- freshness: the last call, the pace, the trend ---------------------------------
 
 def duration(minutes: float) -> str:
@@ -509,6 +564,16 @@ def chance_chart_words(now: str | None) -> tuple[str, str]:
     return f"The union's chance through the count: {now} now (┄ 50 %)", f"Union's chance: {now} now"
 
 
+def chance_chart_tight(now: str | None) -> str:
+    """The chance chart's caption where even the narrow one is cut: "Union's chance: > 99.9 %".
+
+    An 80-column dashboard gives the chart 26 cells: "Union's chance: 27.5 % n…"
+    lost its last word, and with "> 99.9 %" more. The figure is what a reader
+    looks for, so "now" gives way, never the chance.
+    """
+    return "Union's chance" if now is None else f"Union's chance: {now}"
+
+
 # -- the calls ------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -593,6 +658,8 @@ class Presentation:
     last_call: str = ""
     verification: str = ""  # `verification_line`: other counters and the Board's figures
     verification_role: str = ""  # VERIFIED, DIFFERS or UNVERIFIED (its colour)
+    page_link: PageLink | None = None  # the page's own link, in words (`page_link`)
+    chance_chart_tight: str = ""  # the chance chart's caption where its narrow one is cut
 
     def as_json(self) -> dict[str, Any]:
         """The model as the hub sends it to the page: plain JSON, every string final (`plain`)."""
@@ -684,7 +751,8 @@ def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
         union_words=union_words(snap), range_parts=parts,
         freshness=freshness_words(snap, pace, stale_seconds, local_times), trend=trend_words(pace, snap),
         margin_chart=margin_chart_words(snap, margin_range), chance_chart=chance_chart_words(union_now),
-        verification=verification_line(snap, checks, ours or OURS_WATCHED), verification_role=verification_role(snap, checks))
+        verification=verification_line(snap, checks, ours or OURS_WATCHED), verification_role=verification_role(snap, checks),
+        page_link=page_link(snap), chance_chart_tight=chance_chart_tight(union_now))
 
 
 # -- verification: the other counters, and the Board's own figures --------------------

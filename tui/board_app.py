@@ -111,6 +111,15 @@ class Board(Screenshots, App[None]):
     #board-heading { height: 1; }
     #board-rows { height: 1fr; border: none; padding: 0; }
     #board-rows:focus { border: none; }
+    /* The cursor's row: never a colour a row draws with (the default blue cursor hid $primary,
+       a choice's bar and COUNTING's word), and a shade further from the row's colours than the
+       other rows': darker on a dark theme, lighter on a light one. */
+    #board-rows > .option-list--option-highlighted,
+    #board-rows:focus > .option-list--option-highlighted {
+        color: $foreground; background: $background; text-style: bold;
+    }
+    #board-rows:light > .option-list--option-highlighted,
+    #board-rows:light:focus > .option-list--option-highlighted { background: $background-lighten-2; }
     """
     TITLE = "tally board"
     HORIZONTAL_BREAKPOINTS = Dashboard.HORIZONTAL_BREAKPOINTS

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from feeds.link import HubError, Link
 from feeds.live import LiveCount
 from feeds.watcher import Watcher, list_elections
+from tally.present import stale_shown
 from tally.schema import Close
 from tally.text import literal
 from tui.app import Dashboard
@@ -75,7 +76,7 @@ class WatchDashboard(Dashboard):
         connected = link.state == "live"
         if connected:
             self.since = None
-        elif self.since is None and self.live.count.election is not None:
+        elif self.since is None and self.live.count.election is not None and stale_shown(self.live.count.closed):
             self.since = self.now()  # what is on screen was current until now
         self.live.set_feed(*link_words(link, self.live.count.closed), since=self.since)
         if self.since is not None and self._stale_timer is None:

@@ -52,6 +52,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
 BAR = 9  # odd: the majority line sits in the middle cell
 CHANCE = 14  # "> 99.9 %" and a short word or initials beside it ("runoff 93.2 %")
 CHANCE_MOST = 20  # from 100 columns: room for the outcome's words ("union wins 54.2 %")
+CHANCE_WIDE = 32  # from 140: every outcome's whole words ("deauthorization carries > 99.9 %", not "dc")
 
 
 def columns(rows: list[dict[str, Any]], total: int) -> Columns:
@@ -63,7 +64,8 @@ def columns(rows: list[dict[str, Any]], total: int) -> Columns:
     votes = widest((votes_words(r) for r in rows), 5, 13)
     lead = widest((lead_short(r) for r in rows), 4, 12)
     left = widest((_count(r.get("remaining")) for r in rows), 4, 9)
-    chance = widest((chance_words(r, CHANCE_MOST) for r in rows), CHANCE, CHANCE_MOST if total >= 100 else CHANCE)
+    most = CHANCE_WIDE if total >= 140 else CHANCE_MOST if total >= 100 else CHANCE
+    chance = widest((chance_words(r, most) for r in rows), CHANCE, most)
     state = widest((state_words(r) for r in rows), 5, 10)
     spare = total - (votes + lead + left + chance + state + 6)
     bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)

@@ -129,7 +129,8 @@ class ChanceChart(Vertical):
         if not self.display or needle is None or needle.odds is None or model is None:
             return
         wide, narrow = model.chance_chart
-        self.label.say(wide if self.size.width >= 45 else narrow)
+        width = self.size.width
+        self.label.say(wide if width >= 45 else narrow if len(narrow) <= width else model.chance_chart_tight)
         bars = self.bars
         bars.points = view.points
         bars.history = needle.history

@@ -4,8 +4,11 @@
    Every figure, phrase, chance, state and call comes already worded in the
    `model` of the hub's /board rows: `tally.present` in Python, the same
    model the dashboard and `tally report` lay out, so the faces cannot
-   disagree. This script composes no words of a count; it only says how its
-   own link stands while it is not live (connecting, reconnecting). Text from
+   disagree. This script composes no words of a count, nor of its own link:
+   each model carries the words for every state the page's link can be in
+   (`page_link`: live, reconnecting, offline; how old the numbers are), and
+   the script only fills in the numbers it counts itself (the attempt, the
+   seconds). Before the first model it can only say "connecting …". Text from
    a count (titles, choices, notes) is only ever set with textContent.
 
    The link reconnects by itself with backoff and gets a fresh snapshot. */
@@ -24,23 +27,26 @@
 
   /* -- the link and what the status line says about it ---------------------- */
   let link = { state: "connecting", attempt: 1 };
-  let lastFrame = 0;
+  let since = null; /* when the numbers shown stopped being current (the link dropped), else null */
   let shown = null; /* the model on the count page: FINAL wins over any link word */
+  let words = null; /* the model's words for this page's own link (tally.present.page_link) */
 
-  function follow(path, onFrame) {
+  function follow(path, onFrame, onOpen) {
     function connect() {
       const ws = new WebSocket(base + path);
-      ws.onopen = () => { link.state = "live"; link.attempt = 0; status(); };
+      ws.onopen = () => { link.state = "live"; link.attempt = 0; if (onOpen) onOpen(); status(); };
       ws.onmessage = (message) => {
         let frame;
         try { frame = JSON.parse(message.data); } catch (err) { return; }
-        lastFrame = Date.now();
         onFrame(frame);
+        if (frame.model && frame.model.page_link) words = frame.model.page_link;
+        if (link.state === "live") since = null;
         status();
       };
       ws.onclose = () => {
         link.attempt += 1;
         link.state = "reconnecting";
+        if (since === null) since = Date.now();
         status();
         const delay = Math.min(FIRST_DELAY * Math.pow(1.6, link.attempt - 2), MOST_DELAY);
         setTimeout(connect, link.attempt === 1 ? delay * (0.5 + Math.random() / 2) : delay);
@@ -49,22 +55,43 @@
     connect();
   }
 
+  /* The model's words with its numbers put in: "{n}", and "{mm}" two digits wide. */
+  function fill(template, n, mm) {
+    return template.replace("{n}", String(n)).replace("{mm}", String(mm).padStart(2, "0"));
+  }
+
+  /* Python's round(): half to even, as tally.present.ago rounds the minutes */
+  function roundHalfEven(x) {
+    const f = Math.floor(x), d = x - f;
+    return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  }
+
+  /* tally.present.stale_words of these seconds, from its steps (STALE_STEPS) */
+  function staleWords(steps, seconds) {
+    const s = Math.max(0, Math.floor(seconds));
+    for (const [below, per, template] of steps) {
+      if (below !== null && s >= below) continue;
+      if (per === 1) return fill(template, s);
+      if (template.includes("{mm}")) return fill(template, Math.floor(s / per), Math.floor((s % per) / 60));
+      return fill(template, roundHalfEven(s / per));
+    }
+    return "";
+  }
+
   function status() {
     const node = $("status");
-    let words, state;
-    if (shown && shown.link === "final") {
-      /* a closed count cannot change: no link state may suggest more is coming */
-      words = shown.link_mark; state = "final";
-    } else if (link.state === "live") {
-      words = shown ? shown.link_mark : LIVE; state = "live";
-    } else if (link.state === "connecting") {
-      words = "connecting …"; state = "reconnecting";
+    let state, text;
+    if (!words) { /* no model yet: nothing to say but that the page is connecting */
+      [state, text] = link.state === "live" ? ["live", LIVE] : ["reconnecting", "connecting …"];
     } else {
-      const s = Math.round((Date.now() - lastFrame) / 1000);
-      words = "↻ RECONNECTING (attempt " + link.attempt + ")" + (lastFrame ? " · last update " + s + " s ago" : "");
-      state = "reconnecting";
+      const marks = shown ? words.marks : words.links; /* the board page: no one count's */
+      [state, text] = marks[link.state === "connecting" ? "reconnecting" : link.state];
+      if (link.state === "reconnecting" && state === "reconnecting") text += " · " + fill(words.attempt, link.attempt);
+      const stale = since === null ? "" : staleWords(words.stale, (Date.now() - since) / 1000);
+      if (stale) text += " · " + stale; /* no steps: a closed count, never stale */
+      document.body.classList.toggle("-stale", Boolean(stale));
     }
-    node.textContent = words;
+    node.textContent = text;
     node.className = "status -" + state;
   }
   setInterval(status, 1000);
@@ -194,11 +221,19 @@
       $("last-call").textContent = m.last_call;
     }
 
+    let found = false; /* a row of this count came on this connection */
     follow("/board?id=" + encodeURIComponent(id), (frame) => {
+      if (frame.ready !== undefined && !found && shown) {
+        /* connected, and the hub has no such count (restarted without it): the numbers are old */
+        link.state = "offline";
+        if (since === null) since = Date.now();
+      }
       if (frame.id !== id || !frame.model) return;
+      found = true;
+      if (link.state === "offline") link.state = "live"; /* the count is back on the hub */
       shown = frame.model;
       draw(frame.model);
-    });
+    }, () => { found = false; });
   }
 
   if (document.body.dataset.page === "count") countPage(); else boardPage();
