@@ -238,18 +238,20 @@ class Timeline:
     def _correct(self, count: Count) -> None:
         """Take every new retraction out of the history recorded since its entry, and move every
         newly corrected call's ballots to the choice it was, in the order they were entered."""
-        changes = [(u.seq, partial(_without, undone=u)) for u in count.undone[self._undone:]]
+        # A retraction changes the ballots handled (points at the same count collapse into one);
+        # a correction never does, so a point kept at a note or a checkpoint stays.
+        changes = [(u.seq, partial(_without, undone=u), _collapse) for u in count.undone[self._undone:]]
         amounts = count.entries[1]
         for seq, target, before, after in count.corrections[self._corrected:]:
             # A correction taken back (only while it is the latest entry, so by the entry right
             # after it) is listed again under its own seq: the points until then move back.
             end = seq + 1 if seq in self._correction_seqs else seq
             self._correction_seqs.add(seq)
-            changes.append((end, partial(_moved, move=Moved(target, end, before, after, amounts[target],
-                                                            len(count.votes)))))
-        for _, change in sorted(changes, key=lambda c: c[0]):
-            self.points = _collapse([change(p) for p in self.points])
-            self.samples = deque(_collapse([change(p) for p in self.samples]), maxlen=SAMPLES)
+            move = Moved(target, end, before, after, amounts[target], len(count.votes))
+            changes.append((end, partial(_moved, move=move), list))
+        for _, change, tidy in sorted(changes, key=lambda c: c[0]):
+            self.points = tidy([change(p) for p in self.points])
+            self.samples = deque(tidy([change(p) for p in self.samples]), maxlen=SAMPLES)
         self._undone = len(count.undone)
         self._corrected = len(count.corrections)
         self._low = self._high = None  # the stretch since the last point: from the corrected count on
