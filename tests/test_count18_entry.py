@@ -41,7 +41,7 @@ class Counted:
         event = as_event({"seq": self.count.last_seq + 1, **fields})
         self.count.apply(event)
         self.timeline.record(event, self.count)
-        self.events.append(event.model_dump(mode="json", exclude_none=True))
+        self.events.append({"seq": event.seq, **fields})
 
     def run(self, steps) -> "Counted":
         for kind, choice, n in steps:
