@@ -334,7 +334,7 @@ class Timeline:
         """'CORRECTED #413: NO (was YES)': the call by its ballot numbers, as the ticker showed it."""
         label = self._labels.get(event.target)
         if label is None:
-            label = self._labels[event.target] = target_label(count, event.target)
+            label = self._labels[event.target] = target_label(count, event.target, LABEL_WALK)
         was = next((_slot_name(count, before, yes_no) for seq, _, before, _ in count.corrections
                     if seq == event.seq), None)
         text = f"CORRECTED {label}: {_choice_name(event.choice, yes_no)}"
@@ -435,8 +435,16 @@ def ballot_call(count: Count, ballot: int) -> int:
     raise NoSuchCall(f"ballot #{ballot:,} is not a call (an adjustment to the Board's figures added it)")
 
 
-def target_label(count: Count, target: int) -> str:
-    """'#413', '#400–424' for a pile: entry `target`'s ballot numbers, as the ticker showed them."""
+LABEL_WALK = 100_000
+"""Entries a ticker walks back, at most, to number a corrected call (about 30 ms): the hub makes a
+fresh timeline for each row it sends, and a correction far back in a huge count is named by entry."""
+
+
+def target_label(count: Count, target: int, most: int | None = None) -> str:
+    """'#413', '#400–424' for a pile: entry `target`'s ballot numbers, as the ticker showed them
+    ('entry N' when it is more than `most` entries back)."""
+    if most is not None and count.last_seq - target > most:
+        return f"entry {target}"
     for seq, after, adds, _ in numbers_back(count):
         if seq == target:
             return ballot_label(TickerLine(seq, "ballot", "", after - adds + 1, after))

@@ -36,7 +36,7 @@ from tally.reducer import RuleError
 from tally.schema import CHALLENGED, EVENT, VOID, Adjust, Checkpoint, Close, Correct, Note, Retract
 from tally.text import literal
 from tally.timeline import NoSuchCall, target_label
-from tui.app import Dashboard
+from tui.app import WIDE_FOOTER, Dashboard
 from tui.widgets.count_check import CheckLine
 from tui.widgets.count_forms import CheckpointForm, ConfirmAdjust, CorrectForm
 from tui.widgets.entry_line import EntryLine
@@ -72,7 +72,7 @@ class CountDashboard(Dashboard):
         Binding("exclamation_mark", "note", "Note", key_display="!"),
         Binding("x", "close_count", "Close"),
         Binding("t", "board_totals", "Board"),
-        Binding("number_sign", "correct", "Correct", key_display="#"),
+        Binding("number_sign", "correct", "Correct", key_display="#", show=False),  # the entry line says it: no room
         Binding("equals_sign", "equals", "Correct #", show=False),
         Binding("a", "accept_board", "Accept Board"),
         Binding("escape", "clear", "Clear", show=False),
@@ -116,6 +116,16 @@ class CountDashboard(Dashboard):
             return framed
         words = counter_verification(framed.snapshot, model.verification)
         return replace(framed, presentation=replace(model, verification=words))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below WIDE_FOOTER columns the Footer leaves out "0-9 Pile", so that `t` (the Board's
+        figures) fits with the keys every dashboard has; the entry line always shows the pile."""
+        wide = event.size.width >= WIDE_FOOTER
+        bindings = self._bindings.key_to_bindings
+        pile = bindings["1"][0]
+        if pile.show != wide:
+            bindings["1"] = [replace(pile, show=wide)]
+            self.refresh_bindings()
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
