@@ -847,6 +847,30 @@ def verification_line(snap: Snapshot, checks: Sequence[CheckResult] = (),
     return words
 
 
+def counter_verification(snap: Snapshot, verification: str) -> str:
+    """The model's verification line as the counter's own screen says it: the Board's figures
+    against "you" (OURS_COUNTER) rather than "count".
+
+    Made from the line the model already has, whatever checks went into it
+    (the counter's part does not depend on who reads it): only the Board's
+    part, which `verification_line` put last, is said again.
+    """
+    checkpoint = _standing_checkpoint(snap)
+    if checkpoint is None:
+        return verification
+    watched = checkpoint_words(snap, checkpoint, OURS_WATCHED)
+    if not verification.endswith(watched):
+        return verification
+    return verification[:len(verification) - len(watched)] + checkpoint_words(snap, checkpoint, OURS_COUNTER)
+
+
+def standing_disagreement(snap: Snapshot) -> Compared | None:
+    """The checkpoint a counter may settle by accepting the Board's figures: the latest that
+    still disagrees (`_standing_checkpoint`), or None when every one agrees or was resolved."""
+    checkpoint = _standing_checkpoint(snap)
+    return checkpoint if checkpoint is not None and not checkpoint.resolved else None
+
+
 def verification_role(snap: Snapshot, checks: Sequence[CheckResult] = ()) -> str:
     """DIFFERS while a check or a checkpoint disagrees; VERIFIED when something agrees; else UNVERIFIED."""
     checkpoint = _standing_checkpoint(snap)

@@ -15,6 +15,14 @@ whether the count has 1,000 ballots or 1,000,000:
 A retraction corrects history: every point and sample taken after the
 retracted entry loses what that entry had added (`Count.undone`), so the chart
 and its range show the corrected count, as if the entry had never been made.
+A correction in place does the same (`Count.corrections`): every point taken
+between the corrected call and its correction moves the call's ballots from
+the choice it was typed as to the one it was, as if it had been called right.
+
+Ballot numbers are the ticker's: a call's number is the ballots handled just
+after it was entered (a pile covers a range). `ballot_call` finds the call a
+counter names by such a number, and `target_label` the number of a corrected
+call, by the same rule (`numbers_back`).
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from itertools import repeat
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from tally.reducer import Count, Undone
 from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
@@ -166,6 +175,9 @@ class Timeline:
         self._low: int | None = None  # the margin's extremes since the last kept point
         self._high: int | None = None
         self._undone = 0  # retractions already corrected for
+        self._corrected = 0  # corrections (and corrections taken back) already corrected for
+        self._correction_seqs: set[int] = set()  # the seqs of corrections seen: a second is a take-back
+        self._labels: dict[int, str] = {}  # a corrected call's ballot numbers, by its seq (they never change)
         # (event or error line, ballots handled after it, or None when only a later one is known)
         self._recent: deque[tuple[Event | TickerLine, int | None]] = deque(maxlen=lines)
 
@@ -201,7 +213,7 @@ class Timeline:
         self._recent.append((TickerLine(seq, "error", text), None))
 
     def _look(self, count: Count, at: datetime | None) -> None:
-        if len(count.undone) > self._undone:
+        if len(count.undone) > self._undone or len(count.corrections) > self._corrected:
             self._correct(count)
         if at is not None:
             self.last_at = at
@@ -224,11 +236,24 @@ class Timeline:
         self.next_at = count.opened + count.challenged + self.stride
 
     def _correct(self, count: Count) -> None:
-        """Take every new retraction out of the history recorded since its entry."""
-        for undone in count.undone[self._undone:]:
-            self.points = _collapse([_without(p, undone) for p in self.points])
-            self.samples = deque(_collapse([_without(p, undone) for p in self.samples]), maxlen=SAMPLES)
+        """Take every new retraction out of the history recorded since its entry, and move every
+        newly corrected call's ballots to the choice it was, in the order they were entered."""
+        # A retraction changes the ballots handled (points at the same count collapse into one);
+        # a correction never does, so a point kept at a note or a checkpoint stays.
+        changes = [(u.seq, partial(_without, undone=u), _collapse) for u in count.undone[self._undone:]]
+        amounts = count.entries[1]
+        for seq, target, before, after in count.corrections[self._corrected:]:
+            # A correction taken back (only while it is the latest entry, so by the entry right
+            # after it) is listed again under its own seq: the points until then move back.
+            end = seq + 1 if seq in self._correction_seqs else seq
+            self._correction_seqs.add(seq)
+            move = Moved(target, end, before, after, amounts[target], len(count.votes))
+            changes.append((end, partial(_moved, move=move), list))
+        for _, change, tidy in sorted(changes, key=lambda c: c[0]):
+            self.points = tidy([change(p) for p in self.points])
+            self.samples = deque(tidy([change(p) for p in self.samples]), maxlen=SAMPLES)
         self._undone = len(count.undone)
+        self._corrected = len(count.corrections)
         self._low = self._high = None  # the stretch since the last point: from the corrected count on
         self.next_at = self.points[-1].handled + self.stride if self.points else 0
 
@@ -270,6 +295,7 @@ class Timeline:
         took back when that entry is still in view.
         """
         undone = {u.seq: u.amount for u in count.undone} if count is not None else {}
+        adjusted = _Adjusted(count)
         numbered: list[tuple[Event | TickerLine, int | None]] = []
         after: int | None = None
         for item, handled in reversed(self._recent):
@@ -281,7 +307,7 @@ class Timeline:
                 after = handled
             numbered.append((item, after))
             if after is not None:
-                after -= _adds(item, undone)
+                after -= _adds(item, undone, adjusted)
         numbered.reverse()
         lines: list[TickerLine] = []
         said: dict[int, TickerLine] = {}
@@ -297,19 +323,170 @@ class Timeline:
                 if target is not None:
                     what = ballot_label(target)
                     line = replace(line, text=f"RETRACTED {what or 'entry ' + str(item.target)}: {target.text}")
+            elif isinstance(item, Correct) and count is not None:
+                line = replace(line, text=self._correction_text(item, count, yes_no))
             said[item.seq] = line
             lines.append(line)
         return tuple(lines)
 
 
-def _adds(event: Event, undone: dict[int, int]) -> int:
-    """Ballots an event added to those handled (a retraction: minus what it took back)."""
+    def _correction_text(self, event: Correct, count: Count, yes_no: bool) -> str:
+        """'CORRECTED #413: NO (was YES)': the call by its ballot numbers, as the ticker showed it."""
+        label = self._labels.get(event.target)
+        if label is None:
+            label = self._labels[event.target] = target_label(count, event.target, LABEL_WALK)
+        was = next((_slot_name(count, before, yes_no) for seq, _, before, _ in count.corrections
+                    if seq == event.seq), None)
+        text = f"CORRECTED {label}: {_choice_name(event.choice, yes_no)}"
+        return f"{text} (was {was})" if was is not None else text
+
+
+class _Adjusted:
+    """What each standing adjustment added to the ballots handled, looked up only when asked
+    (it takes a snapshot; almost no count has an adjustment)."""
+
+    def __init__(self, count: Count | None) -> None:
+        self.count = count
+        self._by_seq: dict[int, int] | None = None
+
+    def get(self, seq: int) -> int:
+        if self._by_seq is None:
+            count = self.count
+            adjustments = count.snapshot().adjustments if count is not None and count.election else ()
+            self._by_seq = {a.seq: sum(a.change) for a in adjustments}
+        return self._by_seq.get(seq, 0)
+
+
+def _adds(event: Event, undone: dict[int, int], adjusted: _Adjusted | None = None) -> int:
+    """Ballots an event added to those handled (a retraction: minus what it took back; an
+    adjustment that stands: what it added, void and challenged included, or took off)."""
     cls = event.__class__
     if cls is Ballot or cls is Challenged:
         return event.count
     if cls is Retract:
         return -undone.get(event.seq, 0)
+    if cls is Adjust and adjusted is not None:
+        return adjusted.get(event.seq)
     return 0
+
+
+# -- ballot numbers ---------------------------------------------------------------------
+
+CALL_LEAST = -2
+"""`Count.entries`: an entry whose did is at least this is a call standing (-1 void, -2 challenged)."""
+
+
+class NoSuchCall(ValueError):
+    """A ballot number that names no call standing: said on the entry line, nothing journaled."""
+
+
+def numbers_back(count: Count) -> Iterator[tuple[int, int, int, bool | None]]:
+    """Every entry, newest first: (seq, ballots handled just after it was entered, what it added,
+    True for a call standing, False for a call since retracted, None for what is not a call).
+
+    The ticker's rule (`Timeline.ticker`, `_adds`), read from the count's tables
+    rather than its last events: walking back from the ballots handled now, a
+    call added its ballots, a retraction took some away, a standing adjustment
+    added (or took off) the difference it made. A retracted adjustment and its
+    retraction are next to each other and cancel out.
+    """
+    dids, amounts = count.entries
+    taken_back = {u.seq: u.amount for u in count.undone}
+    retracted_calls = {u.target for u in count.undone}
+    adjusted = _Adjusted(count)
+    after = count.handled
+    for seq in range(count.last_seq, 0, -1):
+        did = dids[seq]
+        if did >= CALL_LEAST:
+            adds, call = amounts[seq], True
+        elif seq in retracted_calls:
+            adds, call = amounts[seq], False
+        elif seq in taken_back:
+            adds, call = -taken_back[seq], None
+        else:
+            adds, call = adjusted.get(seq), None
+        yield seq, after, adds, call
+        after -= adds
+
+
+
+def ballot_call(count: Count, ballot: int) -> int:
+    """The seq of the call standing that ballot number `ballot` names, as the ticker numbers calls.
+
+    A pile's whole range names it ("#400–424": any of 400 … 424). Numbers can
+    repeat: a call retracted with `u` leaves its number to the next call, and
+    an adjustment that took ballots off leaves them to later ones; the latest
+    call standing with that number is meant, since that is the one the ticker
+    shows. Raises NoSuchCall, in words for the entry line: no such ballot yet,
+    a call since retracted, or a number an adjustment added (not a call).
+    """
+    if ballot < 1:
+        raise NoSuchCall("ballot numbers start at #1")
+    retracted = None
+    for seq, after, adds, call in numbers_back(count):
+        if call is not None and after - adds < ballot <= after:
+            if call:
+                return seq
+            retracted = seq if retracted is None else retracted
+    if retracted is not None:
+        raise NoSuchCall(f"ballot #{ballot:,} was retracted (entry {retracted}): nothing to correct")
+    if ballot > count.handled:
+        raise NoSuchCall(f"no ballot #{ballot:,} yet: {count.handled:,} handled so far")
+    raise NoSuchCall(f"ballot #{ballot:,} is not a call (an adjustment to the Board's figures added it)")
+
+
+LABEL_WALK = 100_000
+"""Entries a ticker walks back, at most, to number a corrected call (about 30 ms): the hub makes a
+fresh timeline for each row it sends, and a correction far back in a huge count is named by entry."""
+
+
+def target_label(count: Count, target: int, most: int | None = None) -> str:
+    """'#413', '#400–424' for a pile: entry `target`'s ballot numbers, as the ticker showed them
+    ('entry N' when it is more than `most` entries back)."""
+    if most is not None and count.last_seq - target > most:
+        return f"entry {target}"
+    for seq, after, adds, _ in numbers_back(count):
+        if seq == target:
+            return ballot_label(TickerLine(seq, "ballot", "", after - adds + 1, after))
+    return f"entry {target}"
+
+
+def _choice_name(choice: str, yes_no: bool) -> str:
+    return choice.upper() if yes_no or choice == "void" else choice
+
+
+def _slot_name(count: Count, slot: int, yes_no: bool) -> str:
+    """A slot's name in the ticker (`Count.slot`): a choice, then void, then challenged."""
+    choices = count.election.choices
+    return _choice_name(choices[slot] if slot < len(choices) else ("void", "challenged")[slot - len(choices)],
+                        yes_no)
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A correction as the chart applies it: entry `target`'s `amount` ballots were called `before`
+    and are `after` (slots, `Count.slot`), in every point from the target to `end`."""
+
+    target: int
+    end: int
+    before: int
+    after: int
+    amount: int
+    choices: int
+
+
+def _moved(p: Point, move: Moved) -> Point:
+    """A point as it would have been had the call been right (unchanged outside the stretch)."""
+    if not move.target <= p.seq < move.end:
+        return p
+    figures = [*p.votes, p.void, p.challenged]
+    figures[move.before] -= move.amount
+    figures[move.after] += move.amount
+    k = move.choices
+    votes = tuple(figures[:k])
+    shift = margin_of(votes) - p.margin
+    return replace(p, votes=votes, void=figures[k], challenged=figures[k + 1],
+                   low=p.low + shift, high=p.high + shift)
 
 
 def _without(p: Point, undone: Undone) -> Point:

@@ -5,6 +5,12 @@ the rules, appended to the journal, flushed and fsync'd, and only then counted
 on screen. A refused entry is shown with its reason and never written. A
 journal deleted, replaced or truncated under the count stops it saving: the
 entry line says so, every later entry is refused, and `tally count` exits 1.
+
+The count is checked against the Board (issue 18): `t` types the running
+totals the agent announced (and closing offers the official tally), `#` or
+`413=n` corrects a call in place by its ballot number, and while the Board's
+figures disagree the line above the entry line names each difference until a
+correction or `a` (accept the Board's figures) resolves it.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from textual import events
@@ -22,12 +29,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label
 
 from feeds.journal import Journal, JournalWriteError
-from feeds.live import LiveCount
-from tally.entry import Entry, choice_keys, undo_target
+from feeds.live import LiveCount, View
+from tally.entry import CHALLENGED_KEY, VOID_KEY, Entry, choice_keys, correction_fields, undo_target
+from tally.present import checkpoint_words, counter_verification, standing_disagreement
 from tally.reducer import RuleError
-from tally.schema import EVENT, Close, Note, Retract
+from tally.schema import CHALLENGED, EVENT, VOID, Adjust, Checkpoint, Close, Correct, Note, Retract
 from tally.text import literal
-from tui.app import Dashboard
+from tally.timeline import NoSuchCall, target_label
+from tui.app import WIDE_FOOTER, Dashboard
+from tui.widgets.count_check import CheckLine
+from tui.widgets.count_forms import CheckpointForm, ConfirmAdjust, CorrectForm
 from tui.widgets.entry_line import EntryLine
 
 DIGITS = "0123456789"
@@ -52,6 +63,7 @@ class Publishing(Protocol):
 class CountDashboard(Dashboard):
     """The dashboard plus the keys that enter ballots into a journal."""
 
+    CSS_PATH = [Dashboard.CSS_PATH, Path(__file__).with_name("count.tcss")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("v", "enter('v')", "Void"),
@@ -59,6 +71,10 @@ class CountDashboard(Dashboard):
         Binding("u", "undo", "Undo"),
         Binding("exclamation_mark", "note", "Note", key_display="!"),
         Binding("x", "close_count", "Close"),
+        Binding("t", "board_totals", "Board"),
+        Binding("number_sign", "correct", "Correct", key_display="#", show=False),  # the entry line says it: no room
+        Binding("equals_sign", "equals", "Correct #", show=False),
+        Binding("a", "accept_board", "Accept Board"),
         Binding("escape", "clear", "Clear", show=False),
         *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
     ]
@@ -72,6 +88,7 @@ class CountDashboard(Dashboard):
         self.repaired = repaired
         self.publisher = publisher  # sends each durable entry on to a hub, when publishing
         self.entry = Entry(choice_keys(live.count.election))
+        self._disagrees = standing_disagreement(live.count.snapshot()) is not None  # `a` is shown
         # The ballot keys come first in the Footer, so a narrow terminal keeps them.
         yes_no = live.count.election.yes_no
         fixed = dict(self._bindings.key_to_bindings)
@@ -86,8 +103,29 @@ class CountDashboard(Dashboard):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, Footer):
+                # The dashboard (tui/app.py) has no verification line of its own yet: the count's is here.
+                yield CheckLine(id="count-check")
                 yield EntryLine(self.entry, str(self.journal.path), id="entry")
             yield widget
+
+    def framed(self, view: View) -> View:
+        """The dashboard's view, with the Board's figures set against "you" (the counter's own)."""
+        framed = super().framed(view)
+        model = framed.presentation
+        if model is None:
+            return framed
+        words = counter_verification(framed.snapshot, model.verification)
+        return replace(framed, presentation=replace(model, verification=words))
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below WIDE_FOOTER columns the Footer leaves out "0-9 Pile", so that `t` (the Board's
+        figures) fits with the keys every dashboard has; the entry line always shows the pile."""
+        wide = event.size.width >= WIDE_FOOTER
+        bindings = self._bindings.key_to_bindings
+        pile = bindings["1"][0]
+        if pile.show != wide:
+            bindings["1"] = [replace(pile, show=wide)]
+            self.refresh_bindings()
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
@@ -111,13 +149,75 @@ class CountDashboard(Dashboard):
         self.show_entry()
 
     def action_enter(self, key: str) -> None:
-        refused = self.entry.refused
+        refused, ballot = self.entry.refused, self.entry.ballot
         fields = self.entry.fields_for(key)
+        choice = self.entry.choice_for(key)
         self.entry.clear()
         if refused is not None:
             self.show_entry(f"nothing entered: {refused}")
+        elif ballot is not None and choice is not None:
+            self.correct({"ballot": ballot, "choice": choice})
         elif fields is not None:
             self.save(fields)
+
+    def action_equals(self) -> None:
+        """`=` after a ballot number: the next key says what that ballot was (413=n)."""
+        self.show_entry(self.entry.type_equals() or "")
+
+    def action_correct(self) -> None:
+        """#: the correction form, with the ballot number typed before it, if any."""
+        typed = self.entry.digits
+        self.entry.clear()
+        self.show_entry()
+        keys = {**self.entry.keys, VOID_KEY: VOID, CHALLENGED_KEY: CHALLENGED}
+        self._push_form(CorrectForm(keys, self.correct, typed))
+
+    def correct(self, typed: dict) -> str | None:
+        """Correct ballot #typed["ballot"]'s call to typed["choice"] in place; None, or why not."""
+        try:
+            fields = correction_fields(self.live.count, typed["ballot"], typed["choice"])
+        except NoSuchCall as exc:
+            why = f"nothing corrected: {exc}"
+            self.show_entry(why)
+            return why
+        return self.save(fields)
+
+    def _push_form(self, form) -> None:
+        """A form journals while it is shown, and a frame draws only the screen on top: the count's
+        screen is drawn again as soon as the form is gone (a refusal kept it open, unsaved)."""
+        self.push_screen(form, lambda saved: self.call_after_refresh(self.redraw))
+
+    def action_board_totals(self) -> None:
+        """t: the running totals the Board agent announced, journaled as a checkpoint."""
+        self.entry.clear()
+        self.show_entry()
+        self._push_form(CheckpointForm(self.live.count.election, self.save))
+
+    def action_accept_board(self) -> None:
+        """a: accept the figures of the checkpoint that disagrees (after shift+A), as an adjustment."""
+        self.entry.clear()
+        snap = self.live.count.snapshot()
+        checkpoint = standing_disagreement(snap)
+        if checkpoint is None:
+            self.show_entry("nothing to accept: no Board's figures disagree with the count")
+            return
+        words = checkpoint_words(snap, checkpoint)
+        self.push_screen(ConfirmAdjust(words),
+                         lambda yes: yes and self.save({"type": "adjust", "checkpoint": checkpoint.seq}))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`a` is in the Footer only while the Board's figures disagree with the count."""
+        if action == "accept_board":
+            return self._disagrees
+        return True
+
+    def _refresh_accept(self) -> None:
+        """After an entry: `a` comes and goes with the disagreement (a checkpoint, a correction,
+        a retraction or an adjustment can start or end one); the Footer is laid out again only then."""
+        disagrees = standing_disagreement(self.live.count.snapshot()) is not None
+        if disagrees != self._disagrees:
+            self._disagrees = disagrees
+            self.refresh_bindings()
 
     def action_undo(self) -> None:
         self.entry.clear()
@@ -137,10 +237,15 @@ class CountDashboard(Dashboard):
     def action_close_count(self) -> None:
         self.entry.clear()
         remaining = self.live.count.remaining
-        self.push_screen(ConfirmClose(remaining), lambda yes: yes and self.save({"type": "close"}))
+        self.push_screen(ConfirmClose(remaining), self._close_confirmed)
 
-    def save(self, fields: dict) -> bool:
-        """Journal one entry (fsync'd), then count it on screen; or say why not.
+    def _close_confirmed(self, yes: bool) -> None:
+        """Closed: the form for the Board's official tally follows (Escape skips it)."""
+        if yes and self.save({"type": "close"}) is None:
+            self._push_form(CheckpointForm(self.live.count.election, self.save, official=True))
+
+    def save(self, fields: dict) -> str | None:
+        """Journal one entry (fsync'd), then count it on screen; or say why not (returned too).
 
         A refused entry (the rules) and an entry the disk would not take (full,
         failing) are both said on the entry line and never counted; the count
@@ -152,7 +257,7 @@ class CountDashboard(Dashboard):
             self.journal.append(event)
         except RuleError as exc:
             self.show_entry(f"refused: {exc}")
-            return False
+            return f"refused: {exc}"
         except JournalWriteError as exc:  # disk full, I/O error: nothing stored, nothing counted
             self.show_entry(str(exc))
             if not exc.whole:  # changed under the count, or a failed write not cut back off
@@ -160,7 +265,7 @@ class CountDashboard(Dashboard):
                 self.notify("This count saves nothing more. Quit, look at the journal, and run "
                             "the same command again to resume it.", title="Journal",
                             severity="error", timeout=30, markup=False)
-            return False
+            return str(exc)
         if self.publisher is not None:
             # Durable now: it goes to the hub before the screen is redrawn. `published`
             # wakes the publisher's sender, which writes the frame at the loop's next
@@ -173,12 +278,13 @@ class CountDashboard(Dashboard):
             self._show_saved(event)
         else:
             asyncio.get_running_loop().call_soon(self._show_saved, event)
-        return True
+        self._refresh_accept()
+        return None
 
     def _show_saved(self, event) -> None:
         if not self.is_running:  # quit in the meantime
             return
-        self.show_entry(self._saved_words(event))
+        self.show_entry(self._saved_words(event, self.live.count))
         self.draw(now=True)  # a person is waiting for this one: no frame budget
 
     # -- showing -------------------------------------------------------------
@@ -205,8 +311,14 @@ class CountDashboard(Dashboard):
                            f"{saved} · {hub_words}", waiting=waiting)
 
     @staticmethod
-    def _saved_words(event) -> str:
+    def _saved_words(event, count) -> str:
         """Entries are named by their seq ("entry 7"); "#" is a ballot's number in the ticker."""
+        if isinstance(event, Correct):
+            return f"saved: entry {event.seq} corrects ballot {target_label(count, event.target)}"
+        if isinstance(event, Checkpoint):
+            return f"saved: entry {event.seq}, the Board's figures (see the line above)"
+        if isinstance(event, Adjust):
+            return f"saved: entry {event.seq} accepts the Board's figures of entry {event.checkpoint}"
         if isinstance(event, Retract):
             return f"saved: entry {event.seq} retracts entry {event.target}"
         if isinstance(event, Note):

@@ -11,7 +11,8 @@ from tui.widgets.readout import Readout
 
 def keys_words(entry: Entry) -> str:
     ballots = " · ".join(f"{k} {c}" for k, c in entry.keys.items())
-    return f"{ballots} · v void · c challenged · u undo · ! note · x close"
+    return (f"{ballots} · v void · c challenged · u undo · ! note · x close · t Board's figures"
+            " · 413=n or # corrects ballot #413")
 
 
 class EntryLine(Horizontal):
@@ -28,8 +29,9 @@ class EntryLine(Horizontal):
         yield Readout(id="said")
 
     def show_entry(self, message: str = "") -> None:
-        pile = self.entry.digits
-        self.query_one("#pile", Readout).say(f"pile: {pile}_" if pile else "pile: 1")
+        pile, ballot = self.entry.digits, self.entry.ballot
+        pending = f"#{ballot} → _" if ballot is not None else f"pile: {pile}_" if pile else "pile: 1"
+        self.query_one("#pile", Readout).say(pending)
         self.query_one("#keys", Readout).say(keys_words(self.entry))
         said = self.query_one("#said", Readout)
         said.say(message or f"journal: {self.journal}")

@@ -152,7 +152,12 @@ def _styled(rows: list[tuple[str, str]], widget: Widget) -> Text:
 
 
 KIND_STYLE = {"retract": "bold $warning", "note": "italic $text-muted", "error": "bold $error",
-              "challenged": "$warning", "close": "bold", "election": "$text-muted"}
+              "challenged": "$warning", "close": "bold", "election": "$text-muted",
+              # Issue 18: the Board speaking, a call changed in place, the Board's figures taken.
+              # Underlined where the count was changed after the fact, so they stand apart from
+              # a retraction (bold warning) and from the calls.
+              "checkpoint": "bold $text-primary", "correct": "bold underline $text-warning",
+              "adjust": "bold underline $text-primary"}
 
 
 def ticker_text(calls: tuple[CallLine, ...], rows: int) -> Content:
