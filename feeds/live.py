@@ -20,6 +20,7 @@ from tally.odds import odds as exact_odds
 from tally.present import WORKING, Presentation, present
 from tally.reducer import Count, RuleError, Snapshot
 from tally.schema import Event, as_event
+from tally.verify import CheckResult
 from tally.timeline import TICKER_LINES, Pace, Point, TickerLine, Timeline
 
 ERRORS_KEPT = 20
@@ -51,6 +52,8 @@ class View:
     version: int
     needle: Needle | None = None  # worked out by the screen, off its thread (feeds/needle.py)
     presentation: Presentation | None = None  # what a face shows of it, in words (`presented`)
+    checks: tuple[CheckResult, ...] = ()  # the hub's check counters against this count (issue 18)
+    ours: str | None = None  # how the Board's figures name this count's: OURS_COUNTER on a counter's screen
 
 
 CHEAP_REMAINING = 5_000
@@ -93,7 +96,8 @@ def presented(view: View, needle: Needle | None, now: datetime, local_times: boo
     stale = None if feed.since is None else (now - feed.since).total_seconds()
     model = present(snap, odds, link=feed.state, stale_seconds=stale, calls=view.ticker,
                     most_calls=len(view.ticker), speed=feed.speed, waiting=feed.waiting, pace=view.pace,
-                    local_times=local_times, margin_range=view.margin_range)
+                    local_times=local_times, margin_range=view.margin_range, checks=view.checks,
+                    ours=view.ours)
     return replace(view, needle=needle, presentation=model)
 
 
@@ -106,7 +110,24 @@ class LiveCount:
         """Called when the feed's state changes (loaded, paused, ended …): a reader's cue
         to draw at once rather than at its next look."""
         self.clock = clock  # live feeds: stamps an event that came without one (a replay has none)
+        self.checks: tuple[CheckResult, ...] = ()
+        self.ours: str | None = None
         self.reset()
+
+    def set_checks(self, items: list, ours: str | None = None) -> None:
+        """The hub's ``{"checks": [...]}`` items: how each check counter compares with this count.
+
+        An item this version cannot read is left out rather than shown wrong
+        (a newer hub may add fields; one without a name or figures is not a check).
+        """
+        checks = []
+        for item in items:
+            try:
+                checks.append(CheckResult.from_json(item))
+            except (KeyError, TypeError, AttributeError):
+                continue
+        self.checks, self.ours = tuple(checks), ours
+        self.version += 1
 
     def reset(self) -> None:
         self.count = Count()
@@ -217,4 +238,6 @@ class LiveCount:
             refused=self.refused,
             feed=self.feed,
             version=self.version,
+            checks=self.checks,
+            ours=self.ours,
         )
