@@ -416,8 +416,8 @@ class Hub:
 
     def _checks_changed(self, election: Election) -> None:
         """A check's comparison changed: listed again, and told to those that asked (``checks=1``)."""
+        frame = election.make_checks_frame()  # first: the board's rows are made again by it
         self._changed(election)
-        frame = election.make_checks_frame()
         if election.hearing:
             broadcast(election.hearing, frame)
 
