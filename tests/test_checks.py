@@ -165,3 +165,30 @@ def test_a_bad_check_name_is_refused_by_the_command_line(tmp_path, hub):
     done = subprocess.run([*TALLY, "count", str(tmp_path / "x.jsonl"), "--check", "b"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "--publish" in done.stderr
+
+
+async def test_a_check_counter_typing_keys_sees_the_line_on_its_own_screen(tmp_path, hub):
+    """`tally count --check b` as the counter runs it: keys, the hub, the line on the counter's screen."""
+    from dash import text, until
+    from feeds.counting import open_count
+    from feeds.publishing import CountPublisher
+    from hubkit import FAST
+    from tui.count_app import CountDashboard
+
+    assert publish(hub, write(tmp_path / "main.jsonl", *MAIN))[0] == 0
+    opened = open_count(tmp_path / "b.jsonl", {"id": "test", "title": "Test count",
+                                                "union": "Test Union", "ballots": 900})
+    publisher = CountPublisher(opened.events, hub.url, TOKEN, live=opened.live, check="b", wait=FAST)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for keys in ("200y", "212n", "y", "399n"):  # ballot 413 mistyped YES
+            for key in keys:
+                await pilot.press(key)
+        await until(pilot, lambda: DIFFER in text(app, "#verification"), timeout=20)
+        assert app.screen.query_one("#verification").has_class("-differs")
+        # The call corrected in place (what the count screen's correction writes): entry 4 is #413.
+        assert app.save({"type": "correct", "target": 4, "choice": "no"})
+        await until(pilot, lambda: text(app, "#verification") == AGREE, timeout=20)
+        assert app.screen.query_one("#verification").has_class("-verified")
+    opened.journal.close()
+    assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": True, "at": 812}]
