@@ -142,7 +142,7 @@ def test_a_check_whose_header_contradicts_the_election_is_refused_in_one_line(tm
     code, _, err = publish(hub, three, "--check", "c")
     assert code == 2 and err.count("\n") == 1 and "different elections: choices yes,no and a,b,c" in err
     assert listed(hub)["test"]["checks"] == []
-    assert not list((hub.data / "checks").iterdir())
+    assert not list(hub.data.glob("checks/*"))
 
 
 def test_two_check_counters_with_one_name_are_one_writer(tmp_path, hub):
@@ -167,28 +167,18 @@ def test_a_bad_check_name_is_refused_by_the_command_line(tmp_path, hub):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "--publish" in done.stderr
 
 
-async def test_a_check_counter_typing_keys_sees_the_line_on_its_own_screen(tmp_path, hub):
-    """`tally count --check b` as the counter runs it: keys, the hub, the line on the counter's screen."""
-    from dash import text, until
-    from feeds.counting import open_count
-    from feeds.publishing import CountPublisher
-    from hubkit import FAST
-    from tui.count_app import CountDashboard
 
-    assert publish(hub, write(tmp_path / "main.jsonl", *MAIN))[0] == 0
-    opened = open_count(tmp_path / "b.jsonl", {"id": "test", "title": "Test count",
-                                                "union": "Test Union", "ballots": 900})
-    publisher = CountPublisher(opened.events, hub.url, TOKEN, live=opened.live, check="b", wait=FAST)
-    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher)
-    async with app.run_test(size=(120, 40)) as pilot:
-        for keys in ("200y", "212n", "y", "399n"):  # ballot 413 mistyped YES
-            for key in keys:
-                await pilot.press(key)
-        await until(pilot, lambda: DIFFER in text(app, "#verification"), timeout=20)
-        assert app.screen.query_one("#verification").has_class("-differs")
-        # The call corrected in place (what the count screen's correction writes): entry 4 is #413.
-        assert app.save({"type": "correct", "target": 4, "choice": "no"})
-        await until(pilot, lambda: text(app, "#verification") == AGREE, timeout=20)
-        assert app.screen.query_one("#verification").has_class("-verified")
-    opened.journal.close()
-    assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": True, "at": 812}]
+def test_a_checks_directory_that_is_a_symlink_is_refused_in_one_line(tmp_path):
+    """The checks are kept in DIR/checks, opened O_NOFOLLOW: never a directory outside DIR."""
+    data, outside = tmp_path / "hub", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    write(outside / "test.b.jsonl", *SLIP)
+    (data / "checks").symlink_to(outside)
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n")
+    token.chmod(0o600)
+    done = subprocess.run([*TALLY, "serve", "--port", "0", "--data", str(data), "--token-file", str(token)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "checks: cannot use it for the checks" in done.stderr and "symbolic link" in done.stderr

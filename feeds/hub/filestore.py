@@ -96,21 +96,13 @@ class FileStore(Store):
         self._load_checks()
 
     def _load_checks(self) -> None:
-        """Open (making it if need be) DIR/checks, not through a symlink, and load its check counts."""
+        """Load the check counts of DIR/checks, if there is one (it is made by the first check)."""
         try:
-            os.mkdir(CHECKS_DIR, 0o755, dir_fd=self.lock.fd)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise FeedError(f"{self.data_dir / CHECKS_DIR}: cannot make it ({exc.strerror})") from None
-        try:
-            self._checks_fd = os.open(CHECKS_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
-                                      | os.O_CLOEXEC, dir_fd=self.lock.fd)
-        except OSError as exc:
-            raise FeedError(f"{self.data_dir / CHECKS_DIR}: cannot use it for the checks "
-                            f"({exc.strerror}; a symbolic link is refused)") from None
+            os.stat(CHECKS_DIR, dir_fd=self.lock.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return
         where = self.data_dir / CHECKS_DIR
-        for name in _journal_names(self._checks_fd, where):
+        for name in _journal_names(self._checks_dir(), where):
             path = where / name
             election_id, _, check = name.removesuffix(".jsonl").partition(".")
             opened = Journal.load_in(InDirectory(self._checks_fd, name), path)
@@ -126,6 +118,29 @@ class FileStore(Store):
             self._loaded_checks.append(
                 (election_id, check, Loaded(opened.count, [dump_event(e) for e in opened.events])))
 
+    def _checks_dir(self) -> int:
+        """DIR/checks, opened (and made) once, not through a symlink: one descriptor for every check.
+
+        FeedError if it cannot be: at load, the hub does not start; on a
+        first check, the check is not saved (`append_check`).
+        """
+        if self._checks_fd >= 0:
+            return self._checks_fd
+        try:
+            os.mkdir(CHECKS_DIR, 0o755, dir_fd=self.lock.fd)
+            os.fsync(self.lock.fd)  # its name, before a check in it is acknowledged
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise FeedError(f"{self.data_dir / CHECKS_DIR}: cannot make it ({exc.strerror})") from None
+        try:
+            self._checks_fd = os.open(CHECKS_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                                      | os.O_CLOEXEC, dir_fd=self.lock.fd)
+        except OSError as exc:
+            raise FeedError(f"{self.data_dir / CHECKS_DIR}: cannot use it for the checks "
+                            f"({exc.strerror}; a symbolic link is refused)") from None
+        return self._checks_fd
+
     def loaded(self) -> list[Loaded]:
         return self._loaded
 
@@ -138,8 +153,11 @@ class FileStore(Store):
         journal = self._check_journals.get(key)
         if journal is None:
             file = f"{election_id}.{name}.jsonl"
-            journal = Journal.in_directory(InDirectory(self._checks_fd, file),
-                                           self.data_dir / CHECKS_DIR / file)
+            try:
+                where = InDirectory(self._checks_dir(), file)
+            except FeedError as exc:
+                raise NotStored(str(exc), str(self.data_dir / CHECKS_DIR), "checks dir") from None
+            journal = Journal.in_directory(where, self.data_dir / CHECKS_DIR / file)
         self._write(journal, frame, seq)
         self._check_journals[key] = journal
         return Appended.STORED
