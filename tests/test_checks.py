@@ -81,6 +81,20 @@ def watched_line(hub: Hub, until_words: str) -> str:
     return asyncio.run(follow())
 
 
+def board_row(hub: Hub) -> dict:
+    """The election's row as `/board?id=test` sends it on connect (`tally board`'s and the page's)."""
+    with connect(f"{hub.url}/board?id=test") as ws:
+        return json.loads(ws.recv(timeout=20))
+
+
+def board_mark(hub: Hub) -> str:
+    """The first cell of the row as `tally board` draws it: its verification mark."""
+    from tui.widgets.board import columns, row_line
+
+    row = board_row(hub)
+    return str(row_line(row, columns([row], 120)))[0]
+
+
 def _now():
     from datetime import datetime, timezone
     return datetime.now(timezone.utc)
@@ -91,14 +105,18 @@ def test_a_check_that_mistypes_413_differs_then_agrees_once_corrected(tmp_path, 
     assert publish(hub, main)[0] == 0
     assert listed(hub)["test"]["checks"] == []
     assert watched_line(hub, "unverified: one counter") == "unverified: one counter"
+    assert board_mark(hub) == " "
     code, out, err = publish(hub, write(tmp_path / "b.jsonl", *SLIP), "--check", "b")
     assert (code, err) == (0, "") and "test (check b): seq 1–5 published" in out
     assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": False, "at": 812, "since": 413}]
     assert listed(hub)["test"]["totals"] == {"yes": 200, "no": 612, "void": 0, "challenged": 0}  # never mixed
     assert watched_line(hub, DIFFER) == DIFFER
+    assert board_row(hub)["model"]["verification"] == DIFFER and board_mark(hub) == "✗"
     assert publish(hub, write(tmp_path / "b.jsonl", *CORRECTED), "--check", "b")[0] == 0
     assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": True, "at": 812}]
     assert watched_line(hub, AGREE) == AGREE
+    assert board_row(hub)["checks"] == [{"counter": "b", "agree": True, "at": 812}]
+    assert board_mark(hub) == "✓"
     # Kept beside the election, never in it, and back after a restart.
     assert (hub.data / "checks" / "test.b.jsonl").read_text().count("\n") == 6
     assert (hub.data / "test.jsonl").read_text().count("\n") == 5
@@ -182,3 +200,15 @@ def test_a_checks_directory_that_is_a_symlink_is_refused_in_one_line(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "checks: cannot use it for the checks" in done.stderr and "symbolic link" in done.stderr
+
+
+def test_the_text_report_carries_the_line(tmp_path):
+    """Offline a file is one counter's count: "unverified: one counter", and the Board's part."""
+    done = subprocess.run([*TALLY, "report", str(write(tmp_path / "main.jsonl", *MAIN))],
+                          capture_output=True, text=True, timeout=60)
+    assert "\nVerification: unverified: one counter\n" in done.stdout
+    board = {"type": "checkpoint", "votes": {"yes": 200, "no": 212}}
+    done = subprocess.run([*TALLY, "report", str(write(tmp_path / "b.jsonl", *MAIN[:3], board))],
+                          capture_output=True, text=True, timeout=60)
+    assert ("\nVerification: unverified: one counter · matches the Board's subtotal at ballot 412\n"
+            in done.stdout)
