@@ -212,3 +212,26 @@ def test_the_text_report_carries_the_line(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert ("\nVerification: unverified: one counter · matches the Board's subtotal at ballot 412\n"
             in done.stdout)
+
+
+def test_a_check_whose_old_link_died_unseen_is_taken_over_by_its_reconnection(tmp_path, hub):
+    """One writer per name, but a link that died without a close (it answers no ping) holds nothing."""
+    import base64
+    import os
+    import socket
+
+    assert publish(hub, write(tmp_path / "main.jsonl", *MAIN))[0] == 0
+    dead = socket.create_connection(("127.0.0.1", hub.port), timeout=20)
+    key = base64.b64encode(os.urandom(16)).decode()
+    dead.sendall((f"GET /elections/test/checks/b/publish HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").encode())
+    seen = b""
+    while b'{"last": 0}' not in seen:  # upgraded and greeted: then it goes silent, like a lost link
+        seen += dead.recv(4096)
+    try:
+        code, out, err = publish(hub, write(tmp_path / "b.jsonl", *SLIP), "--check", "b")
+        assert (code, err) == (0, "") and "test (check b): seq 1–5 published" in out
+        assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": False, "at": 812, "since": 413}]
+    finally:
+        dead.close()

@@ -34,3 +34,20 @@ async def test_a_check_counter_typing_keys_sees_the_line_on_its_own_screen(tmp_p
         assert app.screen.query_one("#verification").has_class("-verified")
     opened.journal.close()
     assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": True, "at": 812}]
+
+
+def test_the_counters_own_screen_names_their_count_you(tmp_path):
+    """`tally count`'s model says "you" beside the Board's figures; a watcher's says "count"."""
+    from datetime import datetime, timezone
+
+    from feeds.live import presented
+
+    board = {"type": "checkpoint", "votes": {"yes": 201, "no": 212}}
+    path = write(tmp_path / "a.jsonl", *MAIN[:3], board)
+    opened = open_count(path, {})
+    try:
+        line = presented(opened.live.view(), None, datetime.now(timezone.utc)).presentation.verification
+    finally:
+        opened.journal.close()
+    assert line == ("unverified: one counter · ✗ differs from the Board's subtotal at ballot 412 "
+                    "(Board: YES 201 · you 200)")

@@ -88,6 +88,10 @@ would cost the hub memory without limit. It resumes later with ``since=``.
 
 CLOSE_WATCHERS_DO_NOT_SEND = 1008
 CLOSE_CHECK_REFUSED = 1008  # after the one line that says why
+WRITER_PONG = 3.0
+"""Seconds a check's publisher has to answer a ping when another connects under its name: one
+that does not (its link died without a close the hub saw) is dropped and the new one takes
+over, so a counter who reconnects after an outage is never refused by their own old link."""
 CLOSE_JOURNAL_FAILED = 1011
 CLOSE_STORE_LOST = 1013  # "try again later": on another hub
 STORE_GRACE = 10.0
@@ -756,18 +760,34 @@ class Hub:
 
     # -- check counts (issue 18) --------------------------------------------
     def _check_refusal(self, election_id: str, election: Election | None, name: str) -> str | None:
-        """Why a check counter cannot publish check ``name`` of ``election_id`` now, or None."""
+        """Why a check counter cannot publish a check of ``election_id`` at all, or None.
+
+        (A name another counter is publishing now is refused by `_take_writer`.)
+        """
         if not self.store.keeps_checks:
             return ("this hub's store does not keep check counts: publish the check to a hub "
                     "that keeps its elections in a directory")
         if election is None:
             return (f"no election {election_id!r} on this hub: a check is published beside "
                     "a count the hub holds (publish the main count first)")
-        check = election.checks.get(name)
-        if check is not None and check.writer is not None:
-            return (f"check {name!r} of {election_id} is already being published by another "
-                    "counter: one writer per check (choose another --check name)")
         return None
+
+    async def _take_writer(self, check: Check, ws: ServerConnection) -> bool:
+        """Make ``ws`` the check's one writer, unless a live one holds it; whether it did.
+
+        A writer that answers a ping within WRITER_PONG holds it; one that
+        does not is cut off (its handler ends) and ``ws`` takes its place.
+        """
+        while check.writer is not None:
+            old = check.writer
+            if await _answers(old):
+                return False
+            if check.writer is old:
+                log.info("check %s: its publisher stopped answering; a new one takes over", check.name)
+                old.transport.abort()
+                check.writer = None
+        check.writer = ws  # no await since it was seen free
+        return True
 
     async def _publish_check(self, ws: ServerConnection, target: Route) -> None:
         """A check counter: ``{"last": N}`` of its check, then one reply per event frame, in order.
@@ -790,7 +810,12 @@ class Hub:
             return
         assert election is not None
         check = election.checks.setdefault(name, Check(name, Count(), []))
-        check.writer = ws  # taken with no await since the refusal was decided
+        if not await self._take_writer(check, ws):
+            await ws.send(json.dumps({"error": f"check {name!r} of {election_id} is already being "
+                                               "published by another counter: one writer per check "
+                                               "(choose another --check name)"}))
+            await ws.close(CLOSE_CHECK_REFUSED, "check refused")
+            return
         try:
             await ws.send(json.dumps({"last": check.last}))
             if target.checks:
@@ -802,7 +827,8 @@ class Hub:
                 if ws.state is State.OPEN:
                     await ws.send(reply)
         finally:
-            check.writer = None
+            if check.writer is ws:
+                check.writer = None
             election.hearing.discard(ws)
 
     async def accept_check(self, election: Election, check: Check, frame: str | bytes) -> str:
@@ -884,6 +910,16 @@ class Hub:
             max_size=MAX_FRAME,
             **kwargs,
         )
+
+
+async def _answers(ws: ServerConnection) -> bool:
+    """Whether a connection answers a ping within WRITER_PONG seconds."""
+    try:
+        pong = await ws.ping()
+        await asyncio.wait_for(pong, WRITER_PONG)
+    except (ConnectionClosed, TimeoutError):
+        return False
+    return True
 
 
 def _reader_ended(task: asyncio.Task[None]) -> None:
