@@ -101,6 +101,20 @@ def presented(view: View, needle: Needle | None, now: datetime, local_times: boo
     return replace(view, needle=needle, presentation=model)
 
 
+def readable_check(item: object) -> CheckResult | None:
+    """One item of a hub's checks frame as a CheckResult, or None if it is not one (wrong types, a
+    disagreement without its ``since``, figures that are not whole numbers ≥ 0)."""
+    if not isinstance(item, dict):
+        return None
+    counter, agree, at, since = (item.get(k) for k in ("counter", "agree", "at", "since"))
+    figures = [item.get("main", []), item.get("check", [])]
+    if (type(counter) is not str or type(agree) is not bool or type(at) is not int or at < 0
+            or not (since is None or type(since) is int) or (not agree and since is None)
+            or not all(isinstance(f, list) and all(type(x) is int and x >= 0 for x in f) for f in figures)):
+        return None
+    return CheckResult.from_json(item)
+
+
 class LiveCount:
     """The reducer plus its bounded timeline, fed one event at a time."""
 
@@ -118,16 +132,18 @@ class LiveCount:
         """The hub's ``{"checks": [...]}`` items: how each check counter compares with this count.
 
         An item this version cannot read is left out rather than shown wrong
-        (a newer hub may add fields; one without a name or figures is not a check).
+        (`readable_check`): what a hub sends is input like any other.
         """
-        checks = []
-        for item in items:
-            try:
-                checks.append(CheckResult.from_json(item))
-            except (KeyError, TypeError, AttributeError):
-                continue
-        self.checks, self.ours = tuple(checks), ours
+        self.checks = tuple(c for c in map(readable_check, items) if c is not None)
+        self.ours = ours
         self.version += 1
+
+    def _checks_of(self, count: Count) -> tuple[CheckResult, ...]:
+        """The checks whose figures are of this count's slots (each choice, void, challenged), or none given."""
+        if count.election is None:
+            return ()
+        slots = len(count.election.choices) + 2
+        return tuple(c for c in self.checks if len(c.main) in (0, slots) and len(c.check) in (0, slots))
 
     def reset(self) -> None:
         self.count = Count()
@@ -238,6 +254,6 @@ class LiveCount:
             refused=self.refused,
             feed=self.feed,
             version=self.version,
-            checks=self.checks,
+            checks=self._checks_of(count),
             ours=self.ours,
         )

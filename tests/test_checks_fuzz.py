@@ -131,3 +131,34 @@ def test_a_check_path_is_a_checks_exactly_when_the_name_is_a_name(name, tail):
         assert not good and exc.status == HTTPStatus.NOT_FOUND
     else:
         assert good and got == Route("check", "fuzz", check=name, checks=True)
+
+
+ITEM = st.fixed_dictionaries(
+    {"counter": st.text(max_size=8) | JSON, "agree": st.booleans() | JSON,
+     "at": st.integers(-5, 10**6) | JSON},
+    optional={"since": st.none() | st.integers(-5, 10**6) | JSON,
+              "main": st.lists(st.integers(-3, 10**7), max_size=6) | JSON,
+              "check": st.lists(st.integers(-3, 10**7), max_size=6) | JSON})
+
+
+@SETTINGS
+@given(items=st.lists(ITEM | JSON, max_size=4), choices=st.integers(2, 4))
+@example(items=[{"counter": "b", "agree": False, "at": 3, "since": 2, "main": [1], "check": [1]}], choices=2)
+@example(items=[{"counter": "b", "agree": False, "at": 3}], choices=2)
+def test_any_checks_frame_a_hub_sends_is_shown_or_left_out(items, choices):
+    """What a watcher or a counter is sent as checks never breaks its screen: shown, or left out."""
+    from datetime import datetime, timezone
+
+    from feeds.live import LiveCount, presented, readable_check
+    from tally.schema import parse_event
+
+    live = LiveCount()
+    names = ["yes", "no"] if choices == 2 else [f"c{i}" for i in range(choices)]
+    live.apply(parse_event(json.dumps({"seq": 1, "type": "election", "id": "fuzz", "title": "t",
+                                       "choices": names})))
+    live.apply(parse_event(json.dumps({"seq": 2, "type": "ballot", "choice": names[0], "count": 3})))
+    live.set_checks(items)
+    model = presented(live.view(), None, datetime.now(timezone.utc)).presentation
+    assert isinstance(model.verification, str) and "\n" not in model.verification
+    shown = live.view().checks
+    assert all(readable_check(c.as_json(totals=True)) == c for c in shown)
