@@ -332,7 +332,7 @@ def _last(hello: str | bytes) -> int:
     except ValueError:
         answer = None
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-        raise HubError(f"the hub refused: {answer['error']}")  # a check it cannot take (one line)
+        raise HubError(" ".join(answer["error"].split())[:500])  # a check it cannot take: one line
     try:
         last = answer["last"]
     except (KeyError, TypeError):
