@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -196,10 +198,16 @@ def test_a_checks_directory_that_is_a_symlink_is_refused_in_one_line(tmp_path):
     token = tmp_path / "token"
     token.write_text(TOKEN + "\n")
     token.chmod(0o600)
-    done = subprocess.run([*TALLY, "serve", "--port", "0", "--data", str(data), "--token-file", str(token)],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert "checks: cannot use it for the checks" in done.stderr and "symbolic link" in done.stderr
+    proc = subprocess.Popen([*TALLY, "serve", "--port", "0", "--data", str(data), "--token-file", str(token)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # it serves (and its needle workers hold the pipes): stop them all
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        pytest.fail("tally serve started on a data directory whose checks are a symbolic link")
+    assert proc.returncode == 2 and err.count("\n") == 1
+    assert "checks: cannot use it for the checks" in err and "symbolic link" in err
 
 
 def test_the_text_report_carries_the_line(tmp_path):
