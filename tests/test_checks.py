@@ -236,7 +236,9 @@ def test_a_check_whose_old_link_died_unseen_is_taken_over_by_its_reconnection(tm
                   f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").encode())
     seen = b""
     while b'{"last": 0}' not in seen:  # upgraded and greeted: then it goes silent, like a lost link
-        seen += dead.recv(4096)
+        chunk = dead.recv(4096)
+        assert chunk, f"the hub did not take the check: {seen[:200]!r}"
+        seen += chunk
     try:
         code, out, err = publish(hub, write(tmp_path / "b.jsonl", *SLIP), "--check", "b")
         assert (code, err) == (0, "") and "test (check b): seq 1–5 published" in out
