@@ -17,6 +17,7 @@ from typing import Any
 from feeds.files import FeedError
 from feeds.journal import Journal, JournalWriteError
 from feeds.live import LiveCount
+from tally.present import OURS_COUNTER
 from tally.reducer import RuleError
 from tally.schema import Event, EventError, parse_event
 
@@ -55,6 +56,7 @@ def open_count(path: str | Path, flags: dict[str, Any]) -> OpenedCount:
             _check_flags(path, journal.count.election, flags)
             journal.check_room()  # nothing is written at resume: a full disk is asked
         live = LiveCount(source=str(path))
+        live.ours = OURS_COUNTER  # the counter's own screen: "Board: YES 200 · you 201"
         for event in events:
             live.apply(event)
     except (CountSetupError, FeedError, JournalWriteError) as exc:

@@ -20,6 +20,7 @@ from tally.odds import odds as exact_odds
 from tally.present import WORKING, Presentation, present
 from tally.reducer import Count, RuleError, Snapshot
 from tally.schema import Event, as_event
+from tally.verify import CheckResult
 from tally.timeline import TICKER_LINES, Pace, Point, TickerLine, Timeline
 
 ERRORS_KEPT = 20
@@ -51,6 +52,8 @@ class View:
     version: int
     needle: Needle | None = None  # worked out by the screen, off its thread (feeds/needle.py)
     presentation: Presentation | None = None  # what a face shows of it, in words (`presented`)
+    checks: tuple[CheckResult, ...] = ()  # the hub's check counters against this count (issue 18)
+    ours: str | None = None  # how the Board's figures name this count's: OURS_COUNTER on a counter's screen
 
 
 CHEAP_REMAINING = 5_000
@@ -93,8 +96,23 @@ def presented(view: View, needle: Needle | None, now: datetime, local_times: boo
     stale = None if feed.since is None else (now - feed.since).total_seconds()
     model = present(snap, odds, link=feed.state, stale_seconds=stale, calls=view.ticker,
                     most_calls=len(view.ticker), speed=feed.speed, waiting=feed.waiting, pace=view.pace,
-                    local_times=local_times, margin_range=view.margin_range)
+                    local_times=local_times, margin_range=view.margin_range, checks=view.checks,
+                    ours=view.ours)
     return replace(view, needle=needle, presentation=model)
+
+
+def readable_check(item: object) -> CheckResult | None:
+    """One item of a hub's checks frame as a CheckResult, or None if it is not one (wrong types, a
+    disagreement without its ``since``, figures that are not whole numbers ≥ 0)."""
+    if not isinstance(item, dict):
+        return None
+    counter, agree, at, since = (item.get(k) for k in ("counter", "agree", "at", "since"))
+    figures = [item.get("main", []), item.get("check", [])]
+    if (type(counter) is not str or type(agree) is not bool or type(at) is not int or at < 0
+            or not (since is None or type(since) is int) or (not agree and since is None)
+            or not all(isinstance(f, list) and all(type(x) is int and x >= 0 for x in f) for f in figures)):
+        return None
+    return CheckResult.from_json(item)
 
 
 class LiveCount:
@@ -106,7 +124,26 @@ class LiveCount:
         """Called when the feed's state changes (loaded, paused, ended …): a reader's cue
         to draw at once rather than at its next look."""
         self.clock = clock  # live feeds: stamps an event that came without one (a replay has none)
+        self.checks: tuple[CheckResult, ...] = ()
+        self.ours: str | None = None
         self.reset()
+
+    def set_checks(self, items: list, ours: str | None = None) -> None:
+        """The hub's ``{"checks": [...]}`` items: how each check counter compares with this count.
+
+        An item this version cannot read is left out rather than shown wrong
+        (`readable_check`): what a hub sends is input like any other.
+        """
+        self.checks = tuple(c for c in map(readable_check, items) if c is not None)
+        self.ours = ours
+        self.version += 1
+
+    def _checks_of(self, count: Count) -> tuple[CheckResult, ...]:
+        """The checks whose figures are of this count's slots (each choice, void, challenged), or none given."""
+        if count.election is None:
+            return ()
+        slots = len(count.election.choices) + 2
+        return tuple(c for c in self.checks if len(c.main) in (0, slots) and len(c.check) in (0, slots))
 
     def reset(self) -> None:
         self.count = Count()
@@ -217,4 +254,6 @@ class LiveCount:
             refused=self.refused,
             feed=self.feed,
             version=self.version,
+            checks=self._checks_of(count),
+            ours=self.ours,
         )

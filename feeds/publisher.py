@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from contextlib import aclosing
 from typing import Callable, Iterator
 
@@ -96,8 +97,14 @@ class Publisher:
         on_link: Callable[[Link], None] | None = None,
         wait: Callable[[], Iterator[float]] = delays(),
         window: int = WINDOW,
+        check: str | None = None,
+        on_checks: Callable[[list[dict]], None] | None = None,
     ) -> None:
         self.events = events
+        self.check = check
+        """Publish as check ``check`` of the election (a second counter), not as its count."""
+        self.on_checks = on_checks
+        """Told each ``{"checks": [...]}`` frame the hub sends (asked for with ``checks=1``)."""
         self.hubs = Hubs(hub_addresses(hub_url))
         self.token = token
         self.on_link = on_link
@@ -155,7 +162,7 @@ class Publisher:
 
     async def _publish(self) -> None:
         await self._have(1)
-        path = f"/elections/{self.events[0].id}/publish"
+        path = publish_path(self.events[0].id, self.check, self.on_checks is not None)
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
         pauses = self.wait()  # between tries of a hub that could not store an event
@@ -194,7 +201,7 @@ class Publisher:
         differs. Then events go out up to `window` ahead of the acks. Ends
         with ConnectionClosed, however the connection ends.
         """
-        last = self.hub_last = _last(await ws.recv())
+        last = self.hub_last = _last(await self._recv(ws))
         retries.succeeded()
         self._report("live")  # the caller may add what the hub already has (tally publish --speed)
         check = min(last, len(self.events))
@@ -202,7 +209,7 @@ class Publisher:
         if last:
             await ws.send(dump_event(self.events[check - 1]))
             try:
-                self._check(await ws.recv(), check)
+                self._check(await self._recv(ws), check)
             except HubConflict:
                 raise HubConflict(self.events[0].id, await self._first_difference(check),
                                   last, len(self.events)) from None
@@ -214,7 +221,7 @@ class Publisher:
         try:
             expect = self.acked + 1
             while True:
-                self._check(await ws.recv(), expect)
+                self._check(await self._recv(ws), expect)
                 self.acked = expect
                 expect += 1
                 self._more.set()
@@ -225,8 +232,25 @@ class Publisher:
             sender.cancel()
             await asyncio.gather(sender, return_exceptions=True)
 
+    async def _recv(self, ws: ClientConnection) -> str | bytes:
+        """The hub's next answer; a ``{"checks": [...]}`` frame on the way is handed to `on_checks`."""
+        while True:
+            frame = await ws.recv()
+            if self.on_checks is None or not (isinstance(frame, str) and frame.startswith(CHECKS_FRAME)):
+                return frame
+            try:
+                checks = json.loads(frame)["checks"]
+            except (ValueError, KeyError, TypeError):
+                return frame  # not one: answered as anything unexpected is
+            self.on_checks(checks)
+
     async def _first_difference(self, upto: int) -> int:
-        """The first seq ≤ upto at which the hub's count is not this one (read as a watcher)."""
+        """The first seq ≤ upto at which the hub's count is not this one (read as a watcher).
+
+        A check count is not served to watchers: the seq known to differ is the answer.
+        """
+        if self.check is not None:
+            return upto
         mine = self.events
         async with connect(f"{self.hub}/elections/{mine[0].id}", compression=None,
                            max_size=MAX_FRAME) as watch:
@@ -269,6 +293,28 @@ class Publisher:
         raise HubError(f"unexpected answer from the hub (expected ack {expect}): {reply!r:.80}")
 
 
+CHECKS_FRAME = '{"checks": '
+"""How the hub's checks frames begin (json.dumps of {"checks": …}): told from an ack cheaply."""
+
+
+CHECK_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+"""A check counter's name, as the hub's path takes it (feeds/hub/server.py)."""
+
+
+def check_name(text: str) -> str:
+    """``--check NAME``: NAME, or ValueError saying what a name may be (argparse says it in one line)."""
+    if not CHECK_NAME.fullmatch(text):
+        raise ValueError(f"{text!r} is not a check name: 1-32 of a-z, 0-9 and -, starting with a letter or digit")
+    return text
+
+
+def publish_path(election_id: str, check: str | None, hear: bool) -> str:
+    """The hub's path for publishing an election's count, or its check ``check`` (docs/PROTOCOL.md)."""
+    path = (f"/elections/{election_id}/publish" if check is None
+            else f"/elections/{election_id}/checks/{check}/publish")
+    return path + ("?checks=1" if hear else "")
+
+
 def _not_saved(error: object) -> bool:
     """A hub's "not saved: …" answer that it may not give again (docs/PROTOCOL.md): retry.
 
@@ -282,8 +328,14 @@ def _not_saved(error: object) -> bool:
 def _last(hello: str | bytes) -> int:
     """N from the hub's ``{"last": N}`` greeting; HubError for anything else."""
     try:
-        last = json.loads(hello)["last"]
-    except (ValueError, KeyError, TypeError):
+        answer = json.loads(hello)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and isinstance(answer.get("error"), str):
+        raise HubError(" ".join(answer["error"].split())[:500])  # a check it cannot take: one line
+    try:
+        last = answer["last"]
+    except (KeyError, TypeError):
         last = None
     if not isinstance(last, int) or isinstance(last, bool) or last < 0:
         raise HubError(f"unexpected greeting from the hub: {hello!r:.80}")

@@ -11,16 +11,23 @@ from __future__ import annotations
 from typing import Callable
 
 from feeds.link import Link
+from feeds.live import LiveCount
 from feeds.publisher import CONFLICT, Publisher
+from tally.present import OURS_COUNTER
 from tally.schema import Event
 
 
 class CountPublisher:
     """Publishes a journal's events, as they are entered, to the hub at `hub_url`."""
 
-    def __init__(self, events: list[Event], hub_url: str, token: str, **publisher_options) -> None:
+    def __init__(self, events: list[Event], hub_url: str, token: str, live: LiveCount | None = None,
+                 **publisher_options) -> None:
         self.events = events
         self.on_change: Callable[[], None] | None = None
+        self.live = live
+        """The count on screen: given, it carries the hub's checks (the verification line)."""
+        if live is not None:
+            publisher_options.setdefault("on_checks", self._checked)
         self.publisher = Publisher(events, hub_url, token, on_link=self._linked, **publisher_options)
         self.link = self.publisher.link
         self.reached = False  # whether the hub answered at all this run
@@ -63,6 +70,13 @@ class CountPublisher:
                     "are safe: run the same command again (or tally publish) to send them")
         return (f"the hub has {self.link.seq} of {len(self.events)} events; run the same "
                 "command again (or tally publish) to send the rest")
+
+    def _checked(self, items: list) -> None:
+        """The hub's checks changed: the counter's own screen says so at once (ours: "you")."""
+        assert self.live is not None
+        self.live.set_checks(items, OURS_COUNTER)
+        if self.on_change is not None:
+            self.on_change()
 
     def _linked(self, link: Link) -> None:
         self.reached = self.reached or link.state == "live"

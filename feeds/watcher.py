@@ -81,8 +81,11 @@ class Watcher:
         since: int = 0,
         on_link: Callable[[Link], None] | None = None,
         wait: Callable[[], Iterator[float]] = delays(),
+        on_checks: Callable[[list], None] | None = None,
     ) -> None:
         self.url = url
+        self.on_checks = on_checks
+        """Told each ``{"checks": [...]}`` frame (asked for with ``checks=1``), in order with the events."""
         self._bad_url: HubError | None = None  # said as a final "refused", like any refusal
         try:
             addresses, self._path = watch_addresses(url)
@@ -106,6 +109,10 @@ class Watcher:
         self._pump = asyncio.create_task(self._follow())
         try:
             while (event := await self._queue.get()) is not _END and not self._closed:
+                if isinstance(event, list):  # a checks frame, in its place among the events
+                    if self.on_checks is not None:
+                        self.on_checks(event)
+                    continue
                 self.last = event.seq
                 yield event
         finally:
@@ -187,7 +194,8 @@ class Watcher:
 
     def _resume_path(self) -> str:
         parts = urlsplit(self._path)
-        return urlunsplit(parts._replace(query=urlencode({"since": self._received})))
+        query = {"since": self._received, **({"checks": 1} if self.on_checks is not None else {})}
+        return urlunsplit(parts._replace(query=urlencode(query)))
 
     async def _follow(self) -> None:
         """Connect, take events, reconnect from the last one; until a final answer."""
@@ -220,6 +228,9 @@ class Watcher:
         """Queue each new event in order; ConnectionClosed or Gap when the link ends."""
         while True:
             frame = await ws.recv()
+            if self.on_checks is not None and isinstance(frame, str) and frame.startswith(CHECKS_FRAME):
+                await self._queue.put(_checks(frame))
+                continue
             try:
                 event = parse_event(frame)
             except EventError as exc:
@@ -230,6 +241,20 @@ class Watcher:
                 raise Gap(f"seq {event.seq} after {self._received}: resuming from {self._received}")
             self._received = event.seq
             await self._queue.put(event)
+
+
+CHECKS_FRAME = '{"checks": '  # as the hub writes it (feeds/hub/server.py): never an event's start
+
+
+def _checks(frame: str | bytes) -> list:
+    """The items of a ``{"checks": [...]}`` frame; HubError if it is not one."""
+    try:
+        items = json.loads(frame)["checks"]
+    except (ValueError, KeyError, TypeError):
+        items = None
+    if not isinstance(items, list):
+        raise HubError(f"the hub sent a checks frame this tally cannot read: {frame!r:.80}")
+    return items
 
 
 def _clear(queue: asyncio.Queue[Any]) -> None:

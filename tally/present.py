@@ -879,6 +879,11 @@ def verification_role(snap: Snapshot, checks: Sequence[CheckResult] = ()) -> str
     return VERIFIED if checks or checkpoint is not None else UNVERIFIED
 
 
+VERIFICATION_MARKS = {VERIFIED: "✓", DIFFERS: "✗", UNVERIFIED: " "}
+"""A board row's one-cell mark of `verification_role`: a row has no room for the line itself,
+and a count checked by nothing is left unmarked, so the marks that stand out are the ones that say something."""
+
+
 def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -> str:
     """One phrase for a board cell: the likeliest outcome while counting, the result once called."""
     if state(snap) != COUNTING:

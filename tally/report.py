@@ -158,6 +158,7 @@ def text_report(snap: Snapshot) -> str:
     lines.append("")
     lines.append(f"Result: {result_line(snap)}")
     lines.append(chance_line(snap))
+    lines.append(verified_line(snap))
     if snap.checkpoints:
         lines.append("")
         lines.extend(verification_lines(snap))
@@ -237,6 +238,18 @@ def adjustment_json(snap: Snapshot, adjusted: Adjusted) -> dict[str, Any]:
     """One adjustment: the checkpoint it accepted and what it added to each figure (negative: took away)."""
     return {"seq": adjusted.seq, "checkpoint": adjusted.checkpoint,
             "change": figures_json(snap, adjusted.change)}
+
+
+def verified_line(snap: Snapshot) -> str:
+    """The report's verification line: every face's (`tally.present.verification_line`) of a file alone.
+
+    A file is one counter's count: "unverified: one counter", with the
+    Board's subtotals when it holds checkpoints. (A second counter's count
+    is compared with `tally verify A B`, or by a hub.)
+    """
+    from tally.present import verification_line  # the model words it
+
+    return f"Verification: {verification_line(snap)}"
 
 
 def verification_lines(snap: Snapshot) -> list[str]:

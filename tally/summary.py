@@ -23,10 +23,11 @@ from typing import Any, Sequence
 from tally.odds import Odds, no_odds_reason, odds_json
 from tally.present import (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL, STATES, WORKING,  # noqa: F401
                            Chance, Presentation, call, choice_name, lead_words, likeliest, needs_words,
-                           odds_from_json, present, scale, state)
+                           odds_from_json, present, scale, state, verification_line, verification_role)
 from tally.reducer import Snapshot
 from tally.report import json_report
 from tally.timeline import TickerLine
+from tally.verify import CheckResult
 
 WORKING_SHORT = "working…"
 """`tally.present.WORKING` in a board's narrow chance column."""
@@ -118,6 +119,19 @@ def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | No
     return {**row, **needle_row(snap, needle, why_not, seq, calls)}
 
 
+def with_checks(row: dict[str, Any], snap: Snapshot, checks: Sequence[CheckResult]) -> dict[str, Any]:
+    """`row` with the hub's check counters: ``checks`` (as ``GET /elections`` lists them) and the
+    model's verification line and role made with them (`tally.present.verification_line`).
+
+    A row is made for a state of the count, and its needle may take seconds;
+    a check can change without the count moving. So the checks go in last,
+    over whichever row goes out, and never hold a row back.
+    """
+    model = {**row["model"], "verification": verification_line(snap, checks),
+             "verification_role": verification_role(snap, checks)}
+    return {**row, "model": model, "checks": [c.as_json() for c in checks]}
+
+
 def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **needle: Any) -> dict[str, Any]:
     """`json_report` minus `DROPPED`, the words of a row, `model` as JSON, and the `needle` keys."""
     row = json_report(snap, needle=False)
@@ -141,6 +155,7 @@ def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **nee
         line=line,
         **needle,
         model=model_json,
+        checks=[],  # a hub's check counters (`with_checks`); none offline
     )
     return row
 

@@ -16,7 +16,7 @@ def on_disk(path):
 
 
 def check_line(app) -> str:
-    return text(app, "#count-check")
+    return text(app, "#verification")
 
 
 async def board(pilot, *figures: str, words: str = "") -> None:
@@ -53,7 +53,7 @@ async def test_the_board_form_journals_what_was_typed_and_the_line_says_it_agree
             "seq": 6, "type": "checkpoint", "votes": {"yes": 2, "no": 1}, "void": 1, "text": "recess"}
         assert "challenged" not in event  # left blank: not announced, not compared
         assert "matches the Board's subtotal at ballot 4" in check_line(app)
-        assert app.query_one("#count-check").has_class("-verified")
+        assert app.query_one("#verification").has_class("-verified")
         assert "BOARD: recess" in text(app, "#ticker")
         assert on_disk(path).checkpoints[0].agrees
 
@@ -67,7 +67,7 @@ async def test_a_disagreement_is_named_at_once_and_stays_until_the_call_is_corre
         line = check_line(app)
         assert "✗ differs from the Board's subtotal at ballot 3" in line
         assert "Board: YES 2 · you 3" in line and "Board: NO 1 · you 0" in line
-        assert app.query_one("#count-check").has_class("-differs")
+        assert app.query_one("#verification").has_class("-differs")
         assert "a" in app.screen.active_bindings  # accepting the Board's figures is offered
         await press(pilot, "n", "4", "y", "!")
         await pilot.press(*"lunch", "enter")
@@ -80,7 +80,7 @@ async def test_a_disagreement_is_named_at_once_and_stays_until_the_call_is_corre
         assert [e["type"] for e in journal(path)].count("ballot") == 5  # what was typed stays
         assert "saved: entry 9 corrects ballot #3" in text(app, "#said")
         assert "matches the Board's subtotal at ballot 3" in check_line(app)
-        assert not app.query_one("#count-check").has_class("-differs")
+        assert not app.query_one("#verification").has_class("-differs")
         assert "a" not in app.screen.active_bindings
         ticker = text(app, "#ticker")
         assert "CORRECTED #3: NO (was YES)" in ticker

@@ -39,6 +39,7 @@ from tui.widgets.keys import KeyFooter
 from tui.widgets.history import MarginChart, Ticker, columns
 from tui.widgets.needle import ChanceBars, ChanceChart, NeedleDial
 from tui.widgets.problems import ProblemLine
+from tui.widgets.verification import VerificationLine
 from tui.widgets.stats import Margin, Needed, Piles, Remaining, Turnout
 
 FRAME = 1 / 10  # seconds between looks at the count: at most 10 redraws a second
@@ -286,6 +287,7 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         yield OutcomeBanner(id="banner")
         yield ChoiceRows(id="choices")
         yield ProblemLine(id="problem")
+        yield VerificationLine(id="verification")
         yield NeedleDial(id="needle")
         with Horizontal(id="lower"):
             with Vertical(id="stats"):

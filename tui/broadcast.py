@@ -28,6 +28,7 @@ from tui.widgets.freshness import Freshness
 from tui.widgets.needle import NeedleDial
 from tui.widgets.readout import Readout
 from tui.widgets.stats import Margin, Needed
+from tui.widgets.verification import VerificationLine
 
 
 class BigCount(Vertical):
@@ -101,3 +102,4 @@ class BroadcastScreen(Screen):
             yield Freshness(id="freshness", classes="-stale-only")
         yield NeedleDial(id="needle")
         yield LastCall(id="big-last-call")
+        yield VerificationLine(id="big-verification")

@@ -65,6 +65,8 @@ def cmd_count(args: argparse.Namespace) -> int:
 
     flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
     token = None
+    if args.check and not args.publish:
+        return fail(["--check NAME publishes this count as a check: give --publish ws://HOST:PORT too"])
     if args.publish:
         from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
@@ -83,7 +85,8 @@ def cmd_count(args: argparse.Namespace) -> int:
     if args.publish:
         from feeds.publishing import CountPublisher
 
-        publisher = CountPublisher(opened.events, args.publish, token)
+        publisher = CountPublisher(opened.events, args.publish, token, live=opened.live,
+                                   check=args.check)
     from tui.count_app import CountDashboard
 
     app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots)
@@ -216,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
+    from tui.net_cli import check_name
+    p.add_argument("--check", type=check_name, metavar="NAME",
+                   help="publish as check NAME of the election: a second counter's own count, "
+                        "which the hub compares with the main one")
     add_shots(p)
     p.set_defaults(run=cmd_count)
 

@@ -37,7 +37,6 @@ from tally.schema import CHALLENGED, EVENT, VOID, Adjust, Checkpoint, Close, Cor
 from tally.text import literal
 from tally.timeline import NoSuchCall, target_label
 from tui.app import WIDE_FOOTER, Dashboard
-from tui.widgets.count_check import CheckLine
 from tui.widgets.count_forms import CheckpointForm, ConfirmAdjust, CorrectForm
 from tui.widgets.entry_line import EntryLine
 
@@ -103,8 +102,6 @@ class CountDashboard(Dashboard):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, Footer):
-                # The dashboard (tui/app.py) has no verification line of its own yet: the count's is here.
-                yield CheckLine(id="count-check")
                 yield EntryLine(self.entry, str(self.journal.path), id="entry")
             yield widget
 

@@ -54,6 +54,9 @@ def add_commands(sub: Any) -> None:
                                                           "store, tried in turn)")
     p.add_argument("--token-file", metavar="FILE",
                    help=f"the hub's publish token (default {DEFAULT_TOKEN}, as `tally serve` makes it)")
+    p.add_argument("--check", type=check_name, metavar="NAME",
+                   help="publish FILE as check NAME of its election (a second counter's own count), "
+                        "which the hub compares with the count it holds")
     pace = p.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=_positive, metavar="X",
                       help="pace events by their `at` times, X times faster than recorded "
@@ -72,6 +75,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 0 to 65535, not {port}")
     return port
+
+
+def check_name(text: str) -> str:
+    """``--check NAME`` (`tally publish`, `tally count`): argparse refuses a bad name in one line."""
+    from feeds.publisher import check_name as valid
+
+    try:
+        return valid(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _positive(text: str) -> float:
@@ -225,13 +238,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     events = [event for _, event in numbered_events(str(path), io.BytesIO(data))
               if event.__class__ is not Problem]  # the file is whole: only a partial last line
     try:
-        return asyncio.run(publish_file(events, hub, token, args.speed))
+        return asyncio.run(publish_file(events, hub, token, args.speed, check=args.check))
     except HubError as exc:
         return fail([str(exc)])
 
 
 async def publish_file(events: list, hub: str, token: str, speed: float | None,
-                       wait: Any = None) -> int:
+                       wait: Any = None, check: str | None = None) -> int:
     """Send the events the hub does not have yet, paced or not; exit code.
 
     The hub's greeting says how many it has; those are not sent again (but
@@ -260,7 +273,7 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
                 publisher.close()
 
     queue = list(events) if speed is None else events[:1]
-    publisher = Publisher(queue, hub, token, on_link=on_link, wait=wait or delays())
+    publisher = Publisher(queue, hub, token, on_link=on_link, wait=wait or delays(), check=check)
     running = asyncio.create_task(publisher.run())
     pacing = asyncio.create_task(_pace(events, queue, publisher, live, speed))
     try:
@@ -280,7 +293,8 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
     if done and had[0] >= len(events):
         _say("publish", f"nothing new: the hub already had all {len(events)} events of {election}")
     elif done:
-        _say("publish", f"{election}: seq {had[0] + 1}–{len(events)} published to {hub}")
+        what = election if check is None else f"{election} (check {check})"
+        _say("publish", f"{what}: seq {had[0] + 1}–{len(events)} published to {hub}")
     return EXIT_OK
 
 

@@ -57,6 +57,7 @@ class WatchDashboard(Dashboard):
         super().__init__(LiveCount(source=url, clock=lambda: self.now()), shots)
         self.watcher = watcher or Watcher(url)
         self.watcher.on_link = self.linked
+        self.watcher.on_checks = self.live.set_checks  # the verification line (issue 18)
         self.since: datetime | None = None  # out of touch: the numbers were current until then
         self._stale_timer: Timer | None = None
 

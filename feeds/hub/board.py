@@ -53,8 +53,9 @@ from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
 from tally.odds import no_odds_reason
-from tally.summary import needle_row, rules_row
+from tally.summary import needle_row, rules_row, with_checks
 from tally.timeline import TICKER_LINES, TickerLine, Timeline
+from tally.verify import CheckResult
 
 
 
@@ -69,6 +70,10 @@ class Election(Protocol):
     count: Count
     frames: list[str]
     """The stored JSON of each event, seq i + 1 at i (the last calls are made from them)."""
+    checks_frame: str
+    """Its check counters as last sent (changes whenever one of them does)."""
+
+    def results(self) -> list[CheckResult]: ...
 
     @property
     def id(self) -> str: ...
@@ -123,6 +128,11 @@ class Worked:
     def row(self, calls: tuple[TickerLine, ...] = ()) -> dict[str, Any]:
         """The row of its state, needle, numbers and `calls` of that one state."""
         return needle_row(self.snap, self.odds, self.why_not, calls=calls)
+
+
+def _state(election: Election) -> tuple[int, str]:
+    """What a row is made of: the count's last event, and its checks as last sent."""
+    return election.last, election.checks_frame
 
 
 @functools.lru_cache(maxsize=4 * TICKER_LINES * WORKERS + 1024)
@@ -256,7 +266,7 @@ class Board:
         self.audience = 0
         """Clients connected, joined or still catching up: with none, nothing is summarized."""
         self.needles = Needles(self._needle_back, **needles)
-        self._frames: dict[str, tuple[int, bool, str]] = {}
+        self._frames: dict[str, tuple[tuple[int, str], bool, str]] = {}
         """Each election's summary as last made: (its last seq, whether its needle is in, the frame)."""
         self._shown: dict[str, tuple[int, str]] = {}
         """Each election's row as last broadcast: (the seq of its state, the frame)."""
@@ -279,11 +289,12 @@ class Board:
 
     # -- what the hub tells us -------------------------------------------------
     def changed(self, election: Election) -> None:
-        """An election changed (`Hub._changed`): summarize it again soon, if it has a new event."""
+        """An election changed (`Hub._changed`): summarize it again soon, if it has a new event
+        or its checks changed."""
         if not self.audience:
             return  # made afresh for the next client that connects
         cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == election.last:
+        if cached is not None and cached[0] == _state(election):
             return  # a watcher came or went: the summary is the same
         self._dirty[election.id] = election
         self._schedule()
@@ -302,11 +313,11 @@ class Board:
         or none yet (then it is asked for, and the row says WORKING).
         """
         cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == election.last and cached[1]:
+        if cached is not None and cached[0] == _state(election) and cached[1]:
             return cached[2]
         snap = election.count.snapshot()
         worked = self.needles.get(snap)
-        if cached is not None and cached[0] == election.last and worked is None:
+        if cached is not None and cached[0] == _state(election) and worked is None:
             return cached[2]
         calls = self._calls_of(election, election.last, snap.handled)
         if worked is not None:
@@ -315,8 +326,8 @@ class Board:
             row = needle_row(snap, None, calls=calls)
         else:
             row = rules_row(snap, calls)
-        frame = json.dumps(row, separators=(",", ":"))
-        self._frames[election.id] = (election.last, not row["working"], frame)
+        frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
+        self._frames[election.id] = (_state(election), not row["working"], frame)
         self.made += 1
         return frame
 
@@ -339,7 +350,8 @@ class Board:
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
             calls = self._calls_of(election, worked.snap.last_seq, worked.snap.handled)
-            return worked.snap.last_seq, json.dumps(worked.row(calls), separators=(",", ":"))
+            row = with_checks(worked.row(calls), worked.snap, election.results())
+            return worked.snap.last_seq, json.dumps(row, separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
 

@@ -13,6 +13,7 @@ contract; this module is its implementation:
     GET /elections                      plain HTTP: JSON list of the elections
     /elections/{id}?since=N             watch (WebSocket): events seq > N, then live
     /elections/{id}/publish             publish (WebSocket), Authorization: Bearer TOKEN
+    /elections/{id}/checks/{name}/publish   publish a check count of it (the same, a second counter)
     /board[?id=ID]                      every election's summary (WebSocket; board.py)
     /, /e/{id}, /static/...             the read-only web page (plain HTTP; web.py)
 
@@ -59,12 +60,16 @@ from tally.reducer import Count, RuleError
 from tally.report import result_line
 from tally.schema import Election as Header
 from tally.schema import Event, EventError, dump_event, parse_event
+from tally.verify import CheckResult, Comparison, different_elections
 
 log = logging.getLogger("tally.hub")
 
 ID = r"(?P<id>[a-z0-9][a-z0-9-]{0,63})"  # the header's id pattern (tally/schema.py)
 WATCH_PATH = re.compile(rf"/elections/{ID}")
 PUBLISH_PATH = re.compile(rf"/elections/{ID}/publish")
+CHECK_NAME = r"(?P<name>[a-z0-9][a-z0-9-]{0,31})"
+"""A check counter's name: like an id, shorter; never a "." (the file store's separator)."""
+CHECK_PATH = re.compile(rf"/elections/{ID}/checks/{CHECK_NAME}/publish")
 LIST_PATH = "/elections"
 BOARD_PATH = "/board"
 SINCE = re.compile(r"[0-9]{1,18}")
@@ -82,6 +87,11 @@ would cost the hub memory without limit. It resumes later with ``since=``.
 """
 
 CLOSE_WATCHERS_DO_NOT_SEND = 1008
+CLOSE_CHECK_REFUSED = 1008  # after the one line that says why
+WRITER_PONG = 3.0
+"""Seconds a check's publisher has to answer a ping when another connects under its name: one
+that does not (its link died without a close the hub saw) is dropped and the new one takes
+over, so a counter who reconnects after an outage is never refused by their own old link."""
 CLOSE_JOURNAL_FAILED = 1011
 CLOSE_STORE_LOST = 1013  # "try again later": on another hub
 STORE_GRACE = 10.0
@@ -100,6 +110,8 @@ class Route:
     kind: str
     election_id: str = ""
     since: int = 0
+    check: str = ""  # "check": the check counter's name
+    checks: bool = False  # the client asked for {"checks": [...]} frames too (``checks=1``)
 
 
 def route(target: str, method: str = "GET") -> Route:
@@ -117,10 +129,13 @@ def route(target: str, method: str = "GET") -> Route:
         return Route("board", _only(query))
     if match := PUBLISH_PATH.fullmatch(path):
         _allow(method, ("GET",))
-        return Route("publish", match["id"])
+        return Route("publish", match["id"], checks=_flag(query, "checks"))
+    if match := CHECK_PATH.fullmatch(path):
+        _allow(method, ("GET",))
+        return Route("check", match["id"], check=match["name"], checks=_flag(query, "checks"))
     if match := WATCH_PATH.fullmatch(path):
         _allow(method, ("GET",))
-        return Route("watch", match["id"], _since(query))
+        return Route("watch", match["id"], _since(query), checks=_flag(query, "checks"))
     raise HttpError(HTTPStatus.NOT_FOUND, f"no such path: {path}")
 
 
@@ -138,11 +153,51 @@ def _only(query: str) -> str:
     return values[0]
 
 
+def _flag(query: str, name: str) -> bool:
+    """``name=1`` in the query: a client that reads the frames it names (older clients never ask)."""
+    values = parse_qs(query, keep_blank_values=True).get(name, ["0"])
+    if len(values) != 1 or values[0] not in ("0", "1"):
+        raise HttpError(HTTPStatus.BAD_REQUEST, f"{name} must be 0 or 1")
+    return values[0] == "1"
+
+
 def _since(query: str) -> int:
     values = parse_qs(query, keep_blank_values=True).get("since", ["0"])
     if len(values) != 1 or not SINCE.fullmatch(values[0]):
         raise HttpError(HTTPStatus.BAD_REQUEST, "since must be one whole number ≥ 0 (at most 18 digits)")
     return int(values[0])
+
+
+class Check:
+    """A check count of an election: a second counter's own count of it, kept beside the main one.
+
+    Never part of what watchers are sent as the count: only its comparison
+    with the main count (`result`) is, updated incrementally after every
+    event applied to either (tally/verify.py's Comparison, a few µs).
+    """
+
+    def __init__(self, name: str, count: Count, frames: list[str]) -> None:
+        self.name = name
+        self.count = count
+        self.frames = frames
+        self.writer: ServerConnection | None = None
+        """The counter publishing it now: one writer per check, as per election file."""
+        self.comparison: Comparison | None = None
+        self.result: CheckResult | None = None
+
+    @property
+    def last(self) -> int:
+        return len(self.frames)
+
+    def compare(self, main: Count) -> bool:
+        """Bring `result` up to date with both counts; whether it changed."""
+        if self.count.election is None or main.election is None:
+            return False
+        if self.comparison is None:
+            self.comparison = Comparison(main, self.count)
+        result = CheckResult.of(self.name, self.comparison.update())
+        changed, self.result = result != self.result, result
+        return changed
 
 
 class Election:
@@ -159,6 +214,27 @@ class Election:
         self.watchers: set[ServerConnection] = set()
         self.listed: bytes | None = None
         """Its ``GET /elections`` entry as sent, or None when it has changed since."""
+        self.checks: dict[str, Check] = {}
+        self.hearing: set[ServerConnection] = set()
+        """Watchers and publishers that asked for ``{"checks": [...]}`` frames (``checks=1``)."""
+        self.checks_frame = ""
+        """The latest such frame, as sent: what one that joins gets first."""
+
+    def results(self) -> list[CheckResult]:
+        """Each check's comparison with the main count, by name."""
+        return [self.checks[n].result for n in sorted(self.checks) if self.checks[n].result is not None]
+
+    def compare(self) -> bool:
+        """Update every check's comparison after an event of the main count; whether any changed."""
+        changed = False
+        for check in self.checks.values():
+            changed = check.compare(self.count) or changed
+        return changed
+
+    def make_checks_frame(self) -> str:
+        """``{"checks": [...]}`` with each check's totals (for the line's figures), kept as sent."""
+        self.checks_frame = json.dumps({"checks": [r.as_json(totals=True) for r in self.results()]})
+        return self.checks_frame
 
     @property
     def id(self) -> str:
@@ -188,6 +264,7 @@ class Election:
             "outcome": snap.outcome.outcome,
             "result": result_line(snap),
             "watchers": len(self.watchers),
+            "checks": [r.as_json() for r in self.results()],
         }
 
     def listing(self) -> bytes:
@@ -260,6 +337,8 @@ class Hub:
         self._lost_timer: asyncio.TimerHandle | None = None
         for loaded in store.loaded():
             self._add(Election(loaded.count, loaded.frames))
+        for election_id, name, loaded in store.loaded_checks():
+            self._load_check(election_id, name, loaded)
 
     @classmethod
     def open(cls, data_dir: str | Path, token: str, lock: WriterLock | None = None,
@@ -327,6 +406,24 @@ class Hub:
         self.elections[election.id] = election
         bisect.insort(self._ids, election.id)
         self._changed(election)
+
+    def _load_check(self, election_id: str, name: str, loaded: Any) -> None:
+        """A check count the store held: compared at once, so ``GET /elections`` has it from the start."""
+        election = self.elections.get(election_id)
+        if election is None:
+            log.warning("check %s of %s: the hub holds no such election; not served", name, election_id)
+            return
+        check = Check(name, loaded.count, loaded.frames)
+        election.checks[name] = check
+        check.compare(election.count)
+        election.make_checks_frame()
+
+    def _checks_changed(self, election: Election) -> None:
+        """A check's comparison changed: listed again, and told to those that asked (``checks=1``)."""
+        frame = election.make_checks_frame()  # first: the board's rows are made again by it
+        self._changed(election)
+        if election.hearing:
+            broadcast(election.hearing, frame)
 
     def _changed(self, election: Election) -> None:
         """Its entry in GET /elections is out of date, and maybe its summary on /board.
@@ -437,6 +534,8 @@ class Hub:
         else:
             self._changed(election)
         self._broadcast(election, frame)
+        if election.checks and election.compare():
+            self._checks_changed(election)
 
     async def _catch_up(self, election_id: str) -> bool:
         """Count what the store holds beyond this hub's last event of the election; whether there was any."""
@@ -531,7 +630,7 @@ class Hub:
             target = route(request.path, request.method)
             if target.kind == "list":
                 return self._list_response(connection, request.method == "HEAD")
-            if target.kind == "publish":
+            if target.kind in ("publish", "check"):
                 self._authorize(request.headers)
             elif target.kind == "board":
                 pass  # an election not yet on the hub is sent once its header is
@@ -605,19 +704,23 @@ class Hub:
         target = route(ws.request.path)  # process_request has let only good routes through
         try:
             if target.kind == "publish":
-                await self._publish(ws, target.election_id)
+                await self._publish(ws, target.election_id, target.checks)
+            elif target.kind == "check":
+                await self._publish_check(ws, target)
             elif target.kind == "board":
                 await self.board.serve(ws, target.election_id or None)
             else:
-                await self._watch(ws, self.elections[target.election_id], target.since)
+                await self._watch(ws, self.elections[target.election_id], target.since, target.checks)
         except ConnectionClosed:
             pass  # the other side left, or was cut off: nothing to report
 
-    async def _publish(self, ws: ServerConnection, election_id: str) -> None:
+    async def _publish(self, ws: ServerConnection, election_id: str, hear: bool = False) -> None:
         """``{"last": N}``, then one reply per event frame, in order.
 
         With a shared store N is the store's last, not an older count of this
         hub's: the publisher would otherwise re-send what other hubs stored.
+        ``hear``: the counter asked for the checks' frames too, between its
+        acks (its own screen shows the verification line).
         """
         if self.store.shared:
             try:
@@ -626,6 +729,21 @@ class Hub:
                 pass  # the store is down: the publisher's events will be answered "not saved"
         election = self.elections.get(election_id)
         await ws.send(json.dumps({"last": election.last if election else 0}))
+        if hear and election is not None:
+            self._hear(election, ws)
+        try:
+            await self._replies(ws, election_id)
+        finally:
+            if (election := self.elections.get(election_id)) is not None:
+                election.hearing.discard(ws)
+
+    def _hear(self, election: Election, ws: ServerConnection) -> None:
+        """Send ``ws`` the checks' frames from now on, the latest first (no await: none is missed)."""
+        election.hearing.add(ws)
+        if election.checks_frame:
+            broadcast({ws}, election.checks_frame)
+
+    async def _replies(self, ws: ServerConnection, election_id: str) -> None:
         async for frame in ws:
             # Once the publisher has closed (after a "not saved", say) with
             # frames still in flight, nobody reads their answers: the frames
@@ -640,7 +758,124 @@ class Hub:
             if election_id in self.failed:
                 await ws.close(CLOSE_JOURNAL_FAILED, "journal write failed")
 
-    async def _watch(self, ws: ServerConnection, election: Election, since: int) -> None:
+    # -- check counts (issue 18) --------------------------------------------
+    def _check_refusal(self, election_id: str, election: Election | None, name: str) -> str | None:
+        """Why a check counter cannot publish a check of ``election_id`` at all, or None.
+
+        (A name another counter is publishing now is refused by `_take_writer`.)
+        """
+        if not self.store.keeps_checks:
+            return ("this hub's store does not keep check counts: publish the check to a hub "
+                    "that keeps its elections in a directory")
+        if election is None:
+            return (f"no election {election_id!r} on this hub: a check is published beside "
+                    "a count the hub holds (publish the main count first)")
+        return None
+
+    async def _take_writer(self, check: Check, ws: ServerConnection) -> bool:
+        """Make ``ws`` the check's one writer, unless a live one holds it; whether it did.
+
+        A writer that answers a ping within WRITER_PONG holds it; one that
+        does not is cut off (its handler ends) and ``ws`` takes its place.
+        """
+        while check.writer is not None:
+            old = check.writer
+            if await _answers(old):
+                return False
+            if check.writer is old:
+                log.info("check %s: its publisher stopped answering; a new one takes over", check.name)
+                old.transport.abort()
+                check.writer = None
+        check.writer = ws  # no await since it was seen free
+        return True
+
+    async def _publish_check(self, ws: ServerConnection, target: Route) -> None:
+        """A check counter: ``{"last": N}`` of its check, then one reply per event frame, in order.
+
+        Or one line, ``{"error": why}``, and the connection closed: an
+        election the hub does not hold, a store that keeps no checks, or a
+        check of that name another counter is publishing now.
+        """
+        election_id, name = target.election_id, target.check
+        if self.store.shared:
+            try:
+                await self._catch_up(election_id)
+            except NotStored:
+                pass
+        election = self.elections.get(election_id)
+        refused = self._check_refusal(election_id, election, name)
+        if refused is not None:
+            await ws.send(json.dumps({"error": refused}))
+            await ws.close(CLOSE_CHECK_REFUSED, "check refused")
+            return
+        assert election is not None
+        check = election.checks.setdefault(name, Check(name, Count(), []))
+        if not await self._take_writer(check, ws):
+            await ws.send(json.dumps({"error": f"check {name!r} of {election_id} is already being "
+                                               "published by another counter: one writer per check "
+                                               "(choose another --check name)"}))
+            await ws.close(CLOSE_CHECK_REFUSED, "check refused")
+            return
+        try:
+            await ws.send(json.dumps({"last": check.last}))
+            if target.checks:
+                self._hear(election, ws)
+            async for frame in ws:
+                if ws.state is not State.OPEN:
+                    continue
+                reply = await self.accept_check(election, check, frame)
+                if ws.state is State.OPEN:
+                    await ws.send(reply)
+        finally:
+            if check.writer is ws:
+                check.writer = None
+            election.hearing.discard(ws)
+
+    async def accept_check(self, election: Election, check: Check, frame: str | bytes) -> str:
+        """Store one event of a check count, count it and compare it; the reply (as `accept`).
+
+        The same rules as the main count's: valid, seq last + 1, the count's
+        rules, an identical re-send acknowledged again. Its header must be
+        this election's (`tally.verify.different_elections`). Stored and
+        fsync'd before it is counted or acknowledged.
+        """
+        try:
+            event = parse_event(frame)
+        except EventError as exc:
+            return _reply(_seq_of(frame), str(exc))
+        stored, seq, last = dump_event(event), event.seq, check.last
+        if seq <= last:
+            return _reply(seq) if stored == check.frames[seq - 1] else _reply(seq, DIFFERENT.format(seq))
+        try:
+            self._check_check(election, check, event)
+        except RuleError as exc:
+            return _reply(seq, str(exc))
+        try:
+            await self.store.append_check(election.id, check.name, seq, stored)
+        except NotStored as exc:
+            if exc.kind:
+                self.complaints.warning(exc.kind, f"{exc.where}: {exc}")
+            return _reply(seq, str(exc))
+        check.count.apply(event)
+        check.frames.append(stored)
+        if check.compare(election.count):
+            self._checks_changed(election)
+        return _reply(seq)
+
+    @staticmethod
+    def _check_check(election: Election, check: Check, event: Event) -> None:
+        """RuleError if the event cannot be the check's next one: as `_check`, its header this election's."""
+        if event.seq != check.last + 1:
+            raise RuleError(f"seq {event.seq} out of order: expected {check.last + 1}")
+        if check.last:
+            check.count.check(event)
+        elif not isinstance(event, Header):
+            raise RuleError("the first event must be the election header")
+        elif why := different_elections(election.count.election, event):
+            raise RuleError(f"not a check of {election.id}: {why}")
+
+    async def _watch(self, ws: ServerConnection, election: Election, since: int,
+                     hear: bool = False) -> None:
         """Catch up from ``since``, then join the broadcast until the watcher leaves.
 
         The catch-up awaits each send, so a watcher far behind is fed as fast
@@ -653,12 +888,15 @@ class Hub:
             await ws.send(election.frames[sent])
             sent += 1
         election.watchers.add(ws)
+        if hear:
+            self._hear(election, ws)
         self._changed(election)  # its watcher count is listed
         try:
             await ws.recv()
             await ws.close(CLOSE_WATCHERS_DO_NOT_SEND, "watchers do not send")
         finally:
             election.watchers.discard(ws)
+            election.hearing.discard(ws)
             self._changed(election)
 
     def serve(self, host: str, port: int, **kwargs: Any) -> Server:
@@ -672,6 +910,16 @@ class Hub:
             max_size=MAX_FRAME,
             **kwargs,
         )
+
+
+async def _answers(ws: ServerConnection) -> bool:
+    """Whether a connection answers a ping within WRITER_PONG seconds."""
+    try:
+        pong = await ws.ping()
+        await asyncio.wait_for(pong, WRITER_PONG)
+    except (ConnectionClosed, TimeoutError):
+        return False
+    return True
 
 
 def _reader_ended(task: asyncio.Task[None]) -> None:

@@ -113,6 +113,18 @@ class Store(abc.ABC):
         and when it works again. A store nobody else writes returns at once.
         """
 
+    keeps_checks: bool = False
+    """Whether it keeps check counts (`append_check`): a hub on a store that
+    does not refuses a check counter in one line rather than losing its count."""
+
+    def loaded_checks(self) -> list[tuple[str, str, Loaded]]:
+        """Every check count the store held when it was opened: (election id, check name, count)."""
+        return []
+
+    async def append_check(self, election_id: str, name: str, seq: int, frame: str) -> Appended:
+        """Store one event of check ``name`` of an election, as `append` (the hub is its only writer)."""
+        raise NotStored("this hub's store does not keep checks", self.where, "checks")
+
     def close(self) -> None:
         """Let go of what the store holds (a lock, connections); a store can be closed twice."""
 

@@ -16,8 +16,8 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.present import (STATE_WORDS, WORKING, Chance, chance_cell, chance_text, counted, lead_cell,
-                           lead_short_of)
+from tally.present import (DIFFERS, STATE_WORDS, VERIFICATION_MARKS, VERIFIED, WORKING, Chance, chance_cell,
+                           chance_text, counted, lead_cell, lead_short_of)
 from tally.summary import COUNTING, order_key
 from tally.text import literal
 
@@ -67,7 +67,7 @@ def columns(rows: list[dict[str, Any]], total: int) -> Columns:
     most = CHANCE_WIDE if total >= 140 else CHANCE_MOST if total >= 100 else CHANCE
     chance = widest((chance_words(r, most) for r in rows), CHANCE, most)
     state = widest((state_words(r) for r in rows), 5, 10)
-    spare = total - (votes + lead + left + chance + state + 6)
+    spare = total - (votes + lead + left + chance + state + 6 + 2)  # 2: the verification mark
     bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)
     return Columns(max(8, spare - bar - 1), bar, votes, lead, left, chance, state)
 
@@ -145,10 +145,20 @@ def votes_words(row: dict[str, Any]) -> str:
     return "–".join(f"{int(row.get('votes', {}).get(c, 0)):,}" for c in row.get("choices", []))
 
 
+VERIFICATION_STYLES = {VERIFIED: "bold $text-success", DIFFERS: "bold $text-error"}
+
+
+def verification_mark(row: dict[str, Any]) -> tuple[str, str]:
+    """The row's mark of its verification line (the model's role), and its style; blank when unverified."""
+    role = str((row.get("model") or {}).get("verification_role", ""))
+    return VERIFICATION_MARKS.get(role, " "), VERIFICATION_STYLES.get(role, "")
+
+
 def row_line(row: dict[str, Any], cols: Columns) -> Content:
-    """One election as one line."""
+    """One election as one line: its verification mark first (✓ checked and agreeing, ✗ not)."""
     state = str(row.get("state", ""))
     return Content.assemble(
+        verification_mark(row), " ",
         (fit(literal(str(row.get("title", row.get("id", "")))), cols.title), "bold"), " ",
         bar(row, cols.bar), " ",
         fit(votes_words(row), cols.votes, right=True), " ",
@@ -161,7 +171,7 @@ def row_line(row: dict[str, Any], cols: Columns) -> Content:
 
 def heading_line(cols: Columns) -> Content:
     bars = "bars (┃ majority)" if cols.bar >= 17 else "bars"
-    words = (fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
+    words = ("  " + fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
              + fit("votes", cols.votes, right=True) + " " + fit("lead", cols.lead) + " "
              + fit("left", cols.left, right=True) + " " + fit("chance", cols.chance, right=True)
              + " " + fit("state", cols.state))

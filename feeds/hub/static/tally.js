@@ -137,6 +137,7 @@
       facts.append(el("span", "lead", m.lead), el("span", "remaining", m.remaining),
         el("span", "chance", m.likeliest));
       li.appendChild(facts);
+      if (m.verification) li.appendChild(el("p", "verification -" + cls(m.verification_role), m.verification));
       return li;
     }
 
@@ -180,6 +181,9 @@
       $("call").textContent = m.headline;
       $("detail").textContent = m.subline;
       $("banner").className = "banner -" + cls(m.state);
+      /* the verification line (issue 18): other counters, the Board's subtotals; its colour by role */
+      $("verification").textContent = m.verification || "";
+      $("verification").className = "verification -" + cls(m.verification_role || "");
       const choices = $("choices");
       choices.replaceChildren();
       m.choices.forEach((c) => {
