@@ -762,6 +762,9 @@ VERIFIED, DIFFERS, UNVERIFIED = "verified", "differs", "unverified"
 OURS_COUNTER, OURS_WATCHED = "you", "count"
 """How the Board's figures name this count's: on the counter's own screen, and everywhere else."""
 ONE_COUNTER = "unverified: one counter"
+ONE_COUNTER_BESIDE_THE_BOARD = "one counter"
+"""The counters' part when the Board's own figures are beside it: the count is checked by the
+Board (or found to differ from it), so "unverified" would say the opposite of the next words."""
 
 
 def figures_words(snap: Snapshot, totals: Sequence[int], slots: Iterable[int]) -> str:
@@ -843,6 +846,8 @@ def verification_line(snap: Snapshot, checks: Sequence[CheckResult] = (),
     words = counters_words(snap, checks)
     checkpoint = _standing_checkpoint(snap)
     if checkpoint is not None:
+        if not checks:
+            words = ONE_COUNTER_BESIDE_THE_BOARD
         words += " · " + checkpoint_words(snap, checkpoint, ours)
     return words
 

@@ -218,7 +218,7 @@ def test_the_text_report_carries_the_line(tmp_path):
     board = {"type": "checkpoint", "votes": {"yes": 200, "no": 212}}
     done = subprocess.run([*TALLY, "report", str(write(tmp_path / "b.jsonl", *MAIN[:3], board))],
                           capture_output=True, text=True, timeout=60)
-    assert ("\nVerification: unverified: one counter · matches the Board's subtotal at ballot 412\n"
+    assert ("\nVerification: one counter · matches the Board's subtotal at ballot 412\n"
             in done.stdout)
 
 

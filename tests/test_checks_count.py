@@ -54,5 +54,5 @@ def test_the_counters_own_screen_names_their_count_you(tmp_path):
         line = presented(opened.live.view(), None, datetime.now(timezone.utc)).presentation.verification
     finally:
         opened.journal.close()
-    assert line == ("unverified: one counter · ✗ differs from the Board's subtotal at ballot 412 "
+    assert line == ("one counter · ✗ differs from the Board's subtotal at ballot 412 "
                     "(Board: YES 201 · you 200)")

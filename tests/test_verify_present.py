@@ -44,14 +44,14 @@ def test_a_board_subtotal_that_disagrees_names_each_difference_until_resolved():
     snap = c.snapshot()
     assert checkpoint_differences(snap, snap.checkpoints[0]) == "Board: YES 200 · you 201"
     assert verification_line(snap, (), OURS_COUNTER) == (
-        "unverified: one counter · ✗ differs from the Board's subtotal at ballot 511 "
+        "one counter · ✗ differs from the Board's subtotal at ballot 511 "
         "(Board: YES 200 · you 201)")
     assert "(Board: YES 200 · count 201)" in verification_line(snap)  # on every other face
     assert verification_role(snap) == DIFFERS
     c.apply(parse_event('{"seq":5,"type":"adjust","checkpoint":4}'))
     snap = c.snapshot()
     assert verification_line(snap) == (
-        "unverified: one counter · accepted the Board's subtotal at ballot 511 (entry 5)")
+        "one counter · accepted the Board's subtotal at ballot 511 (entry 5)")
     assert verification_role(snap) == VERIFIED
 
 
