@@ -70,8 +70,8 @@ class Election(Protocol):
     count: Count
     frames: list[str]
     """The stored JSON of each event, seq i + 1 at i (the last calls are made from them)."""
-    checks_frame: str
-    """Its check counters as last sent (changes whenever one of them does)."""
+    checks_version: int
+    """Changes whenever one of its check counters' comparison does."""
 
     def results(self) -> list[CheckResult]: ...
 
@@ -94,12 +94,12 @@ log = logging.getLogger("tally.hub")
 
 INTERVAL = 0.25
 """Seconds between two summaries of the same election, at the least (4 a second)."""
-BUDGET = 0.001
+BUDGET = 0.0005
 """Seconds of rows made and sent in one slice of the event loop; the rest are made
 and sent in the next slices, with the loop's I/O (acks, watchers' frames) between
 them, so that a publisher is never held up by a burst of rows for 100 board
 clients (a 50 ms slice made an ack's p99 12–16× an idle hub's)."""
-SEND_AT_ONCE = 25
+SEND_AT_ONCE = 10
 """Board clients sent one row in one step of a slice: a row to 100 clients is ~1 ms
 of the loop (websockets frames it for each), so it goes out in steps, between
 which the loop's budget is looked at."""
@@ -130,9 +130,9 @@ class Worked:
         return needle_row(self.snap, self.odds, self.why_not, calls=calls)
 
 
-def _state(election: Election) -> tuple[int, str]:
-    """What a row is made of: the count's last event, and its checks as last sent."""
-    return election.last, election.checks_frame
+def _state(election: Election) -> tuple[int, int]:
+    """What a row is made of: the count's last event, and its checks' comparison."""
+    return election.last, election.checks_version
 
 
 @functools.lru_cache(maxsize=4 * TICKER_LINES * WORKERS + 1024)
@@ -266,7 +266,7 @@ class Board:
         self.audience = 0
         """Clients connected, joined or still catching up: with none, nothing is summarized."""
         self.needles = Needles(self._needle_back, **needles)
-        self._frames: dict[str, tuple[tuple[int, str], bool, str]] = {}
+        self._frames: dict[str, tuple[tuple[int, int], bool, str]] = {}
         """Each election's summary as last made: (its last seq, whether its needle is in, the frame)."""
         self._shown: dict[str, tuple[int, str]] = {}
         """Each election's row as last broadcast: (the seq of its state, the frame)."""

@@ -217,8 +217,9 @@ class Election:
         self.checks: dict[str, Check] = {}
         self.hearing: set[ServerConnection] = set()
         """Watchers and publishers that asked for ``{"checks": [...]}`` frames (``checks=1``)."""
-        self.checks_frame = ""
-        """The latest such frame, as sent: what one that joins gets first."""
+        self.checks_version = 0
+        """How many times its checks' comparison has changed (a board row is made again when it does)."""
+        self._checks_frame: tuple[int, str] = (0, "")
 
     def results(self) -> list[CheckResult]:
         """Each check's comparison with the main count, by name."""
@@ -231,10 +232,22 @@ class Election:
             changed = check.compare(self.count) or changed
         return changed
 
-    def make_checks_frame(self) -> str:
-        """``{"checks": [...]}`` with each check's totals (for the line's figures), kept as sent."""
-        self.checks_frame = json.dumps({"checks": [r.as_json(totals=True) for r in self.results()]})
-        return self.checks_frame
+    def checks_changed(self) -> None:
+        self.checks_version += 1
+
+    @property
+    def checks_frame(self) -> str:
+        """``{"checks": [...]}`` with each check's totals (for the line's figures), "" with no checks.
+
+        Made when read (for those that hear it, or one that joins), once per
+        change: a check counter's every event changes the comparison, and
+        with nobody listening the JSON would be made for nothing.
+        """
+        version, frame = self._checks_frame
+        if version != self.checks_version or (not frame and self.checks):
+            frame = json.dumps({"checks": [r.as_json(totals=True) for r in self.results()]}) if self.checks else ""
+            self._checks_frame = (self.checks_version, frame)
+        return frame
 
     @property
     def id(self) -> str:
@@ -416,14 +429,14 @@ class Hub:
         check = Check(name, loaded.count, loaded.frames)
         election.checks[name] = check
         check.compare(election.count)
-        election.make_checks_frame()
+        election.checks_changed()
 
     def _checks_changed(self, election: Election) -> None:
         """A check's comparison changed: listed again, and told to those that asked (``checks=1``)."""
-        frame = election.make_checks_frame()  # first: the board's rows are made again by it
+        election.checks_changed()  # first: the board's rows are made again by it
         self._changed(election)
         if election.hearing:
-            broadcast(election.hearing, frame)
+            broadcast(election.hearing, election.checks_frame)
 
     def _changed(self, election: Election) -> None:
         """Its entry in GET /elections is out of date, and maybe its summary on /board.
