@@ -29,7 +29,7 @@ from tally.schema import Event
 from tally.odds import needle_json, odds
 from tally.present import board_fields, present
 from tally.reducer import Snapshot
-from tally.summary import rules_row, with_needle
+from tally.summary import needle_row
 
 Where = tuple[int, int]
 """An item's file (its index on the board) and line."""
@@ -57,7 +57,7 @@ def board_row(snap: Snapshot) -> dict[str, Any]:
     """The election's summary (`tally.summary.summary`) with the model's words for the board
     (`tally.present.board_fields`): the needle worked out once for both."""
     needle = odds(snap)
-    row = with_needle(rules_row(snap), snap, None if needle is None else needle_json(needle))
+    row = needle_row(snap, None if needle is None else needle_json(needle))
     return {**row, **board_fields(present(snap, needle))}
 
 

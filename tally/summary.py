@@ -50,13 +50,6 @@ def chance_row(chance: Chance) -> dict[str, Any]:
             "role": chance.role, "words": chance.label, "percent": chance.text}
 
 
-def chances(snap: Snapshot, odds: Odds | None) -> list[dict[str, Any]] | None:
-    """The needle's outcomes in the model's words, likeliest first (None without a needle)."""
-    if odds is None:
-        return None
-    return [chance_row(c) for c in present(snap, odds).chances or ()]
-
-
 def summary(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
     """One election's row: `json_report` minus `DROPPED`, plus chances and words (docs/PROTOCOL.md)."""
     return needle_row(snap, odds_json(snap), calls=calls)
@@ -74,12 +67,6 @@ def model_of(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine
         model = replace(model, no_chance=f"not given: {why_not}",
                         likeliest=likeliest(snap, None, f"not given: {why_not}"))
     return model
-
-
-def model_json(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine],
-               why_not: str | None = None) -> dict[str, Any]:
-    """`model_of` as plain JSON, as the row carries it."""
-    return model_of(snap, odds, calls, why_not).as_json()
 
 
 def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
@@ -110,13 +97,6 @@ def needle_row(snap: Snapshot, needle: dict[str, Any] | None, why_not: str | Non
                 chances=None if odds is None else [chance_row(c) for c in model.chances or ()],
                 no_chances=why_not or no_odds_reason(snap), working=False,
                 chances_seq=None if needle is None else snap.last_seq if seq is None else seq)
-
-
-def with_needle(row: dict[str, Any], snap: Snapshot, needle: dict[str, Any] | None,
-                why_not: str | None = None, seq: int | None = None,
-                calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
-    """`row` (a `rules_row` of `snap`) with the needle put in: `needle_row`, whose keys replace the row's."""
-    return {**row, **needle_row(snap, needle, why_not, seq, calls)}
 
 
 def with_checks(row: dict[str, Any], snap: Snapshot, checks: Sequence[CheckResult]) -> dict[str, Any]:

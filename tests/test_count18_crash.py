@@ -7,13 +7,19 @@ from tally.report import summary_line
 from test_crash import Terminal, lines, started
 
 
-def test_the_boards_figures_shown_are_on_disk_and_the_resumed_count_names_the_disagreement(tmp_path):
-    journal = tmp_path / "count.jsonl"
+def three_yes(journal):
+    """`tally count` started in a pty, three YES typed and on disk."""
     first = Terminal("count", str(journal), "--title", "Crash test", "--ballots", "200")
     first.wait_for(started(journal))
     first.read(1.0)
     first.type("yyy")
     first.wait_for(lambda: lines(journal) == 4)
+    return first
+
+
+def test_the_boards_figures_shown_are_on_disk_and_the_resumed_count_names_the_disagreement(tmp_path):
+    journal = tmp_path / "count.jsonl"
+    first = three_yes(journal)
     first.type("t", pause=0.5)
     first.type("2\t1\r")
     first.wait_for(lambda: b"differs from the Board" in first.output)  # shown only once on disk
@@ -29,11 +35,7 @@ def test_the_boards_figures_shown_are_on_disk_and_the_resumed_count_names_the_di
 
 def test_killed_just_after_a_correction_the_journal_has_it_or_not_and_the_resumed_count_agrees(tmp_path):
     journal = tmp_path / "count.jsonl"
-    first = Terminal("count", str(journal), "--title", "Crash test", "--ballots", "200")
-    first.wait_for(started(journal))
-    first.read(1.0)
-    first.type("yyy")
-    first.wait_for(lambda: lines(journal) == 4)
+    first = three_yes(journal)
     first.type("3=n", pause=0)  # and kill while it may still be in flight
     first.kill()
 
