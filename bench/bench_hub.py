@@ -65,12 +65,13 @@ def more_files() -> None:
 
 
 # -- the servers ---------------------------------------------------------------------
-def start_hub(data: Path, *flags: str) -> tuple[subprocess.Popen, str]:
-    """`tally serve` on a free port; ``flags``: more of its options (``--store redis://…``)."""
+def start_hub(data: Path, *flags: str, under: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """`tally serve` on a free port; ``flags``: more of its options (``--store redis://…``);
+    ``under``: a command to run it under (valgrind)."""
     (data.parent / "token").write_text(TOKEN)
     (data.parent / "token").chmod(0o600)  # a token file others can read is refused
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
+        [*under, sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
          "--token-file", str(data.parent / "token"), *flags],
         stdout=subprocess.PIPE, text=True, cwd=HERE.parent.parent, preexec_fn=more_files)
     port = re.search(r":(\d+) ", proc.stdout.readline())[1]

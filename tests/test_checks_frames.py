@@ -1,0 +1,53 @@
+"""``{"checks": …}`` frames are throttled: one per CHECKS_EVERY at most, the newest comparison last.
+
+While two counters agree, every event of either changes the comparison
+("agree at 811", "at 812"); a frame for each doubled what a check cost the
+hub. A real hub on loopback, a main count and a check published as fast as
+the hub acknowledges, and a watcher that asked for the checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from websockets.asyncio.client import connect
+
+from feeds.hub import server
+from hubkit import TOKEN, ask, ballot, header, publishing, running_hub, until
+
+BALLOTS = 300
+
+
+async def test_checks_frames_come_at_most_once_an_interval_and_the_last_is_the_newest(tmp_path):
+    heard: list[dict] = []
+
+    async def hear(url: str) -> None:
+        async with connect(f"{url}/elections/test?checks=1") as ws:
+            async for frame in ws:
+                if frame.startswith('{"checks"'):
+                    heard.append(json.loads(frame))
+
+    async with running_hub(tmp_path) as (hub, url):
+        async with publishing(url) as main:
+            assert await ask(main, header(ballots=BALLOTS)) == {"ack": 1}  # a check needs its election
+            check = await connect(f"{url}/elections/test/checks/b/publish", compression=None,
+                                  additional_headers={"Authorization": f"Bearer {TOKEN}"})
+            assert json.loads(await check.recv()) == {"last": 0}
+            assert await ask(check, header(ballots=BALLOTS)) == {"ack": 1}
+            listener = asyncio.create_task(hear(url))
+            await until(lambda: hub.elections["test"].hearing, "the watcher to hear the checks")
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            for seq in range(2, BALLOTS + 2):
+                for ws in (main, check):
+                    assert await ask(ws, ballot(seq, "yes" if seq % 3 else "no")) == {"ack": seq}
+            elapsed = loop.time() - started
+            await until(lambda: heard and heard[-1]["checks"][0]["at"] == BALLOTS, "the newest comparison")
+            listener.cancel()
+            await check.close()
+    assert heard[-1]["checks"][0] == {"counter": "b", "agree": True, "at": BALLOTS,
+                                      "main": heard[-1]["checks"][0]["main"],
+                                      "check": heard[-1]["checks"][0]["main"]}
+    # 600 changes of the comparison; the frames, at most one per interval (+ the first, + the last)
+    assert len(heard) <= elapsed / server.CHECKS_EVERY + 3 < 2 * BALLOTS
