@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -136,3 +137,21 @@ def count_card(snap: Snapshot, checks: Sequence[CheckResult] = (), budget: float
     needle = odds_json(snap) if budget is None else needle_within(snap, budget)
     odds = odds_from_json(needle) if isinstance(needle, dict) else None
     return render(card_words(present(snap, odds, checks=checks)))
+
+
+def write_card(path: str | os.PathLike[str], png: bytes) -> None:
+    """Write a card to `path` whole or not at all: a temporary file beside it, fsync'd, then renamed.
+
+    A card posted while half written would be a broken picture; a failed
+    write leaves whatever was at `path` before. OSError says why it failed.
+    """
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            f.write(png)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
