@@ -172,6 +172,11 @@ async def test_the_count_page_previews_itself_and_the_card_is_made_off_the_loop(
             assert card_lines(png) == model_lines(hub.elections["ldj5"].count.snapshot())
 
         assert (await get(url, "/card/nope.png", host))[0] == 404
+        async with publishing(url, "other") as ws:
+            assert "ack" in await ask(ws, header("other"))
+        hub.cards.most = 1  # asking for every election's card cannot hold the hub's memory
+        assert (await get(url, "/card/other.png", host))[0] == 200
+        assert list(hub.cards.cards) == ["other"]
         status, page = await get(url, "/e/nope", host)
         assert status == 200 and b'property="og:' not in page  # a count the hub does not have: no tags
         status, page = await get(url, "/e/ldj5", 'evil.invalid"><script>alert(1)</script>')

@@ -40,6 +40,9 @@ EVERY = 1.0
 """Seconds between two cards of one election, at the least."""
 KEEP = 600.0
 """Seconds a card is kept fresh after it was last asked for."""
+MOST = 256
+"""Cards kept at most (~70 KB each): past it, the one asked for least recently is dropped (made
+again if asked again), so asking for every election of a large hub cannot hold its memory."""
 BUDGET = 5.0
 """Seconds the card's needle may take; past it the card says there is none (a 10-million-ballot count)."""
 
@@ -84,10 +87,12 @@ class Cards:
     """Every asked-for election's card, made in a worker process, at most once every `every` seconds."""
 
     def __init__(self, elections: Mapping[str, Election], every: float = EVERY, keep: float = KEEP,
-                 budget: float = BUDGET, executor: Callable[[], Executor] | None = None) -> None:
+                 budget: float = BUDGET, most: int = MOST,
+                 executor: Callable[[], Executor] | None = None) -> None:
         self.elections = elections
         self.every = every
         self.keep = keep
+        self.most = most
         self.budget = budget
         self.cards: dict[str, Card] = {}
         self._pool: Executor | None = None
@@ -100,7 +105,10 @@ class Cards:
         election = self.elections.get(election_id)
         if election is None:
             return None
-        card = self.cards.setdefault(election_id, Card())
+        card = self.cards.get(election_id)
+        if card is None:
+            card = self.cards[election_id] = Card(asked_at=time.monotonic())
+            self._forget_beyond(self.most)
         now = time.monotonic()
         lapsed = now - card.asked_at > self.keep
         card.asked_at = now
@@ -111,6 +119,12 @@ class Cards:
         card.waiters.append(waiter)
         self.changed(election_id)
         return await waiter
+
+    def _forget_beyond(self, most: int) -> None:
+        """Drop the least recently asked-for cards that nothing waits for, down to `most`."""
+        idle = [i for i, c in self.cards.items() if not (c.making or c.waiters or c.timer)]
+        for election_id in sorted(idle, key=lambda i: self.cards[i].asked_at)[:max(0, len(self.cards) - most)]:
+            del self.cards[election_id]
 
     def changed(self, election_id: str) -> None:
         """The election changed (or its card was asked for): a new card, if it is wanted and due."""
