@@ -8,9 +8,7 @@ docs/overlay-over-video.png and docs/card-ldj5.png, both made small.
 """
 
 import io
-import re
 import signal
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -20,8 +18,11 @@ from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from test_page import CHROMIUM, Hub, frames  # noqa: E402
+
 EVENTS = 600
-TOKEN = "pictures"
 
 
 def video_frame(size: tuple[int, int]) -> Image.Image:
@@ -44,31 +45,22 @@ def video_frame(size: tuple[int, int]) -> Image.Image:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "hub"
-        data.mkdir()
-        lines = (ROOT / "replays" / "ldj5.jsonl").read_text().splitlines()[:EVENTS]
-        (data / "ldj5.jsonl").write_text("\n".join(lines) + "\n")
-        token = Path(tmp) / "token"
-        token.write_text(TOKEN + "\n")
-        token.chmod(0o600)
-        hub = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port", "0", "--data", str(data),
-                                "--token-file", str(token)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        hub = Hub(Path(tmp) / "hub")  # `tally serve` on a loopback port (the page tests' own)
         try:
-            port = re.search(r":(\d+) ", hub.stdout.readline())[1]
-            http = f"http://127.0.0.1:{port}"
+            hub.publish("ldj5", frames("ldj5", EVENTS))
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium")
+                browser = p.chromium.launch(executable_path=CHROMIUM)
                 page = browser.new_page(viewport={"width": 1280, "height": 720})
-                page.goto(f"{http}/overlay/ldj5")
+                page.goto(f"{hub.http}/overlay/ldj5")
                 page.wait_for_selector(".side .count")
                 page.wait_for_function("document.getElementById('status').textContent.includes('LIVE')")
                 overlay = Image.open(io.BytesIO(page.screenshot(omit_background=True)))
                 browser.close()
-            with urllib.request.urlopen(f"{http}/card/ldj5.png", timeout=60) as answer:
+            with urllib.request.urlopen(f"{hub.http}/card/ldj5.png", timeout=60) as answer:
                 card = Image.open(io.BytesIO(answer.read()))
         finally:
-            hub.send_signal(signal.SIGINT)  # as Ctrl-C: the hub ends its workers itself
-            hub.wait()
+            hub.proc.send_signal(signal.SIGINT)  # as Ctrl-C: the hub ends its workers itself
+            hub.proc.wait()
     shot = video_frame(overlay.size).convert("RGBA")
     shot.alpha_composite(overlay)
     small = shot.convert("RGB").resize((960, 540), Image.LANCZOS)
