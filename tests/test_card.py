@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -117,6 +117,19 @@ def test_report_png_writes_the_card_and_bad_input_changes_nothing(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["card.png", "ldj5.jsonl"]  # no temporary left
 
 
+@settings(max_examples=12)
+@given(title=st.one_of(st.sampled_from(list(HOSTILE.values())), st.text(min_size=1, max_size=200)),
+       names=st.lists(st.text(min_size=1, max_size=100).map(str.strip).filter(bool), min_size=2, max_size=6,
+                      unique=True),
+       votes=st.lists(st.integers(0, 3), min_size=6, max_size=6))
+def test_any_count_makes_a_card_of_its_models_words(title, names, votes):
+    head = {"seq": 1, "type": "election", "id": "any", "title": title[:200], "choices": names}
+    ballots = [{"seq": i, "type": "ballot", "choice": name, "count": n}
+               for i, (name, n) in enumerate(((nm, v) for nm, v in zip(names, votes) if v), 2)]
+    snap = snapshot_of([head, *ballots])
+    assert card_lines(count_card(snap)) == model_lines(snap)
+
+
 # -- the tags -------------------------------------------------------------------
 
 @given(host=st.one_of(st.text(max_size=60), st.from_regex(HOST, fullmatch=True)),
@@ -172,6 +185,9 @@ async def test_the_count_page_previews_itself_and_the_card_is_made_off_the_loop(
             assert card_lines(png) == model_lines(hub.elections["ldj5"].count.snapshot())
 
         assert (await get(url, "/card/nope.png", host))[0] == 404
+        for path in ("/card/../token.png", "/card/LDJ5.png", "/card/ldj5.png.png", "/overlay/%3Cscript%3E",
+                     "/overlay/ldj5/x", "/card/" + "a" * 65 + ".png"):  # no such id can be named
+            assert (await get(url, path, host))[0] == 404, path
         async with publishing(url, "other") as ws:
             assert "ack" in await ask(ws, header("other"))
         hub.cards.most = 1  # asking for every election's card cannot hold the hub's memory
