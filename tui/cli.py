@@ -202,8 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print the Tally of Ballots of an event file")
     p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
-    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
-    p.add_argument("--png", metavar="OUT.png",
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    form.add_argument("--png", metavar="OUT.png",
                    help="write the count as a 1200×630 picture (the hub's link preview) instead")
     p.set_defaults(run=cmd_report)
 
