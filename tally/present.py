@@ -660,6 +660,8 @@ class Presentation:
     verification_role: str = ""  # VERIFIED, DIFFERS or UNVERIFIED (its colour)
     page_link: PageLink | None = None  # the page's own link, in words (`page_link`)
     chance_chart_tight: str = ""  # the chance chart's caption where its narrow one is cut
+    verification_marks: dict[str, str] = field(default_factory=lambda: VERIFICATION_SHORT)
+    """`verification_role` → its mark in a word or two (`VERIFICATION_SHORT`), for the stream overlay."""
 
     def as_json(self) -> dict[str, Any]:
         """The model as the hub sends it to the page: plain JSON, every string final (`plain`)."""
@@ -889,6 +891,13 @@ VERIFICATION_MARKS = {VERIFIED: "✓", DIFFERS: "✗", UNVERIFIED: " "}
 and a count checked by nothing is left unmarked, so the marks that stand out are the ones that say something."""
 
 
+VERIFICATION_SHORT = {VERIFIED: "✓ verified", DIFFERS: "✗ counts differ", UNVERIFIED: ""}
+"""`verification_role`'s mark with a word, where `verification_line` has no room: a stream's lower
+third. Carried in every model (`Presentation.verification_marks`), because the hub puts the role in
+last (`tally.summary.with_checks`): the overlay looks the role up here and composes nothing. A count
+checked by nothing says nothing, as a board row's blank mark (VERIFICATION_MARKS)."""
+
+
 def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -> str:
     """One phrase for a board cell: the likeliest outcome while counting, the result once called."""
     if state(snap) != COUNTING:
@@ -962,3 +971,83 @@ def board_fields(model: Presentation) -> dict[str, Any]:
     return {"state_words": model.state_words, "lead_short": model.lead_short, "likeliest": model.likeliest,
             "heading": model.heading, "no_chance": model.no_chance,
             "chances": None if model.chances is None else [asdict(c) for c in model.chances]}
+
+
+# -- the link preview card and its tags -------------------------------------------------
+# A count's picture (1200×630 PNG, feeds/card.py) and the Open Graph / Twitter tags of its
+# page: what a chat app shows when someone posts the link. Every word of both is here.
+
+CARD_BRAND = "tally"
+CHANCES_WORDS = "Chances"
+PREVIEW_SITE = "tally — a union election count"
+
+
+@dataclass(frozen=True, slots=True)
+class CardSide:
+    """One choice on the card: its name, its votes in figures, its share, and its bar (votes of `scale`)."""
+
+    name: str
+    votes_text: str
+    share_text: str
+    votes: int
+    role: str
+    leading: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardWords:
+    """Everything the card says, in the order it is laid out: title to footer."""
+
+    title: str
+    place: str
+    headline: str
+    subline: str
+    sides: tuple[CardSide, ...]
+    scale: int
+    line: float
+    margin: str
+    chance: str
+    remaining: str
+    verification: str
+    brand: str = CARD_BRAND
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """Every string on the card (what a test and the PNG's description check)."""
+        sides = tuple(w for s in self.sides for w in (s.name, s.votes_text, s.share_text))
+        return (self.title, self.place, self.headline, self.subline, *sides, self.margin, self.chance,
+                self.remaining, self.verification, self.brand)
+
+
+def chance_line(model: Presentation) -> str:
+    """The needle in one line for the card: 'Chances: no union > 99.9 % · union wins < 0.1 %', or
+    why there is none ('no chance once the count is decided' …), from the model's own words."""
+    if not model.chances:
+        return model.no_chance
+    return f"{CHANCES_WORDS}: " + " · ".join(c.words for c in model.chances[:3])
+
+
+def card_words(model: Presentation) -> CardWords:
+    """The card of a model: its title (without the reconstruction mark, which goes in the place
+    line), the call, each side with its bar, the margin, the needle, and how it is checked."""
+    place = " · ".join(p for p in (model.reconstructed, model.place) if p)  # the mark is never cut off
+    sides = tuple(CardSide(c.name, c.votes_text, c.share_text, c.votes, c.role, c.leading)
+                  for c in model.choices)
+    return CardWords(model.heading or model.title, place, model.headline, model.subline, sides,
+                     model.scale, model.line, model.margin, chance_line(model), model.remaining,
+                     model.verification)
+
+
+def preview_title(snap: Snapshot) -> str:
+    """The link preview's title (og:title): the count's title, then the call."""
+    return f"{split_title(snap.election.title)[0]} — {call(snap)}"
+
+
+def preview_description(snap: Snapshot) -> str:
+    """The link preview's text (og:description): each side's votes and the lead, as it stands.
+
+    Made from the snapshot alone (microseconds, on the hub's loop, for each
+    page request): the needle is on the card, which is made elsewhere.
+    """
+    sides = " · ".join(f"{choice_name(snap, i)} {number(v)}" for i, v in enumerate(snap.votes))
+    return f"{sides} — {lead_words(snap)} · {remaining_words(snap)}"

@@ -27,10 +27,24 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not loaded.ok:
         return fail(loaded.problem_lines())
     snap = loaded.count.snapshot()
+    if args.png:
+        return write_png(snap, args.png)
     if args.json:
         print(json.dumps(json_report(snap), indent=2))
     else:
         sys.stdout.write(text_report(snap))
+    return EXIT_OK
+
+
+def write_png(snap, out: str) -> int:
+    """`tally report FILE --png OUT`: the count's card (the hub's preview picture) written to OUT."""
+    from feeds.card import count_card, write_card
+
+    try:
+        write_card(out, count_card(snap))
+    except OSError as exc:
+        return fail([f"{out}: cannot write the card: {exc.strerror or exc}"])
+    say(f"the card of {snap.election.id} is in {out} (1200×630 PNG)")
     return EXIT_OK
 
 
@@ -188,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="print the Tally of Ballots of an event file")
     p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
-    p.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    form.add_argument("--png", metavar="OUT.png",
+                   help="write the count as a 1200×630 picture (the hub's link preview) instead")
     p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("replay", help="replay a recorded count on the dashboard")

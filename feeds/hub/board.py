@@ -49,7 +49,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
+from feeds.needle import OVER_BUDGET, end_workers, needle_within, quiet_worker, state_key
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
 from tally.odds import no_odds_reason
@@ -246,11 +246,7 @@ class Needles:
         """End the workers now: a needle being worked out is not waited for (it could take the budget)."""
         self._waiting.clear()
         pool, self._pool = self._pool, None
-        if pool is not None:
-            workers = list((getattr(pool, "_processes", None) or {}).values())  # 3.14: terminate_workers()
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in workers:
-                process.terminate()
+        end_workers(pool)
 
 
 class Board:

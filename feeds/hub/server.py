@@ -16,6 +16,7 @@ contract; this module is its implementation:
     /elections/{id}/checks/{name}/publish   publish a check count of it (the same, a second counter)
     /board[?id=ID]                      every election's summary (WebSocket; board.py)
     /, /e/{id}, /static/...             the read-only web page (plain HTTP; web.py)
+    /overlay/{id}, /card/{id}.png       a stream's lower third; the link preview's card (web.py, cards.py)
 
 The hub is open to anyone who can reach it, so what costs it something is
 bounded: no file descriptor per election (the file store opens a file for
@@ -50,13 +51,14 @@ from websockets.protocol import State
 from websockets.http11 import Request, Response
 
 from feeds.hub.board import Board
+from feeds.hub.cards import Cards
 from feeds.hub.filestore import FileStore
 from feeds.hub.headers import HttpError, header, refusal
 from feeds.hub.store import OUT_OF_FDS, Appended, NotStored, Store
 from feeds.hub.web import Pages
 from feeds.link import MAX_FRAME
 from feeds.locks import WriterLock
-from tally.reducer import Count, RuleError
+from tally.reducer import Count, RuleError, Snapshot
 from tally.report import result_line
 from tally.schema import Election as Header
 from tally.schema import Event, EventError, dump_event, parse_event
@@ -348,7 +350,8 @@ class Hub:
         self._listing_stale = True
         self.complaints = Throttled()
         self.board = Board(self)
-        self.pages = Pages()
+        self.cards = Cards(self.elections)
+        self.pages = Pages(snapshot=self._snapshot, card=self.cards.png)
         self._following: asyncio.Task[None] | None = None
         self.store_lost: str | None = None
         """Why the shared store has been unreadable for STORE_GRACE seconds, or None."""
@@ -377,14 +380,16 @@ class Hub:
             self._following.add_done_callback(_reader_ended)
 
     def close(self) -> None:
-        """Stop following, end the needle workers and let go of the store (the file store: its directory)."""
+        """Stop following, end the needle and card workers and let go of the store (the file store: its directory)."""
         self.board.close()
+        self.cards.close()
         if self._following is not None:
             self._following.cancel()
         self.store.close()
 
     async def aclose(self) -> None:
         self.board.close()
+        self.cards.close()
         if self._lost_timer is not None:
             self._lost_timer.cancel()
         if self._following is not None:
@@ -470,6 +475,12 @@ class Hub:
         election.listed = None
         self._listing_stale = True
         self.board.changed(election)
+        self.cards.changed(election.id)
+
+    def _snapshot(self, election_id: str) -> Snapshot | None:
+        """The count of an election as it stands, for its page's preview tags; None if not on this hub."""
+        election = self.elections.get(election_id)
+        return None if election is None else election.count.snapshot()
 
     # -- the one rule of publishing ----------------------------------------
     async def accept(self, election_id: str, frame: str | bytes) -> str:

@@ -166,10 +166,26 @@
     });
   }
 
+  /* -- one count, live: its rows, drawn by the page or the overlay ------------ */
+  function followCount(draw) {
+    const id = decodeURIComponent(location.pathname.split("/")[2] || "");
+    let found = false; /* a row of this count came on this connection */
+    follow("/board?id=" + encodeURIComponent(id), (frame) => {
+      if (frame.ready !== undefined && !found && shown) {
+        /* connected, and the hub has no such count (restarted without it): the numbers are old */
+        link.state = "offline";
+        if (since === null) since = Date.now();
+      }
+      if (frame.id !== id || !frame.model) return;
+      found = true;
+      if (link.state === "offline") link.state = "live"; /* the count is back on the hub */
+      shown = frame.model;
+      draw(frame.model);
+    }, () => { found = false; });
+  }
+
   /* -- one count: the dashboard --------------------------------------------- */
   function countPage() {
-    const id = decodeURIComponent(location.pathname.split("/")[2] || "");
-
     function fact(list, name, value, className) {
       list.append(el("dt", "", name), el("dd", className || "", value));
     }
@@ -225,21 +241,37 @@
       $("last-call").textContent = m.last_call;
     }
 
-    let found = false; /* a row of this count came on this connection */
-    follow("/board?id=" + encodeURIComponent(id), (frame) => {
-      if (frame.ready !== undefined && !found && shown) {
-        /* connected, and the hub has no such count (restarted without it): the numbers are old */
-        link.state = "offline";
-        if (since === null) since = Date.now();
-      }
-      if (frame.id !== id || !frame.model) return;
-      found = true;
-      if (link.state === "offline") link.state = "live"; /* the count is back on the hub */
-      shown = frame.model;
-      draw(frame.model);
-    }, () => { found = false; });
+    followCount(draw);
   }
 
-  if (document.body.dataset.page === "count") countPage(); else boardPage();
+  /* -- one count as a stream's lower third (/overlay/ID) ----------------------
+     The call, each side's votes and bar, the lead and the verification mark;
+     the last numbers stay through a reconnect, dimmed, with the status saying
+     how old they are, as on the page. The mark's words are the model's
+     (`verification_marks`, looked up by the role the hub put in). */
+  function overlayPage() {
+    followCount((m) => {
+      $("title").textContent = m.heading || m.title;
+      $("call").textContent = m.headline;
+      $("call").className = "call -" + cls(m.state);
+      const role = m.verification_role || "";
+      $("verification").textContent = (m.verification_marks || {})[role] || "";
+      $("verification").className = "check -" + cls(role);
+      const sides = $("sides");
+      sides.replaceChildren();
+      sides.className = m.choices.length > 3 ? "sides -many" : "sides";
+      m.choices.forEach((c) => {
+        const side = el("div", "side -" + c.role);
+        side.dataset.choice = c.key;
+        side.append(el("span", "name", c.name), el("span", "count", c.votes_text),
+          bar(c.votes, m.scale, m.line, false));
+        sides.appendChild(side);
+      });
+      $("margin").textContent = m.lead;
+    });
+  }
+
+  const pages = { count: countPage, overlay: overlayPage };
+  (pages[document.body.dataset.page] || boardPage)();
   status();
 })();

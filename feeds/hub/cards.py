@@ -1,0 +1,194 @@
+"""Each election's link preview card (``GET /card/{id}.png``), made in a worker process, kept fresh.
+
+A card (feeds/card.py) costs 30–40 ms of Pillow and the needle: far too long
+for the event loop, which must ack a publisher in well under a millisecond.
+A thread would not do either: Pillow's drawing is C, but laying out text,
+the needle and the model are Python, holding the GIL the loop needs
+(bench/bench_card.py measures both). So cards are made in one worker
+process, below the hub's priority (`feeds.needle.quiet_worker`), and:
+
+- an election's card is made only once someone has asked for it (a chat
+  app fetching a preview), then **re-made when the count changes, at most
+  once every EVERY seconds**, while it is still asked for within KEEP
+  seconds; with nobody asking, nothing is made;
+- at most one card per election is being made or waits, always of its
+  newest state (a change during a make asks for one more, not one per event);
+- a request is answered at once with the card as last made, which is at
+  most about EVERY seconds behind the count; the first request of an
+  election (or one after KEEP without any) waits for its card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol
+
+from feeds.needle import end_workers, quiet_worker
+from tally.reducer import Count
+from tally.verify import CheckResult
+
+log = logging.getLogger("tally.hub")
+
+EVERY = 1.0
+"""Seconds between two cards of one election, at the least."""
+KEEP = 600.0
+"""Seconds a card is kept fresh after it was last asked for."""
+MOST = 256
+"""Cards kept at most (~70 KB each): past it, the one asked for least recently is dropped (made
+again if asked again), so asking for every election of a large hub cannot hold its memory."""
+BUDGET = 5.0
+"""Seconds the card's needle may take; past it the card says there is none (a 10-million-ballot count)."""
+
+
+class Election(Protocol):
+    """What the cards read of one of the hub's elections (feeds/hub/server.py's Election)."""
+
+    count: Count
+    checks_version: int
+
+    def results(self) -> list[CheckResult]: ...
+
+    @property
+    def last(self) -> int: ...
+
+
+@dataclass
+class Card:
+    """One election's card: the PNG as last made, of which state, when; and what waits for the next."""
+
+    png: bytes | None = None
+    state: tuple[int, int] | None = None
+    made_at: float = float("-inf")
+    asked_at: float = 0.0
+    making: bool = False
+    timer: asyncio.TimerHandle | None = None
+    waiters: list[asyncio.Future[bytes]] = field(default_factory=list)
+
+
+def _state(election: Election) -> tuple[int, int]:
+    return election.last, election.checks_version
+
+
+def make_card(snap: Any, checks: list[CheckResult], budget: float) -> bytes:
+    """The worker's job (imports Pillow there, never in the hub's own process)."""
+    from feeds.card import count_card
+
+    return count_card(snap, checks, budget)
+
+
+class Cards:
+    """Every asked-for election's card, made in a worker process, at most once every `every` seconds."""
+
+    def __init__(self, elections: Mapping[str, Election], every: float = EVERY, keep: float = KEEP,
+                 budget: float = BUDGET, most: int = MOST,
+                 executor: Callable[[], Executor] | None = None) -> None:
+        self.elections = elections
+        self.every = every
+        self.keep = keep
+        self.most = most
+        self.budget = budget
+        self.cards: dict[str, Card] = {}
+        self._pool: Executor | None = None
+        self._new_executor = executor or self._process_pool
+        self.made = 0
+        """Cards made since the start (for tests and the benchmark)."""
+
+    async def png(self, election_id: str) -> bytes | None:
+        """The election's card: the last made if it is fresh or one is on its way, else a new one."""
+        election = self.elections.get(election_id)
+        if election is None:
+            return None
+        card = self.cards.get(election_id)
+        if card is None:
+            card = self.cards[election_id] = Card(asked_at=time.monotonic())
+            self._forget_beyond(self.most)
+        now = time.monotonic()
+        lapsed = now - card.asked_at > self.keep
+        card.asked_at = now
+        if card.png is not None and (card.state == _state(election) or not lapsed):
+            self.changed(election_id)  # kept fresh from now on
+            return card.png
+        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        card.waiters.append(waiter)
+        self.changed(election_id)
+        return await waiter
+
+    def _forget_beyond(self, most: int) -> None:
+        """Drop the least recently asked-for cards that nothing waits for, down to `most`."""
+        idle = [i for i, c in self.cards.items() if not (c.making or c.waiters or c.timer)]
+        for election_id in sorted(idle, key=lambda i: self.cards[i].asked_at)[:max(0, len(self.cards) - most)]:
+            del self.cards[election_id]
+
+    def changed(self, election_id: str) -> None:
+        """The election changed (or its card was asked for): a new card, if it is wanted and due."""
+        card = self.cards.get(election_id)
+        election = self.elections.get(election_id)
+        if card is None or election is None or card.making or card.timer is not None:
+            return  # not asked for; or the card being made looks again once it is back
+        if card.state == _state(election) and card.png is not None:
+            return
+        if time.monotonic() - card.asked_at > self.keep and not card.waiters:
+            return  # nobody has asked for a while: not made until asked again
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, card.made_at + self.every - loop.time())
+        card.timer = loop.call_later(delay, self._make, election_id)
+
+    def _make(self, election_id: str) -> None:
+        card = self.cards[election_id]
+        card.timer = None
+        election = self.elections.get(election_id)
+        if election is None:
+            return
+        card.making = True
+        card.made_at = asyncio.get_running_loop().time()
+        state = _state(election)
+        job = asyncio.get_running_loop().run_in_executor(
+            self._executor(), make_card, election.count.snapshot(), election.results(), self.budget)
+        job.add_done_callback(lambda job: self._back(election_id, state, job))
+
+    def _back(self, election_id: str, state: tuple[int, int], job: asyncio.Future[bytes]) -> None:
+        card = self.cards[election_id]
+        card.making = False
+        if job.cancelled():
+            return
+        if (exc := job.exception()) is not None:
+            if isinstance(exc, BrokenProcessPool):
+                self._pool = None  # a worker died: the next card starts another
+            log.warning("%s: the card could not be made: %s: %s", election_id, type(exc).__name__, exc)
+            for waiter in card.waiters:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            card.waiters.clear()
+            return
+        card.png, card.state = job.result(), state
+        self.made += 1
+        for waiter in card.waiters:
+            if not waiter.done():
+                waiter.set_result(card.png)
+        card.waiters.clear()
+        self.changed(election_id)  # the count moved on while it was made: once more, when due
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            self._pool = self._new_executor()
+        return self._pool
+
+    @staticmethod
+    def _process_pool() -> Executor:
+        # forkserver, as the needle's workers (feeds/hub/board.py): never fork a threaded hub
+        return ProcessPoolExecutor(1, multiprocessing.get_context("forkserver"),
+                                   initializer=quiet_worker, initargs=(os.getpid(),))
+
+    def close(self) -> None:
+        for card in self.cards.values():
+            if card.timer is not None:
+                card.timer.cancel()
+        pool, self._pool = self._pool, None
+        end_workers(pool)
