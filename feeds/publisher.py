@@ -34,6 +34,14 @@ class HubNotSaved(Exception):
     """The hub could not store an event this time (its disk said no) but is whole: try again."""
 
 
+class HubNotYet(HubNotSaved):
+    """The hub holds no election for this check yet (its main count is not published yet): try again.
+
+    Two counters start together; whichever publishes first, the check must
+    not be lost because the main count's header came a second later.
+    """
+
+
 class HubConflict(HubError):
     """The hub holds a different count under this election's id: nothing more can go there."""
 
@@ -166,6 +174,7 @@ class Publisher:
         retries = Retries(lambda attempt, why: self._report("offline", attempt, why))
         self._report("connecting", attempt=1)
         pauses = self.wait()  # between tries of a hub that could not store an event
+        waited = 0  # tries of a check whose election the hub did not hold yet
         links = reconnecting(
             self.hubs, lambda: path, retries, self.wait,
             additional_headers={"Authorization": f"Bearer {self.token}"},
@@ -183,6 +192,10 @@ class Publisher:
                         await self._session(ws, retries)
                     except ConnectionClosed as exc:
                         self._report("offline", attempt=1, detail=describe(exc))
+                    except HubNotYet as exc:
+                        waited += 1  # counted: `tally publish` gives up as for a hub it cannot reach
+                        self._report("offline", attempt=waited + 1, detail=f"the hub: {exc}")
+                        await asyncio.sleep(next(pauses))  # then ask again
                     except HubNotSaved as exc:
                         self._report("offline", attempt=1, detail=f"the hub: {exc}")
                         self.hubs.move_on()  # another hub may reach the store when this one does not
@@ -332,7 +345,8 @@ def _last(hello: str | bytes) -> int:
     except ValueError:
         answer = None
     if isinstance(answer, dict) and isinstance(answer.get("error"), str):
-        raise HubError(" ".join(answer["error"].split())[:500])  # a check it cannot take: one line
+        why = " ".join(answer["error"].split())[:500]  # a check it cannot take: one line
+        raise HubNotYet(why) if answer.get("later") is True else HubError(why)
     try:
         last = answer["last"]
     except (KeyError, TypeError):

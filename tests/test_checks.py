@@ -145,11 +145,18 @@ def test_the_page_and_the_board_rows_carry_the_line(tmp_path, hub, browser):  # 
     assert page.seen["dialogs"] == []
 
 
-def test_a_check_of_an_election_the_hub_does_not_hold_is_refused_in_one_line(tmp_path, hub):
-    code, out, err = publish(hub, write(tmp_path / "b.jsonl", *SLIP), "--check", "b")
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "no election 'test' on this hub" in err
+def test_a_check_that_starts_before_its_main_count_waits_for_it_then_is_compared(tmp_path, hub):
+    """Two counters start together: the check's counter must not be turned away for being first."""
+    check = subprocess.Popen([*TALLY, "publish", str(write(tmp_path / "b.jsonl", *SLIP)), hub.url,
+                              "--token-file", str(hub.token_file), "--check", "b"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    waiting = check.stdout.readline()  # it says why it waits, then waits
+    assert "no election 'test' on this hub yet" in waiting and "attempt 2" in waiting
     assert not (hub.data / "checks" / "test.b.jsonl").exists()
+    assert publish(hub, write(tmp_path / "main.jsonl", *MAIN))[0] == 0
+    out, _ = check.communicate(timeout=60)
+    assert check.returncode == 0 and "test (check b): seq 1–5 published" in out
+    assert listed(hub)["test"]["checks"] == [{"counter": "b", "agree": False, "at": 812, "since": 413}]
 
 
 def test_a_check_whose_header_contradicts_the_election_is_refused_in_one_line(tmp_path, hub):

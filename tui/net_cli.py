@@ -286,8 +286,8 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
     if isinstance(final, BaseException):
         raise final
     if gave_up:
-        raise HubError(f"{hub}: hub unreachable ({gave_up[0]}); gave up after "
-                       f"{GIVE_UP_AFTER} attempts")
+        why = gave_up[0] if gave_up[0].startswith("the hub: ") else f"hub unreachable ({gave_up[0]})"
+        raise HubError(f"{hub}: {why}; gave up after {GIVE_UP_AFTER} attempts")
     if final.state in ("refused", "conflict"):
         raise HubError(f"{hub}: {final.detail}")
     if done and had[0] >= len(events):

@@ -815,8 +815,8 @@ class Hub:
             return ("this hub's store does not keep check counts: publish the check to a hub "
                     "that keeps its elections in a directory")
         if election is None:
-            return (f"no election {election_id!r} on this hub: a check is published beside "
-                    "a count the hub holds (publish the main count first)")
+            return (f"no election {election_id!r} on this hub yet: a check is published beside "
+                    "its main count, waiting for it")
         return None
 
     async def _take_writer(self, check: Check, ws: ServerConnection) -> bool:
@@ -852,7 +852,9 @@ class Hub:
         election = self.elections.get(election_id)
         refused = self._check_refusal(election_id, election, name)
         if refused is not None:
-            await ws.send(json.dumps({"error": refused}))
+            # No election yet is for now: the check's counter may have started first.
+            later = {"later": True} if election is None and self.store.keeps_checks else {}
+            await ws.send(json.dumps({"error": refused, **later}))
             await ws.close(CLOSE_CHECK_REFUSED, "check refused")
             return
         assert election is not None

@@ -1,9 +1,12 @@
-"""``{"checks": …}`` frames are throttled: one per CHECKS_EVERY at most, the newest comparison last.
+"""A check on a real hub on loopback, in this process: how often it is told, and a check with no election.
 
-While two counters agree, every event of either changes the comparison
-("agree at 811", "at 812"); a frame for each doubled what a check cost the
-hub. A real hub on loopback, a main count and a check published as fast as
-the hub acknowledges, and a watcher that asked for the checks.
+``{"checks": …}`` frames are throttled: one per CHECKS_EVERY at most, the
+newest comparison last. While two counters agree, every event of either
+changes the comparison ("agree at 811", "at 812"); a frame for each doubled
+what a check cost the hub.
+
+(Playwright's sync API, used by tests/test_checks.py, runs a loop of its own:
+these asyncio tests live apart from it.)
 """
 
 from __future__ import annotations
@@ -13,8 +16,14 @@ import json
 
 from websockets.asyncio.client import connect
 
+import pytest
+
+from counts import header as count_header, pile
 from feeds.hub import server
-from hubkit import TOKEN, ask, ballot, header, publishing, running_hub, until
+from feeds.link import HubError
+from hubkit import FAST, TOKEN, ask, ballot, header, publishing, running_hub, until
+from tally.schema import parse_event
+from tui.net_cli import GIVE_UP_AFTER, publish_file
 
 BALLOTS = 300
 
@@ -51,3 +60,15 @@ async def test_checks_frames_come_at_most_once_an_interval_and_the_last_is_the_n
                                       "check": heard[-1]["checks"][0]["main"]}
     # 600 changes of the comparison; the frames, at most one per interval (+ the first, + the last)
     assert len(heard) <= elapsed / server.CHECKS_EVERY + 3 < 2 * BALLOTS
+
+
+async def test_a_check_of_an_election_that_never_comes_gives_up_in_one_line(tmp_path, capsys):
+    events = [parse_event(json.dumps({"seq": n, **e})) for n, e in enumerate([count_header(ballots=900), pile("yes", 3)], 1)]
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        with pytest.raises(HubError) as gave_up:
+            await publish_file(events, url, TOKEN, None, wait=FAST, check="b")
+        assert not (tmp_path / "hub" / "checks" / "test.b.jsonl").exists()
+    assert str(gave_up.value) == (f"{url}: the hub: no election 'test' on this hub yet: a check is "
+                                  f"published beside its main count, waiting for it; gave up after "
+                                  f"{GIVE_UP_AFTER} attempts")
+    assert len(capsys.readouterr().out.splitlines()) == GIVE_UP_AFTER
