@@ -1,6 +1,6 @@
 """A publish ack's latency with 100 board clients on a hub of 1,000 of the largest counts, against an idle hub.
 
-Run: python bench/bench_board_load.py [--elections 1000] [--clients 100] [--acks 1000] [--block 100] [--settle 20] [--crowd-nice 19] [--rounds 3]
+Run: python bench/bench_board_load.py [--elections 1000] [--clients 100] [--acks 1000] [--block 200] [--settle 80] [--crowd-nice 19] [--rounds 3]
 
 The data directory holds ``--elections`` elections, as many of each ballot
 kind (yes/no, runoff, 3- and 4-choice multi-union, deauthorization), each at
@@ -17,7 +17,10 @@ the directory) and measures both in the same minutes:
 A publisher sends ballots one at a time (``--gap`` apart), round-robin over
 25 of the elections (5 of each kind), to one hub then the other in blocks of
 ``--block`` taking turns, and times each ack; the first ``--settle`` acks of
-each block are not kept (the board hub's last rows may still be going out).
+each block are not kept: the board hub's last rows may still be going out
+(a row waits up to HOLD, 0.5 s, for its needle, and rows go out at most every
+INTERVAL, 0.25 s: 80 acks 10 ms apart outlast both), so the idle arm never
+pays for the board hub's work.
 Taking turns block by block, the two arms see the same machine: the other
 work on a shared machine (load 1–2 here) moved an ack's p99 by 2–4× between
 two runs of the same code when the arms were measured one after the other.
@@ -252,8 +255,8 @@ if __name__ == "__main__":
     parser.add_argument("--acks", type=int, default=1000)
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--block", type=int, default=100)
-    parser.add_argument("--settle", type=int, default=20)
+    parser.add_argument("--block", type=int, default=200)
+    parser.add_argument("--settle", type=int, default=80)
     parser.add_argument("--crowd-nice", type=int, default=19)
     parser.add_argument("--crowd", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
