@@ -70,11 +70,13 @@ def cmd_count(args: argparse.Namespace) -> int:
     if args.publish:
         from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
+        from feeds.tls import client_tls
         from tui.net_cli import publish_token
 
         try:
             args.publish = ",".join(hub_addresses(args.publish))  # ws://A,ws://B: tried in turn
             token = publish_token(args.token_file)
+            tls = client_tls(args.cafile)
         except (HubError, FeedError) as exc:
             return fail([str(exc)])
     try:
@@ -86,7 +88,7 @@ def cmd_count(args: argparse.Namespace) -> int:
         from feeds.publishing import CountPublisher
 
         publisher = CountPublisher(opened.events, args.publish, token, live=opened.live,
-                                   check=args.check)
+                                   check=args.check, tls=tls)
     from tui.count_app import CountDashboard
 
     app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots)
@@ -108,13 +110,19 @@ def cmd_watch(args: argparse.Namespace) -> int:
     import asyncio
     from urllib.parse import urlsplit
 
+    from feeds.files import FeedError
     from feeds.link import HubError, watch_addresses
-    from feeds.watcher import list_elections
+    from feeds.tls import client_tls
+    from feeds.watcher import Watcher, list_elections
 
     try:
         hubs, path = watch_addresses(args.url)  # ws://A,ws://B/elections/ID: hubs tried in turn
     except HubError as exc:
         return fail([f"{exc}; watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
+    try:
+        tls = client_tls(args.cafile)
+    except FeedError as exc:
+        return fail([str(exc)])
     if path.strip("/"):
         if not urlsplit(path).path.startswith("/elections/"):
             return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
@@ -123,7 +131,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         problems: list[str] = []
         for hub in hubs:  # the list of the first hub that answers
             try:
-                elections = asyncio.run(list_elections(hub))
+                elections = asyncio.run(list_elections(hub, tls=tls))
                 break
             except HubError as exc:
                 problems.append(str(exc))
@@ -140,7 +148,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         url = f"{','.join(hubs)}/elections/{chosen}"
     from tui.watch_app import WatchDashboard
 
-    summary, code = run_app(WatchDashboard(url, shots=args.shots))
+    summary, code = run_app(WatchDashboard(url, Watcher(url, tls=tls), shots=args.shots))
     say(summary)
     return code
 
@@ -219,10 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
-    from tui.net_cli import check_name
+    from tui.net_cli import add_cafile, check_name
     p.add_argument("--check", type=check_name, metavar="NAME",
                    help="publish as check NAME of the election: a second counter's own count, "
                         "which the hub compares with the main one")
+    add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_count)
 
@@ -230,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
                    help="an election on a hub, or the hub alone to pick one "
                         "(ws://A,ws://B/elections/ID: hubs on one store, tried in turn)")
+    add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_watch)
 
@@ -241,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="files: times real time (default: fit the day into about a minute)")
     pace.add_argument("--max", action="store_true", help="files: apply events as fast as they read")
     p.add_argument("--paused", action="store_true", help="files: start paused (space plays)")
+    add_cafile(p)
     p.set_defaults(run=cmd_board)
 
     p = sub.add_parser("verify", help="compare two counts of one election ballot by ballot "
