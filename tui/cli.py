@@ -62,13 +62,13 @@ HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "locat
 
 def cmd_count(args: argparse.Namespace) -> int:
     from feeds.counting import CountSetupError, open_count
+    from feeds.files import FeedError
 
     flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
-    token = None
+    token = tls = served = None
     if args.check and not args.publish:
         return fail(["--check NAME publishes this count as a check: give --publish ws://HOST:PORT too"])
     if args.publish:
-        from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
         from feeds.tls import client_tls
         from tui.net_cli import publish_token
@@ -79,19 +79,32 @@ def cmd_count(args: argparse.Namespace) -> int:
             tls = client_tls(args.cafile)
         except (HubError, FeedError) as exc:
             return fail([str(exc)])
+    if args.serve is None and (args.tls_cert or args.tls_key):
+        return fail(["--tls-cert and --tls-key are for the page this count serves: give --serve PORT too"])
+    if args.serve is not None:
+        from feeds.serving import open_served
+        from tui.net_cli import tls_of
+
+        try:  # bound before the journal is touched: a port in use journals nothing
+            served = open_served(args.journal, args.serve, tls_of(args))
+        except FeedError as exc:
+            return fail([str(exc)])
     try:
         opened = open_count(args.journal, flags)
     except CountSetupError as exc:
+        if served is not None:
+            served.close()
         return fail([str(exc)])
-    publisher = None
-    if args.publish:
-        from feeds.publishing import CountPublisher
+    publisher = _count_publisher(args, opened, token, tls, served)
+    if served is not None:
+        from tally.present import serving_start_words
 
-        publisher = CountPublisher(opened.events, args.publish, token, live=opened.live,
-                                   check=args.check, tls=tls)
+        page = served.show(opened.live.count.election.id)
+        say(serving_start_words(page, served.everywhere))
+        say(served.where)
     from tui.count_app import CountDashboard
 
-    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots, served)
     try:
         summary, code = run_app(app)
     finally:
@@ -104,6 +117,23 @@ def cmd_count(args: argparse.Namespace) -> int:
         fail([f"not saved: {opened.journal.broken}"])
         return EXIT_NOT_SAVED
     return code
+
+
+def _count_publisher(args: argparse.Namespace, opened, token, tls, served):
+    """What sends each journaled entry on: to the hub served here, to --publish's, to both, or None."""
+    from feeds.publishing import CountPublisher, Fanout
+    from feeds.tls import own_hub_tls
+
+    publishers = {}
+    if served is not None:
+        publishers["page"] = CountPublisher(list(opened.events), served.own_link(), served.token,
+                                            tls=own_hub_tls() if served.tls is not None else None)
+    if args.publish:
+        publishers[args.publish] = CountPublisher(list(opened.events), args.publish, token,
+                                                  live=opened.live, check=args.check, tls=tls)
+    if len(publishers) > 1:
+        return Fanout(publishers)
+    return next(iter(publishers.values()), None)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -227,10 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
-    from tui.net_cli import add_cafile, check_name
+    from tui.net_cli import add_cafile, add_tls, check_name
     p.add_argument("--check", type=check_name, metavar="NAME",
                    help="publish as check NAME of the election: a second counter's own count, "
                         "which the hub compares with the main one")
+    p.add_argument("--serve", metavar="[HOST:]PORT",
+                   help="serve this count's page from here: a hub in this command, its data in "
+                        "JOURNAL.hub/ (127.0.0.1 unless HOST is given; 0.0.0.0 binds every interface)")
+    add_tls(p)
     add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_count)
