@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import ipaddress
+import os
 import socket
 import ssl
 import struct
@@ -211,6 +212,8 @@ def bind(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family, backlog=128,
                                     dualstack_ipv6=host == "::" and socket.has_dualstack_ipv6())
-    except OSError as exc:
-        why = (exc.strerror or str(exc)).lower()
+    except socket.gaierror as exc:  # a host that is not one of this computer's
+        raise FeedError(f"cannot listen on {in_url(host)}:{port}: {exc.strerror.lower()}") from None
+    except OSError as exc:  # its strerror has grown "(while attempting to bind …)": the errno's own words
+        why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
         raise FeedError(f"cannot listen on {in_url(host)}:{port}: {why}") from None

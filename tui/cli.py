@@ -95,7 +95,7 @@ def cmd_count(args: argparse.Namespace) -> int:
         if served is not None:
             served.close()
         return fail([str(exc)])
-    publisher = _count_publisher(args, opened, token, tls, served)
+    publisher = count_publisher(opened, served, args.publish, token, tls, args.check)
     if served is not None:
         from tally.present import serving_start_words
 
@@ -119,18 +119,21 @@ def cmd_count(args: argparse.Namespace) -> int:
     return code
 
 
-def _count_publisher(args: argparse.Namespace, opened, token, tls, served):
-    """What sends each journaled entry on: to the hub served here, to --publish's, to both, or None."""
+def count_publisher(opened, served=None, publish: str | None = None, token: str | None = None,
+                    tls=None, check: str | None = None, **options):
+    """What sends each journaled entry on: to the hub served here (``served``), to ``publish``'s,
+    to both (each its own list and link), or None."""
     from feeds.publishing import CountPublisher, Fanout
     from feeds.tls import own_hub_tls
 
     publishers = {}
     if served is not None:
         publishers["page"] = CountPublisher(list(opened.events), served.own_link(), served.token,
-                                            tls=own_hub_tls() if served.tls is not None else None)
-    if args.publish:
-        publishers[args.publish] = CountPublisher(list(opened.events), args.publish, token,
-                                                  live=opened.live, check=args.check, tls=tls)
+                                            tls=own_hub_tls() if served.tls is not None else None,
+                                            **options)
+    if publish:
+        publishers[publish] = CountPublisher(list(opened.events), publish, token, live=opened.live,
+                                             check=check, tls=tls, **options)
     if len(publishers) > 1:
         return Fanout(publishers)
     return next(iter(publishers.values()), None)

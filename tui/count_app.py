@@ -100,6 +100,7 @@ class CountDashboard(Dashboard):
         self.repaired = repaired
         self.publisher = publisher  # sends each durable entry on to a hub, when publishing
         self.served = served  # the hub this count serves itself (--serve), run in this loop
+        self._serving: asyncio.Task[None] | None = None
         self.entry = Entry(choice_keys(live.count.election))
         self._disagrees = standing_disagreement(live.count.snapshot()) is not None  # `a` is shown
         # The ballot keys come first in the Footer, so a narrow terminal keeps them.
@@ -145,7 +146,7 @@ class CountDashboard(Dashboard):
         # or the base's frame timer would run twice.
         self._show_feed()
         if self.served is not None:  # first: the publisher's first attempt finds it listening
-            self.run_worker(self._serve(), name="serve", group="serve", exit_on_error=False)
+            self._serving = asyncio.create_task(self._serve())
         if self.publisher is not None:
             self.publisher.on_change = self._relink
             self.run_worker(self.publisher.run(), name="publish", exclusive=True)
@@ -164,6 +165,13 @@ class CountDashboard(Dashboard):
             raise
         except Exception as exc:  # noqa: BLE001 - the hub's failure is said; the count is not stopped
             self.query_one(ServingLine).stopped(serving_stopped_words(str(exc) or type(exc).__name__))
+
+    async def on_unmount(self) -> None:
+        """Quitting stops the hub: its socket closed and its directory let go before the command
+        goes on (Textual cancels its workers at exit, but does not wait for them)."""
+        if self._serving is not None:
+            self._serving.cancel()
+            await asyncio.gather(self._serving, return_exceptions=True)
 
     def action_qr(self) -> None:
         """w: the page's QR code, for a phone in the room (with --serve)."""
