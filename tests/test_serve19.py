@@ -32,9 +32,9 @@ from tui.widgets.serving import QrScreen, qr_lines
 TALLY = [sys.executable, "-m", "tui.cli"]
 
 
-def serving_app(path, listen="127.0.0.1:0", publish=None, **flags):
+def serving_app(path, listen="127.0.0.1:0", publish=None, tls=None, **flags):
     """What `tally count PATH --serve LISTEN [--publish URL]` builds, in this process."""
-    served = open_served(path, listen)
+    served = open_served(path, listen, tls)
     opened = open_count(path, flags)
     publisher = count_publisher(opened, served, publish, TOKEN, wait=FAST)
     served.show(opened.live.count.election.id)
