@@ -476,14 +476,15 @@ def _page_link(shown: tuple[str, ...], stale: bool) -> PageLink:
 # The counter reads these on the count screen and at start; a watcher reads the QR's caption
 # over the counter's shoulder. The address itself is data (feeds/serving.py makes it).
 
-EVERY_INTERFACE_WORDS = "listening on every network interface: anyone who can reach this computer can watch"
+EVERY_INTERFACE_WORDS = "listening on every network interface: anyone on its networks can watch"
 
 
-def serving_words(page: str, everywhere: bool) -> str:
-    """The count screen's line about the page it serves: its address, the key for its QR code, and,
-    when bound to every interface, that the count is open to the networks, not to this computer alone."""
+def serving_words(page: str, everywhere: bool) -> tuple[str, ...]:
+    """The count screen's lines about the page it serves: its address and the key for its QR code,
+    and, when bound to every interface, first, that the count is open to the networks, not to this
+    computer alone (a line of its own: at 80 columns neither may cut the other off)."""
     words = f"watch live: {page} · w QR code"
-    return f"{words} · {EVERY_INTERFACE_WORDS}" if everywhere else words
+    return (f"⚠ {EVERY_INTERFACE_WORDS}", words) if everywhere else (words,)
 
 
 def serving_start_words(page: str, everywhere: bool) -> str:

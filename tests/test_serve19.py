@@ -194,3 +194,16 @@ async def test_a_hub_that_fails_later_stops_alone_and_the_count_goes_on(tmp_path
         await until(pilot, lambda: app.publisher.link.state == "offline")
         assert len(lines(path)) == 4 and app.live.count.snapshot().votes == (1, 2)
         assert "OFFLINE" in str(app.query_one("#feed-status").query_one(".feed-mark").visual)
+
+
+def test_bound_to_every_interface_the_screen_says_so_on_a_line_of_its_own():
+    from feeds.serving import everywhere, reachable_host
+    from tally.present import serving_words
+
+    page = "http://127.0.0.1:8765/e/hall"
+    assert serving_words(page, False) == (f"watch live: {page} · w QR code",)
+    warning, address = serving_words(page, True)
+    assert "every network interface" in warning and len(warning) <= 80 and address.startswith("watch live")
+    assert everywhere("0.0.0.0") and everywhere("::") and not everywhere("127.0.0.1")
+    assert reachable_host("127.0.0.1") == "127.0.0.1"
+    assert reachable_host("0.0.0.0") not in ("0.0.0.0", "127.0.0.1", "")  # an address a phone can use
