@@ -183,17 +183,24 @@ def test_listen_address_is_a_host_and_port_or_one_line_why_not(text):
     assert 0 <= port <= 65535 and host and text.endswith(str(port))
 
 
-async def test_a_hub_that_fails_later_stops_alone_and_the_count_goes_on(tmp_path):
+async def test_a_hub_whose_copy_is_changed_under_it_takes_nothing_more_and_the_count_goes_on(tmp_path):
+    """The hub part failing later (its file changed behind its back, as a failing disk or another
+    program would): it stores nothing more, and every entry is still journaled and counted here."""
     path = tmp_path / "j.jsonl"
     app, served = serving_app(path, title="T")
     async with app.run_test() as pilot:
         await press(pilot, "y")
         await until(pilot, lambda: acked(app) == 2)
-        app._serving.cancel()  # the hub's task ends, as a failure would end it
+        (copy,) = served_dir(path).glob("*.jsonl")
+        with copy.open("ab") as f:
+            f.write(b'{"seq":3,"type":"note","text":"typed in by hand"}\n')
         await press(pilot, "n", "n")
-        await until(pilot, lambda: app.publisher.link.state == "offline")
+        await until(pilot, lambda: app.publisher.link.state == "refused")  # "not saved": said, not retried
         assert len(lines(path)) == 4 and app.live.count.snapshot().votes == (1, 2)
+        assert app.publisher.waiting() == 2  # said in the header: two entries the hub does not have
         assert "OFFLINE" in str(app.query_one("#feed-status").query_one(".feed-mark").visual)
+        assert len(lines(copy)) == 3  # the hub took nothing more
+    app.journal.close()
 
 
 def test_bound_to_every_interface_the_screen_says_so_on_a_line_of_its_own():
