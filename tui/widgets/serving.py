@@ -8,7 +8,6 @@ many cannot read them inverted), with a quiet zone around it.
 
 from __future__ import annotations
 
-import segno
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -27,6 +26,8 @@ HALVES = {(False, False): " ", (True, False): "▀", (False, True): "▄", (True
 def qr_lines(text: str) -> tuple[str, ...]:
     """``text`` as a QR code (the smallest version that holds it, error correction as high as fits),
     one string per two rows of modules, quiet zone included."""
+    import segno  # only when the code is shown: every `tally count` imports this module
+
     rows = [[bool(m) for m in row] for row in segno.make(text, error="l", boost_error=True,
                                                          micro=False).matrix_iter(border=QUIET)]
     if len(rows) % 2:
