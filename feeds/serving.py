@@ -199,7 +199,23 @@ def open_served(journal: str | Path, listen: str, tls: ssl.SSLContext | None = N
         store.close()
         sock.close()
         raise
+    start_needle_helpers()
     return ServedHub(host, sock.getsockname()[1], store, sock, token, where, tls)
+
+
+def start_needle_helpers() -> None:
+    """Start now the helper processes of the hub's needle workers (feeds/hub/board.py: a forkserver
+    pool), which Python otherwise starts at the first needle.
+
+    Each is handed this process's stderr by its file descriptor; under the count screen Textual
+    has replaced sys.stderr with an object that has none, and the start fails ("bad value(s) in
+    fds_to_keep"): the page would say "working it out …" for ever. Started before the screen,
+    they get the terminal's stderr, as under `tally serve`.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    forkserver.ensure_running()
 
 
 def bind(host: str, port: int) -> socket.socket:

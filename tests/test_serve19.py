@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from textual.geometry import Region
+from websockets.asyncio.client import connect
 
 from dash import until
 from feeds.counting import open_count
@@ -67,6 +68,16 @@ async def stopped(port: int) -> None:
     raise AssertionError(f"something still listens on {port}")
 
 
+async def needle_on_the_page(served, election_id: str) -> None:
+    """The page's stream (/board?id=ID) brings the count's chances: the hub's needle workers run
+    in the count's process too (feeds.serving.start_needle_helpers)."""
+    async with connect(f"{served.own_link()}/board?id={election_id}") as ws:
+        while True:
+            row = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            if row.get("id") == election_id and row.get("chances"):
+                return
+
+
 async def press(pilot, *keys):
     for key in keys:
         await pilot.press(key)
@@ -91,6 +102,7 @@ async def test_count_quit_resume_count_more_the_hubs_copy_equals_the_journal(tmp
                 assert status == 200  # the page, served from this very process
                 listed = json.loads((await http(served.own_link(), "/elections"))[2])
                 assert [(e["id"], e["last"]) for e in listed] == [("hall", len(lines(path)))]
+                await needle_on_the_page(served, "hall")
             app.journal.close()  # as `tally count` does once its screen is gone
             assert hub_copy(path) == lines(path)  # nothing lost, nothing sent twice
             await stopped(served.port)  # quitting stopped the hub
