@@ -25,7 +25,8 @@ from feeds.files import FeedError
 from feeds.board import BoardFollower
 from feeds.publisher import Publisher
 from feeds.tls import client_tls, server_tls
-from feeds.watcher import Watcher
+from feeds.link import HubError
+from feeds.watcher import Watcher, list_elections
 from hubkit import FAST, TOKEN, replay, until
 from feeds.hub import Hub, bound_port
 
@@ -131,6 +132,11 @@ async def test_clients_given_the_ca_publish_and_watch_over_wss_others_are_refuse
                 assert watcher.link.state == "refused"
                 assert watcher.link.detail.startswith("certificate not trusted (unable to get local issuer")
                 assert "\n" not in watcher.link.detail
+
+            listed = await list_elections(url, tls=client_tls(str(pki.ca)))  # tally watch wss://HOST:PORT
+            assert [e["id"] for e in listed] == ["ldj5"]
+            with pytest.raises(HubError, match=r"^https://127\.0\.0\.1:\d+/elections: certificate not trusted"):
+                await list_elections(url)
 
             board = BoardFollower(url, wait=FAST, tls=client_tls(str(pki.ca)))
             following = asyncio.create_task(board.run())
