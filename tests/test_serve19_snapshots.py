@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dash import needle_ready, until
+from dash import frozen_count_clock, needle_ready, until
 from feeds.counting import open_count
 from feeds.serving import open_served
 from hubkit import FAST
@@ -27,10 +27,7 @@ PAGE = "http://127.0.0.1:8765/e/ldj5"
 @pytest.fixture
 def served_count(tmp_path, monkeypatch):
     """A count of 20 ballots of 1,000, serving its page."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr("tui.count_app.now", lambda: NOW)
+    frozen_count_clock(monkeypatch, tmp_path, NOW)
     start = NOW - timedelta(minutes=10)
     events = [{"seq": 1, "type": "election", "id": "ldj5", "title": "Amazon LDJ5", "ballots": 1000,
                "union": "Amazon Labor Union"}]
