@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -226,3 +227,28 @@ def test_bound_to_every_interface_the_screen_says_so_on_a_line_of_its_own():
     assert everywhere("0.0.0.0") and everywhere("::") and not everywhere("127.0.0.1")
     assert reachable_host("127.0.0.1") == "127.0.0.1"
     assert reachable_host("0.0.0.0") not in ("0.0.0.0", "127.0.0.1", "")  # an address a phone can use
+
+
+def test_the_command_in_a_terminal_prints_the_page_counts_serves_and_resumes(tmp_path):
+    """`tally count J --serve 0` as a person runs it (a pseudo-terminal): the page's address printed
+    at start, the hub's copy equal to the journal after quitting, after a resume and kill -9, and after
+    a resume of that."""
+    from test_crash import Terminal
+
+    journal = tmp_path / "hall.jsonl"
+    for keys, ending in (("yyn", "quit"), ("n5y", "kill")):
+        count = Terminal("count", str(journal), "--serve", "0", "--title", "Hall", "--ballots", "60")
+        count.wait_for(lambda: b"watch live: http://127.0.0.1:" in count.output)
+        count.type(keys)
+        count.wait_for(lambda: f"hub has seq {len(lines(journal))}".encode() in count.output[-4000:])
+        if ending == "kill":
+            count.kill()
+            continue
+        said = count.quit()
+        assert re.search(r"the count's page is http://127\.0\.0\.1:\d+/e/hall", said)
+        assert hub_copy(journal) == lines(journal)
+    assert len(lines(journal)) == 6
+    count = Terminal("count", str(journal), "--serve", "0")  # resumed after the kill: nothing to send
+    count.wait_for(lambda: b"hub has seq 6" in count.output)
+    count.quit()
+    assert hub_copy(journal) == lines(journal)
