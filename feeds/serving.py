@@ -189,6 +189,7 @@ def open_served(journal: str | Path, listen: str, tls: ssl.SSLContext | None = N
             data.mkdir(exist_ok=True)
         except OSError as exc:
             raise FeedError(f"{data}: cannot use as the hub's data directory ({exc.strerror})") from None
+        earlier_copy(journal, data)
         store = FileStore.open(data, directory_lock(data))
     except BaseException:
         sock.close()
@@ -201,6 +202,19 @@ def open_served(journal: str | Path, listen: str, tls: ssl.SSLContext | None = N
         raise
     start_needle_helpers()
     return ServedHub(host, sock.getsockname()[1], store, sock, token, where, tls)
+
+
+def earlier_copy(journal: str | Path, data: Path) -> None:
+    """FeedError if a new journal would be served from a directory that holds an earlier count.
+
+    The journal was deleted or moved, and a new count started under its
+    name: its page would show the earlier count (the hub keeps it) and the
+    new one would be refused there as a conflict. Said before anything is
+    journaled, with the fix.
+    """
+    if not Path(journal).exists() and any(data.glob("*.jsonl")):
+        raise FeedError(f"{data}: holds the page's copy of an earlier count, and {journal} is new: "
+                        f"move {data} away to serve a new count")
 
 
 def start_needle_helpers() -> None:

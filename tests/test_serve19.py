@@ -25,6 +25,7 @@ from websockets.asyncio.client import connect
 
 from dash import until
 from feeds.counting import open_count
+from feeds.files import FeedError
 from feeds.serving import listen_address, open_served, served_dir
 from hubkit import FAST, TOKEN, http, running_hub
 from tui.cli import count_publisher
@@ -184,6 +185,15 @@ def test_a_host_that_cannot_be_bound_or_a_bad_address_is_one_line_exit_2(tmp_pat
     done = run_tally("count", "j.jsonl", "--serve", listen, cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith(f"tally: {says}")
     assert done.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
+def test_a_new_journal_beside_an_earlier_counts_hub_copy_is_refused_in_one_line(tmp_path):
+    journal = tmp_path / "j.jsonl"
+    served_dir(journal).mkdir()
+    (served_dir(journal) / "j.jsonl").write_text('{"seq":1,"type":"election","id":"j","title":"Before"}\n')
+    with pytest.raises(FeedError, match=r"holds the page's copy of an earlier count, and .* is new: move"):
+        open_served(journal, "127.0.0.1:0")
+    assert not journal.exists()
 
 
 @given(st.text(max_size=40))
