@@ -479,11 +479,12 @@ def _page_link(shown: tuple[str, ...], stale: bool) -> PageLink:
 EVERY_INTERFACE_WORDS = "listening on every network interface: anyone on its networks can watch"
 
 
-def serving_words(page: str, everywhere: bool) -> tuple[str, ...]:
-    """The count screen's lines about the page it serves: its address and the key for its QR code,
-    and, when bound to every interface, first, that the count is open to the networks, not to this
-    computer alone (a line of its own: at 80 columns neither may cut the other off)."""
-    words = f"watch live: {page} · w QR code"
+def serving_words(page: str, everywhere: bool, key: str = "w") -> tuple[str, ...]:
+    """The count screen's lines about the page it serves: its address and the key for its QR code
+    (⇧W when a choice has w: "Workers United"), and, when bound to every interface, first, that the
+    count is open to the networks, not to this computer alone (a line of its own: at 80 columns
+    neither may cut the other off)."""
+    words = f"watch live: {page} · {key} QR code"
     return (f"⚠ {EVERY_INTERFACE_WORDS}", words) if everywhere else (words,)
 
 

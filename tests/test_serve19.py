@@ -133,6 +133,18 @@ async def test_the_qr_code_on_the_screen_decodes_to_the_pages_address(tmp_path):
         assert not isinstance(app.screen, QrScreen)
 
 
+async def test_when_a_choice_has_w_the_qr_code_is_shift_w_and_the_line_says_so(tmp_path):
+    app, served = serving_app(tmp_path / "j.jsonl", title="T", choices=["Workers United", "Neither"])
+    async with app.run_test() as pilot:
+        assert "⇧W QR code" in str(app.query_one("#serving").visual)
+        await press(pilot, "w")  # a ballot for Workers United
+        await until(pilot, lambda: app.live.count.snapshot().votes == (1, 0))
+        await press(pilot, "W")
+        await pilot.pause()
+        assert isinstance(app.screen, QrScreen)
+    app.journal.close()
+
+
 def _cells(strip) -> tuple[list[int], list[int]]:
     """A row of character cells as drawn (glyph, colours) → two rows of pixels, 0 dark, 255 light."""
     top, bottom = [], []

@@ -118,7 +118,8 @@ class CountDashboard(Dashboard):
         for widget in super().compose():
             if isinstance(widget, Footer):
                 if self.served is not None:
-                    yield ServingLine(self.served.page, self.served.everywhere, id="serving")
+                    qr_key = "⇧W" if "w" in self.entry.keys else "w"  # a choice's letter moves it
+                    yield ServingLine(self.served.page, self.served.everywhere, qr_key, id="serving")
                 yield EntryLine(self.entry, str(self.journal.path), id="entry")
             yield widget
 

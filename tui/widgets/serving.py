@@ -39,13 +39,14 @@ def qr_lines(text: str) -> tuple[str, ...]:
 class ServingLine(Readout):
     """The page's address (and, when bound to every interface, that it is open to the networks)."""
 
-    def __init__(self, page: str, everywhere: bool, **kw) -> None:
+    def __init__(self, page: str, everywhere: bool, key: str = "w", **kw) -> None:
         super().__init__(**kw)
         self.page = page
+        self.key = key  # the QR code's key as the Footer would show it
         self.set_class(everywhere, "-everywhere")
 
     def on_mount(self) -> None:
-        self.say(serving_words(self.page, self.has_class("-everywhere")))
+        self.say(serving_words(self.page, self.has_class("-everywhere"), self.key))
 
     def stopped(self, words: str) -> None:
         """The hub stopped: the line says why, and that the count goes on."""
