@@ -215,3 +215,18 @@ async def test_count_serve_with_a_certificate_serves_https_and_its_own_link_is_w
         assert [e.model_dump_json(exclude_none=True) for e in seen] == lines(path)
     app.journal.close()
     await stopped(served.port)
+
+
+@pytest.mark.parametrize("command", [
+    ("watch", "wss://127.0.0.1:9/elections/x"),
+    ("board", "wss://127.0.0.1:9"),
+    ("publish", "ldj5", "wss://127.0.0.1:9", "--token-file", "token"),
+    ("count", "j.jsonl", "--publish", "wss://127.0.0.1:9", "--token-file", "token"),
+], ids=["watch", "board", "publish", "count"])
+def test_every_client_takes_cafile_and_an_unreadable_one_is_one_line_exit_2(tmp_path, command):
+    (tmp_path / "token").write_text("secret\n")
+    (tmp_path / "token").chmod(0o600)
+    done = tally(*command, "--cafile", "no-such-ca.pem", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "tally: no-such-ca.pem: cannot read (no such file or directory)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["token"]  # no journal begun
