@@ -113,6 +113,24 @@ async def test_count_quit_resume_count_more_the_hubs_copy_equals_the_journal(tmp
     assert os.stat(served_dir(path) / "token").st_mode & 0o777 == 0o600
 
 
+async def test_served_here_and_published_there_each_link_goes_its_own_way(tmp_path):
+    """--serve with --publish to a hub that is down: the page has every entry, the header says
+    OFFLINE and names the hub that waits; both are in one line each (Fanout)."""
+    with socket.create_server(("127.0.0.1", 0)) as spare:
+        down = f"ws://127.0.0.1:{spare.getsockname()[1]}"  # nothing will answer there
+    path = tmp_path / "j.jsonl"
+    app, served = serving_app(path, publish=down, title="T")
+    async with app.run_test(size=(200, 30)) as pilot:
+        await press(pilot, "y", "n")
+        page, there = app.publisher.publishers.values()
+        await until(pilot, lambda: page.link.seq == 3 and there.link.state == "offline")
+        assert app.publisher.waiting() == 3 and app.publisher.words()[0] == "offline"
+        detail = app.publisher.words()[1]
+        assert detail.startswith("page: hub has seq 3 · ") and f"{down}: hub offline" in detail
+        assert "OFFLINE · 3 to send" in str(app.query_one("#feed-status").query_one(".feed-mark").visual)
+    app.journal.close()
+
+
 async def test_the_qr_code_on_the_screen_decodes_to_the_pages_address(tmp_path):
     zxingcpp = pytest.importorskip("zxingcpp")
     import numpy as np
