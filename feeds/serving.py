@@ -68,7 +68,9 @@ def listen_address(text: str) -> tuple[str, int]:
             raise ValueError(f"{text!r}: [{host}] is not an IPv6 address") from None
     elif not host or ":" in host:
         raise ValueError(f"{text!r}: give PORT or HOST:PORT (an IPv6 host in brackets: [::1]:8765)")
-    if not (port_text.isascii() and port_text.isdigit() and int(port_text) <= 65535):
+    if not (port_text.isascii() and port_text.isdigit()):
+        raise ValueError(f"{text!r}: give PORT or HOST:PORT (a port is a number, 0 to 65535)")
+    if int(port_text) > 65535:
         raise ValueError(f"{text!r}: the port is 0 to 65535")
     return host, int(port_text)
 

@@ -208,7 +208,8 @@ def test_a_port_in_use_is_one_line_exit_2_and_nothing_is_made(tmp_path):
 
 @pytest.mark.parametrize("listen, says", [
     ("999.1.1.1:8765", "cannot listen on 999.1.1.1:8765: "),
-    ("eighty", "--serve 'eighty': the port is 0 to 65535"),
+    ("eighty", "--serve 'eighty': give PORT or HOST:PORT (a port is a number, 0 to 65535)"),
+    ("0.0.0.0", "--serve '0.0.0.0': give PORT or HOST:PORT"),
     ("127.0.0.1:70000", "--serve '127.0.0.1:70000': the port is 0 to 65535"),
 ])
 def test_a_host_that_cannot_be_bound_or_a_bad_address_is_one_line_exit_2(tmp_path, listen, says):
