@@ -254,6 +254,8 @@ async def test_a_hub_whose_copy_is_changed_under_it_takes_nothing_more_and_the_c
         assert app.publisher.waiting() == 2  # said in the header: two entries the hub does not have
         assert "OFFLINE" in str(app.query_one("#feed-status").query_one(".feed-mark").visual)
         assert len(lines(copy)) == 3  # the hub took nothing more
+        said = [n.message for n in app._notifications]  # what `tally serve` would log, on screen
+        assert any("was changed by another program" in m and "restart the hub" in m for m in said)
     app.journal.close()
 
 

@@ -16,6 +16,7 @@ correction or `a` (accept the Board's figures) resolves it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timezone
 from dataclasses import replace
 from pathlib import Path
@@ -158,14 +159,22 @@ class CountDashboard(Dashboard):
         self.show_entry()
 
     async def _serve(self) -> None:
-        """Serve the page until the count quits; a hub that fails stops alone, the count goes on."""
+        """Serve the page until the count quits; a hub that fails stops alone, the count goes on.
+
+        What the hub would say in `tally serve`'s terminal (a copy it cannot store, no file
+        descriptors left) is shown here as a notice: under the count screen its log has no terminal.
+        """
         assert self.served is not None
+        told = HubNotices(self)
+        logging.getLogger("tally.hub").addHandler(told)
         try:
             await self.served.run()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the hub's failure is said; the count is not stopped
             self.query_one(ServingLine).stopped(serving_stopped_words(str(exc) or type(exc).__name__))
+        finally:
+            logging.getLogger("tally.hub").removeHandler(told)
 
     async def on_unmount(self) -> None:
         """Quitting stops the hub: its socket closed and its directory let go before the command
@@ -365,6 +374,18 @@ class CountDashboard(Dashboard):
         if isinstance(event, Close):
             return f"saved: entry {event.seq}, the count is closed"
         return f"saved: entry {event.seq}"
+
+
+class HubNotices(logging.Handler):
+    """The served hub's warnings, as notices on the count screen (the hub's log has no terminal here)."""
+
+    def __init__(self, app: CountDashboard) -> None:
+        super().__init__(logging.WARNING)
+        self.app = app
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.app.notify(literal(record.getMessage()), title="The page's hub", severity="warning",
+                        timeout=15, markup=False)
 
 
 class NoteScreen(ModalScreen[str | None]):
