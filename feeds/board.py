@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import ssl
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -183,10 +184,10 @@ class BoardFollower:
     """
 
     def __init__(self, hub: str, on_link: Callable[[Link], None] | None = None,
-                 wait: Callable[[], Iterator[float]] = delays()) -> None:
+                 wait: Callable[[], Iterator[float]] = delays(), tls: ssl.SSLContext | None = None) -> None:
         self.hub = hub
         self.url = f"{hub}/board"
-        self.hubs = Hubs([hub])
+        self.hubs = Hubs([hub], tls)
         self.on_link = on_link
         self.wait = wait
         self.link = Link("connecting", attempt=1)

@@ -14,6 +14,7 @@ import asyncio
 import ipaddress
 import random
 import re
+import ssl
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Coroutine, Iterator
 
@@ -184,20 +185,27 @@ def watch_addresses(text: str) -> tuple[list[str], str]:
 
 
 class Hubs:
-    """The hubs a client was given, in order, and the one it uses now.
+    """The hubs a client was given, in order, and the one it uses now, and what it trusts for wss://.
 
     A client stays with its hub while it can; after a failed attempt it
     moves on to the next, round the list (``move_on``), so a hub that died
     is replaced by another on the same store within one backoff delay.
+    ``tls`` is the context for wss:// hubs (feeds/tls.py: a private CA);
+    None verifies them against the system's CAs.
     """
 
-    def __init__(self, addresses: list[str]) -> None:
+    def __init__(self, addresses: list[str], tls: ssl.SSLContext | None = None) -> None:
         self.addresses = addresses
+        self.tls = tls
         self._turn = 0
 
     @property
     def current(self) -> str:
         return self.addresses[self._turn % len(self.addresses)]
+
+    def options(self) -> dict[str, Any]:
+        """``connect()``'s TLS option for the current hub: websockets refuses ``ssl`` on ws://."""
+        return tls_options(self.current, self.tls)
 
     def move_on(self) -> None:
         self._turn += 1
@@ -206,8 +214,18 @@ class Hubs:
         return ",".join(self.addresses)
 
 
+def tls_options(url: str, tls: ssl.SSLContext | None) -> dict[str, Any]:
+    """``{"ssl": tls}`` for a wss:// address given a context, else nothing (websockets' default)."""
+    return {"ssl": tls} if tls is not None and url.lower().startswith("wss://") else {}
+
+
 def describe(exc: BaseException) -> str:
     """Why a connection failed or ended, as one short line."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"certificate not trusted ({exc.verify_message}); "
+                "give --cafile FILE if the hub's certificate is from a private CA")
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed ({exc.reason.lower().replace('_', ' ') if exc.reason else exc})"
     if isinstance(exc, InvalidStatus):
         body = exc.response.body.decode(errors="replace").strip().splitlines()
         reason = f": {body[0]}" if body else ""
@@ -243,6 +261,8 @@ class Retries:
         self.failures = 0
 
     def __call__(self, exc: Exception) -> Exception | None:
+        if isinstance(exc, ssl.SSLError):  # an untrusted certificate stays untrusted: say it once
+            return HubError(describe(exc))
         verdict = None if self.retry_also(exc) else transient_or_fatal(exc)
         if verdict is None:
             self.failures += 1
@@ -273,7 +293,7 @@ async def reconnecting(
     while True:
         try:
             async with connect(hubs.current + path(), compression=None, max_size=MAX_FRAME,
-                               **kwargs) as ws:
+                               **hubs.options(), **kwargs) as ws:
                 yield ws
         except Exception as exc:
             verdict = retries(exc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import ssl
 from contextlib import aclosing
 from typing import Callable, Iterator
 
@@ -107,13 +108,14 @@ class Publisher:
         window: int = WINDOW,
         check: str | None = None,
         on_checks: Callable[[list[dict]], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.events = events
         self.check = check
         """Publish as check ``check`` of the election (a second counter), not as its count."""
         self.on_checks = on_checks
         """Told each ``{"checks": [...]}`` frame the hub sends (asked for with ``checks=1``)."""
-        self.hubs = Hubs(hub_addresses(hub_url))
+        self.hubs = Hubs(hub_addresses(hub_url), tls)  # tls: what wss:// hubs are trusted by
         self.token = token
         self.on_link = on_link
         self.wait = wait
@@ -266,7 +268,7 @@ class Publisher:
             return upto
         mine = self.events
         async with connect(f"{self.hub}/elections/{mine[0].id}", compression=None,
-                           max_size=MAX_FRAME) as watch:
+                           max_size=MAX_FRAME, **self.hubs.options()) as watch:
             for seq in range(1, upto + 1):
                 if await watch.recv() != dump_event(mine[seq - 1]):
                     return seq

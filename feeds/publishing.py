@@ -8,6 +8,7 @@ about the link: live, or offline and how far behind.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Callable
 
 from feeds.link import Link
@@ -52,6 +53,12 @@ class CountPublisher:
             return "conflict", f"{link.detail.removeprefix(CONFLICT + ': ')} · counting here only"
         return "counting", f"{link.state} to the hub{queued}"
 
+    def waiting(self) -> int:
+        """Entries the hub does not have yet; none in conflict (nothing more goes there: they stay here)."""
+        if self.link.state == "conflict":
+            return 0
+        return max(0, len(self.events) - self.link.seq)
+
     async def run(self) -> Link:
         return await self.publisher.run()
 
@@ -83,3 +90,52 @@ class CountPublisher:
         self.link = link
         if self.on_change is not None:
             self.on_change()
+
+
+class Fanout:
+    """`tally count --serve … --publish …`: each entry to the hub served here and to the one published to.
+
+    Each publisher keeps its own list and link, and catches up by itself; the
+    header shows the worst of the two (offline or a conflict anywhere is
+    said), and what each has, named: "here: hub has seq 7 · ws://…: …".
+    """
+
+    SEVERITY = ("counting", "live", "offline", "conflict")
+
+    def __init__(self, publishers: dict[str, CountPublisher]) -> None:
+        self.publishers = publishers
+        self._on_change: Callable[[], None] | None = None
+
+    @property
+    def on_change(self) -> Callable[[], None] | None:
+        return self._on_change
+
+    @on_change.setter
+    def on_change(self, callback: Callable[[], None] | None) -> None:
+        self._on_change = callback
+        for publisher in self.publishers.values():
+            publisher.on_change = callback
+
+    def published(self, event: Event) -> None:
+        for publisher in self.publishers.values():
+            publisher.published(event)
+
+    def words(self) -> tuple[str, str]:
+        said = {name: publisher.words() for name, publisher in self.publishers.items()}
+        state = max((state for state, _ in said.values()), key=self.SEVERITY.index)
+        return state, " · ".join(f"{name}: {words}" for name, (_, words) in said.items())
+
+    def waiting(self) -> int:
+        return max(publisher.waiting() for publisher in self.publishers.values())
+
+    async def run(self) -> list[Link]:
+        return list(await asyncio.gather(*(p.run() for p in self.publishers.values())))
+
+    def close(self) -> None:
+        for publisher in self.publishers.values():
+            publisher.close()
+
+    def unsent_words(self) -> str | None:
+        said = [f"{name}: {words}" for name, publisher in self.publishers.items()
+                if (words := publisher.unsent_words())]
+        return "; ".join(said) or None

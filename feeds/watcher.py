@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import urllib.error
 import urllib.request
 from contextlib import aclosing
@@ -82,6 +83,7 @@ class Watcher:
         on_link: Callable[[Link], None] | None = None,
         wait: Callable[[], Iterator[float]] = delays(),
         on_checks: Callable[[list], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.url = url
         self.on_checks = on_checks
@@ -91,7 +93,7 @@ class Watcher:
             addresses, self._path = watch_addresses(url)
         except HubError as exc:
             addresses, self._path, self._bad_url = [""], "", exc
-        self.hubs = Hubs(addresses)
+        self.hubs = Hubs(addresses, tls)  # tls: what wss:// hubs are trusted by
         self.last = since
         self.on_link = on_link
         self.wait = wait
@@ -262,7 +264,8 @@ def _clear(queue: asyncio.Queue[Any]) -> None:
         queue.get_nowait()
 
 
-async def list_elections(hub_url: str, timeout: float = 10.0) -> list[dict[str, Any]]:
+async def list_elections(hub_url: str, timeout: float = 10.0,
+                         tls: ssl.SSLContext | None = None) -> list[dict[str, Any]]:
     """The hub's elections (``GET /elections``): id, title, last, totals, outcome …
 
     ``hub_url`` is ``ws://HOST:PORT``; HubError (one line) if the hub cannot
@@ -272,7 +275,7 @@ async def list_elections(hub_url: str, timeout: float = 10.0) -> list[dict[str, 
     url = "http" + hub[2:] + "/elections"  # ws:// → http://, wss:// → https://
 
     def get() -> Any:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout, context=tls) as response:
             return json.load(response)
 
     try:

@@ -472,6 +472,38 @@ def _page_link(shown: tuple[str, ...], stale: bool) -> PageLink:
                     stale=STALE_STEPS if stale else ())
 
 
+# -- a count that serves its own page (tally count --serve) -------------------------
+# The counter reads these on the count screen and at start; a watcher reads the QR's caption
+# over the counter's shoulder. The address itself is data (feeds/serving.py makes it).
+
+EVERY_INTERFACE_WORDS = "listening on every network interface: anyone on its networks can watch"
+
+
+def serving_words(page: str, everywhere: bool, key: str = "w") -> tuple[str, ...]:
+    """The count screen's lines about the page it serves: its address and the key for its QR code
+    (⇧W when a choice has w: "Workers United"), and, when bound to every interface, first, that the
+    count is open to the networks, not to this computer alone (a line of its own: at 80 columns
+    neither may cut the other off)."""
+    words = f"watch live: {page} · {key} QR code"
+    return (f"⚠ {EVERY_INTERFACE_WORDS}", words) if everywhere else (words,)
+
+
+def serving_start_words(page: str, everywhere: bool) -> str:
+    """What `tally count --serve` prints as it starts (and leaves in the terminal after it quits)."""
+    words = f"the count's page is {page}"
+    return f"{words} ({EVERY_INTERFACE_WORDS})" if everywhere else words
+
+
+def serving_stopped_words(why: str) -> str:
+    """The hub in the count's own process stopped (its disk, its store): the count itself goes on."""
+    return f"the page stopped ({why}): the count goes on here, journaled"
+
+
+def qr_caption(page: str) -> str:
+    """Under the QR code: what a phone's camera gets, said for the person holding it."""
+    return f"Scan with a phone's camera to watch the count live: {page}"
+
+
 # -- freshness: the last call, the pace, the trend ---------------------------------
 
 def duration(minutes: float) -> str:

@@ -91,3 +91,14 @@ class FakeWatcher:
 
     def close(self) -> None:
         pass
+
+
+def frozen_count_clock(monkeypatch, here, now) -> None:
+    """A count screen that reads no wall clock: run in ``here`` (the entry line shows the journal's
+    path), times in UTC, entries stamped ``now``. The caller restores TZ with time.tzset() after."""
+    import time
+
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr("tui.count_app.now", lambda: now)

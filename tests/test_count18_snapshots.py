@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dash import needle_ready, until
+from dash import frozen_count_clock, needle_ready, until
 from feeds.counting import open_count
 from tui.count_app import CountDashboard
 from tui.widgets.count_forms import CheckpointForm
@@ -24,10 +24,7 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "12
 @pytest.fixture
 def count_screen(tmp_path, monkeypatch):
     """A count of 60 ballots (YES 35, NO 24, 1 void) of 1,000, and the Board's figures if given."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    monkeypatch.setattr("tui.count_app.now", lambda: NOW)
+    frozen_count_clock(monkeypatch, tmp_path, NOW)
 
     def make(*more: dict) -> CountDashboard:
         start = NOW - timedelta(minutes=30)

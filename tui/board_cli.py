@@ -18,23 +18,26 @@ def board(sources: list[str], args: argparse.Namespace) -> int:
     if hubs:
         if len(sources) > 1:
             return fail(["board shows one hub, or files: not both, not two hubs"])
-        return _hub(hubs[0])
+        return _hub(hubs[0], args.cafile)
     if args.speed is not None and not (math.isfinite(args.speed) and args.speed > 0):
         return fail([f"--speed must be a number more than 0, not {args.speed:g}"])
     return _files(sources, args)
 
 
-def _hub(url: str) -> int:
+def _hub(url: str, cafile: str | None) -> int:
     from feeds.board import BoardFollower
+    from feeds.files import FeedError
     from feeds.link import HubError, hub_address
+    from feeds.tls import client_tls
 
     try:
         hub = hub_address(url)
-    except HubError as exc:
+        tls = client_tls(cafile)
+    except (HubError, FeedError) as exc:
         return fail([str(exc)])
     from tui.board_app import HubBoard
 
-    _, code = run_app(HubBoard(BoardFollower(hub)))
+    _, code = run_app(HubBoard(BoardFollower(hub, tls=tls), {"tls": tls}))
     return code
 
 

@@ -76,34 +76,49 @@ HEADER_FLAGS = ("id", "title", "union", "choices", "eligible", "ballots", "locat
 
 def cmd_count(args: argparse.Namespace) -> int:
     from feeds.counting import CountSetupError, open_count
+    from feeds.files import FeedError
 
     flags = {k: getattr(args, k) for k in HEADER_FLAGS if getattr(args, k) is not None}
-    token = None
+    token = tls = served = None
     if args.check and not args.publish:
         return fail(["--check NAME publishes this count as a check: give --publish ws://HOST:PORT too"])
     if args.publish:
-        from feeds.files import FeedError
         from feeds.link import HubError, hub_addresses
+        from feeds.tls import client_tls
         from tui.net_cli import publish_token
 
         try:
             args.publish = ",".join(hub_addresses(args.publish))  # ws://A,ws://B: tried in turn
             token = publish_token(args.token_file)
+            tls = client_tls(args.cafile)
         except (HubError, FeedError) as exc:
+            return fail([str(exc)])
+    if args.serve is None and (args.tls_cert or args.tls_key):
+        return fail(["--tls-cert and --tls-key are for the page this count serves: give --serve PORT too"])
+    if args.serve is not None:
+        from feeds.serving import open_served
+        from tui.net_cli import tls_of
+
+        try:  # bound before the journal is touched: a port in use journals nothing
+            served = open_served(args.journal, args.serve, tls_of(args))
+        except FeedError as exc:
             return fail([str(exc)])
     try:
         opened = open_count(args.journal, flags)
     except CountSetupError as exc:
+        if served is not None:
+            served.close()
         return fail([str(exc)])
-    publisher = None
-    if args.publish:
-        from feeds.publishing import CountPublisher
+    publisher = count_publisher(opened, served, args.publish, token, tls, args.check)
+    if served is not None:
+        from tally.present import serving_start_words
 
-        publisher = CountPublisher(opened.events, args.publish, token, live=opened.live,
-                                   check=args.check)
+        page = served.show(opened.live.count.election.id)
+        say(serving_start_words(page, served.everywhere))
+        say(served.where)
     from tui.count_app import CountDashboard
 
-    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots)
+    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots, served)
     try:
         summary, code = run_app(app)
     finally:
@@ -118,17 +133,43 @@ def cmd_count(args: argparse.Namespace) -> int:
     return code
 
 
+def count_publisher(opened, served=None, publish: str | None = None, token: str | None = None,
+                    tls=None, check: str | None = None, **options):
+    """What sends each journaled entry on: to the hub served here (``served``), to ``publish``'s,
+    to both (each its own list and link), or None."""
+    from feeds.publishing import CountPublisher, Fanout
+    from feeds.tls import own_hub_tls
+
+    publishers = {}
+    if served is not None:
+        publishers["page"] = CountPublisher(list(opened.events), served.own_link(), served.token,
+                                            tls=own_hub_tls() if served.tls is not None else None,
+                                            **options)
+    if publish:
+        publishers[publish] = CountPublisher(list(opened.events), publish, token, live=opened.live,
+                                             check=check, tls=tls, **options)
+    if len(publishers) > 1:
+        return Fanout(publishers)
+    return next(iter(publishers.values()), None)
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     import asyncio
     from urllib.parse import urlsplit
 
+    from feeds.files import FeedError
     from feeds.link import HubError, watch_addresses
-    from feeds.watcher import list_elections
+    from feeds.tls import client_tls
+    from feeds.watcher import Watcher, list_elections
 
     try:
         hubs, path = watch_addresses(args.url)  # ws://A,ws://B/elections/ID: hubs tried in turn
     except HubError as exc:
         return fail([f"{exc}; watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
+    try:
+        tls = client_tls(args.cafile)
+    except FeedError as exc:
+        return fail([str(exc)])
     if path.strip("/"):
         if not urlsplit(path).path.startswith("/elections/"):
             return fail([f"{args.url}: watch ws://HOST:PORT/elections/ID, or ws://HOST:PORT to pick"])
@@ -137,7 +178,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         problems: list[str] = []
         for hub in hubs:  # the list of the first hub that answers
             try:
-                elections = asyncio.run(list_elections(hub))
+                elections = asyncio.run(list_elections(hub, tls=tls))
                 break
             except HubError as exc:
                 problems.append(str(exc))
@@ -154,7 +195,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         url = f"{','.join(hubs)}/elections/{chosen}"
     from tui.watch_app import WatchDashboard
 
-    summary, code = run_app(WatchDashboard(url, shots=args.shots))
+    summary, code = run_app(WatchDashboard(url, Watcher(url, tls=tls), shots=args.shots))
     say(summary)
     return code
 
@@ -236,10 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also publish each entry to a hub (the count goes on while it is down)")
     p.add_argument("--token-file", metavar="FILE",
                    help="the hub's publish token: the file's first line (default tally-data/token)")
-    from tui.net_cli import check_name
+    from tui.net_cli import add_cafile, add_tls, check_name
     p.add_argument("--check", type=check_name, metavar="NAME",
                    help="publish as check NAME of the election: a second counter's own count, "
                         "which the hub compares with the main one")
+    p.add_argument("--serve", metavar="[HOST:]PORT",
+                   help="serve this count's page from here: a hub in this command, its data in "
+                        "JOURNAL.hub/ (127.0.0.1 unless HOST is given; 0.0.0.0 binds every interface)")
+    add_tls(p)
+    add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_count)
 
@@ -247,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
                    help="an election on a hub, or the hub alone to pick one "
                         "(ws://A,ws://B/elections/ID: hubs on one store, tried in turn)")
+    add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_watch)
 
@@ -258,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="files: times real time (default: fit the day into about a minute)")
     pace.add_argument("--max", action="store_true", help="files: apply events as fast as they read")
     p.add_argument("--paused", action="store_true", help="files: start paused (space plays)")
+    add_cafile(p)
     p.set_defaults(run=cmd_board)
 
     p = sub.add_parser("verify", help="compare two counts of one election ballot by ballot "

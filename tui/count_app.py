@@ -16,6 +16,7 @@ correction or `a` (accept the Board's figures) resolves it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timezone
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +32,8 @@ from textual.widgets import Footer, Input, Label
 from feeds.journal import Journal, JournalWriteError
 from feeds.live import LiveCount, View
 from tally.entry import CHALLENGED_KEY, VOID_KEY, Entry, choice_keys, correction_fields, undo_target
-from tally.present import checkpoint_words, counter_verification, standing_disagreement
+from tally.present import (checkpoint_words, counter_verification, serving_stopped_words,
+                           standing_disagreement)
 from tally.reducer import RuleError
 from tally.schema import CHALLENGED, EVENT, VOID, Adjust, Checkpoint, Close, Correct, Note, Retract
 from tally.text import literal
@@ -39,6 +41,7 @@ from tally.timeline import NoSuchCall, target_label
 from tui.app import WIDE_FOOTER, Dashboard
 from tui.widgets.count_forms import CheckpointForm, ConfirmAdjust, CorrectForm
 from tui.widgets.entry_line import EntryLine
+from tui.widgets.serving import QrScreen, ServingLine
 
 DIGITS = "0123456789"
 
@@ -56,7 +59,17 @@ class Publishing(Protocol):
 
     def published(self, event) -> None: ...
     def words(self) -> tuple[str, str]: ...
+    def waiting(self) -> int: ...
     async def run(self) -> object: ...
+
+
+class Serving(Protocol):
+    """What the count screen needs of the hub it serves (feeds/serving.py's ServedHub)."""
+
+    page: str
+    everywhere: bool
+
+    async def run(self) -> None: ...
 
 
 class CountDashboard(Dashboard):
@@ -74,6 +87,7 @@ class CountDashboard(Dashboard):
         Binding("number_sign", "correct", "Correct", key_display="#", show=False),  # the entry line says it: no room
         Binding("equals_sign", "equals", "Correct #", show=False),
         Binding("a", "accept_board", "Accept Board"),
+        Binding("w", "qr", "QR", show=False),  # with --serve; the address line says it
         Binding("escape", "clear", "Clear", show=False),
         *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
     ]
@@ -81,11 +95,13 @@ class CountDashboard(Dashboard):
     LOCAL_TIMES = True
 
     def __init__(self, journal: Journal, live: LiveCount, repaired: str | None = None,
-                 publisher: Publishing | None = None, shots=None) -> None:
+                 publisher: Publishing | None = None, shots=None, served: Serving | None = None) -> None:
         super().__init__(live, shots)
         self.journal = journal
         self.repaired = repaired
         self.publisher = publisher  # sends each durable entry on to a hub, when publishing
+        self.served = served  # the hub this count serves itself (--serve), run in this loop
+        self._serving: asyncio.Task[None] | None = None
         self.entry = Entry(choice_keys(live.count.election))
         self._disagrees = standing_disagreement(live.count.snapshot()) is not None  # `a` is shown
         # The ballot keys come first in the Footer, so a narrow terminal keeps them.
@@ -102,6 +118,9 @@ class CountDashboard(Dashboard):
     def compose(self) -> ComposeResult:
         for widget in super().compose():
             if isinstance(widget, Footer):
+                if self.served is not None:
+                    qr_key = "⇧W" if "w" in self.entry.keys else "w"  # a choice's letter moves it
+                    yield ServingLine(self.served.page, self.served.everywhere, qr_key, id="serving")
                 yield EntryLine(self.entry, str(self.journal.path), id="entry")
             yield widget
 
@@ -128,6 +147,8 @@ class CountDashboard(Dashboard):
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
         # or the base's frame timer would run twice.
         self._show_feed()
+        if self.served is not None:  # first: the publisher's first attempt finds it listening
+            self._serving = asyncio.create_task(self._serve())
         if self.publisher is not None:
             self.publisher.on_change = self._relink
             self.run_worker(self.publisher.run(), name="publish", exclusive=True)
@@ -136,6 +157,36 @@ class CountDashboard(Dashboard):
             self.notify(literal(self.repaired), title="Journal repaired", severity="warning",
                         timeout=10, markup=False)
         self.show_entry()
+
+    async def _serve(self) -> None:
+        """Serve the page until the count quits; a hub that fails stops alone, the count goes on.
+
+        What the hub would say in `tally serve`'s terminal (a copy it cannot store, no file
+        descriptors left) is shown here as a notice: under the count screen its log has no terminal.
+        """
+        assert self.served is not None
+        told = HubNotices(self)
+        logging.getLogger("tally.hub").addHandler(told)
+        try:
+            await self.served.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the hub's failure is said; the count is not stopped
+            self.query_one(ServingLine).stopped(serving_stopped_words(str(exc) or type(exc).__name__))
+        finally:
+            logging.getLogger("tally.hub").removeHandler(told)
+
+    async def on_unmount(self) -> None:
+        """Quitting stops the hub: its socket closed and its directory let go before the command
+        goes on (Textual cancels its workers at exit, but does not wait for them)."""
+        if self._serving is not None:
+            self._serving.cancel()
+            await asyncio.gather(self._serving, return_exceptions=True)
+
+    def action_qr(self) -> None:
+        """w: the page's QR code, for a phone in the room (with --serve)."""
+        if self.served is not None:
+            self.push_screen(QrScreen(self.served.page), lambda _: self.call_after_refresh(self.redraw))
 
     # -- entering ------------------------------------------------------------
     def action_digit(self, digit: str) -> None:
@@ -203,9 +254,11 @@ class CountDashboard(Dashboard):
                          lambda yes: yes and self.save({"type": "adjust", "checkpoint": checkpoint.seq}))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`a` is in the Footer only while the Board's figures disagree with the count."""
+        """`a` is in the Footer only while the Board's figures disagree with the count; `w` only when serving."""
         if action == "accept_board":
             return self._disagrees
+        if action == "qr":
+            return self.served is not None
         return True
 
     def _refresh_accept(self) -> None:
@@ -302,10 +355,8 @@ class CountDashboard(Dashboard):
             self.live.set_feed(state, saved)
             return
         hub_state, hub_words = self.publisher.words()
-        # In conflict nothing more goes to that hub: the entries are not waiting, they stay here.
-        waiting = 0 if hub_state == "conflict" else max(0, len(self.publisher.events) - self.publisher.link.seq)
         self.live.set_feed(hub_state if hub_state in ("offline", "conflict") else state,
-                           f"{saved} · {hub_words}", waiting=waiting)
+                           f"{saved} · {hub_words}", waiting=self.publisher.waiting())
 
     @staticmethod
     def _saved_words(event, count) -> str:
@@ -323,6 +374,18 @@ class CountDashboard(Dashboard):
         if isinstance(event, Close):
             return f"saved: entry {event.seq}, the count is closed"
         return f"saved: entry {event.seq}"
+
+
+class HubNotices(logging.Handler):
+    """The served hub's warnings, as notices on the count screen (the hub's log has no terminal here)."""
+
+    def __init__(self, app: CountDashboard) -> None:
+        super().__init__(logging.WARNING)
+        self.app = app
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.app.notify(literal(record.getMessage()), title="The page's hub", severity="warning",
+                        timeout=15, markup=False)
 
 
 class NoteScreen(ModalScreen[str | None]):

@@ -46,6 +46,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--store-durability", choices=["always", "relaxed"], default="always",
                    help="relaxed: serve from a Redis that does not fsync each event "
                         "(a Redis crash may lose acknowledged events)")
+    add_tls(p)
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("publish", help="stream a recorded event file into a hub")
@@ -63,7 +64,34 @@ def add_commands(sub: Any) -> None:
                            f"(pauses capped at {MAX_PAUSE:.0f} s)")
     pace.add_argument("--max", action="store_true",
                       help="send everything as fast as the hub takes it (the default)")
+    add_cafile(p)
     p.set_defaults(run=cmd_publish)
+
+
+def add_cafile(p: argparse.ArgumentParser) -> None:
+    """``--cafile``: every client of a hub (watch, board, publish, count --publish)."""
+    p.add_argument("--cafile", metavar="FILE",
+                   help="trust wss:// hubs whose certificate is signed by the CA in FILE (PEM) "
+                        "instead of the system's CAs")
+
+
+def add_tls(p: argparse.ArgumentParser) -> None:
+    """``--tls-cert`` and ``--tls-key``: a hub (`tally serve`, `tally count --serve`) serving https and wss."""
+    p.add_argument("--tls-cert", metavar="FILE",
+                   help="serve https:// and wss:// with this certificate (PEM, the chain after it)")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
+
+
+def tls_of(args: argparse.Namespace) -> Any:
+    """The hub's TLS context from ``--tls-cert``/``--tls-key`` (None without); FeedError, one line, if unusable."""
+    from feeds.files import FeedError
+    from feeds.tls import server_tls
+
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    if args.tls_cert is None or args.tls_key is None:
+        raise FeedError("--tls-cert FILE and --tls-key FILE go together: give both")
+    return server_tls(args.tls_cert, args.tls_key)
 
 
 def _port(text: str) -> int:
@@ -107,6 +135,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from feeds.tokens import hub_token
 
     logging.basicConfig(level=logging.WARNING, format="tally serve: %(message)s")
+    try:
+        args.tls = tls_of(args)  # before anything is made or bound
+    except FeedError as exc:
+        return fail([str(exc)])
     if args.store is not None:
         return _serve_shared(args)
     data = Path(args.data)
@@ -124,7 +156,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except FeedError as exc:
         lock.release()
         return fail([str(exc)])
-    return _serving(args, run_hub(args.host, args.port, data, token, _ready(args, where), lock=lock))
+    return _serving(args, run_hub(args.host, args.port, data, token, _ready(args, where), lock=lock,
+                                  ssl=args.tls))
 
 
 def _serve_shared(args: argparse.Namespace) -> int:
@@ -154,7 +187,7 @@ def _serve_shared(args: argparse.Namespace) -> int:
                 await store.aclose()
                 raise
             where = f"the publish token is in Redis: redis-cli -n {store.db} GET {TOKEN_KEY}"
-        await run_hub(args.host, args.port, "", token, _ready(args, where), store=store)
+        await run_hub(args.host, args.port, "", token, _ready(args, where), store=store, ssl=args.tls)
 
     return _serving(args, serve())
 
@@ -167,7 +200,7 @@ def _ready(args: argparse.Namespace, where: str) -> Any:
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
             _say("serve", line)
-        _say("serve", f"listening on ws://{args.host}:{bound_port(server)} "
+        _say("serve", f"listening on {'wss' if args.tls else 'ws'}://{args.host}:{bound_port(server)} "
                       f"({counted(len(hub.elections), 'election')} {hub.store.where})")
         _say("serve", where)
 
@@ -224,10 +257,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
     from feeds.files import FeedError, Problem, load_bytes, numbered_events, read_bytes
     from feeds.link import HubError, hub_addresses
+    from feeds.tls import client_tls
 
     try:  # the cheapest mistakes first: the address, then the token, then the file
         hub = ",".join(hub_addresses(args.url))
         token = publish_token(args.token_file)
+        tls = client_tls(args.cafile)
         path = resolve(args.file)
         data = read_bytes(path)
         loaded = load_bytes(str(path), data, growing=True)
@@ -238,13 +273,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
     events = [event for _, event in numbered_events(str(path), io.BytesIO(data))
               if event.__class__ is not Problem]  # the file is whole: only a partial last line
     try:
-        return asyncio.run(publish_file(events, hub, token, args.speed, check=args.check))
+        return asyncio.run(publish_file(events, hub, token, args.speed, check=args.check, tls=tls))
     except HubError as exc:
         return fail([str(exc)])
 
 
 async def publish_file(events: list, hub: str, token: str, speed: float | None,
-                       wait: Any = None, check: str | None = None) -> int:
+                       wait: Any = None, check: str | None = None, tls: Any = None) -> int:
     """Send the events the hub does not have yet, paced or not; exit code.
 
     The hub's greeting says how many it has; those are not sent again (but
@@ -273,7 +308,8 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
                 publisher.close()
 
     queue = list(events) if speed is None else events[:1]
-    publisher = Publisher(queue, hub, token, on_link=on_link, wait=wait or delays(), check=check)
+    publisher = Publisher(queue, hub, token, on_link=on_link, wait=wait or delays(), check=check,
+                          tls=tls)
     running = asyncio.create_task(publisher.run())
     pacing = asyncio.create_task(_pace(events, queue, publisher, live, speed))
     try:

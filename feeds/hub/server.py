@@ -986,6 +986,7 @@ async def run_hub(
     ready: Callable[[Hub, Server], Awaitable[None] | None] | None = None,
     lock: WriterLock | None = None,
     store: Store | None = None,
+    **listen: Any,
 ) -> None:
     """Serve the elections of ``store`` (default: the file store of ``data_dir``) until cancelled.
 
@@ -993,6 +994,9 @@ async def run_hub(
     the port when ``port`` is 0). FeedError if a journal is unusable or DIR
     is in use (``lock``: DIR's lock, if the caller took it already), OSError
     if the address cannot be bound. The store is closed on the way out.
+    ``listen`` goes to websockets' ``serve``: ``ssl=`` a context serves https
+    and wss (feeds/tls.py); ``sock=`` a socket bound already (`tally count
+    --serve` binds before it journals anything), with host and port None.
     """
     hub = Hub(store, token) if store is not None else Hub.open(data_dir, token, lock=lock)
     loop = asyncio.get_running_loop()
@@ -1001,7 +1005,7 @@ async def run_hub(
     try:
         hub.start()
         _settle_heap()
-        async with hub.serve(host, port) as server:
+        async with hub.serve(host, port, **listen) as server:
             if ready is not None:
                 maybe = ready(hub, server)
                 if maybe is not None:
