@@ -214,7 +214,10 @@ def t(message: str, /, **args: Any) -> str:
     Without `args` the message is returned as translated, braces and all.
     """
     lang = current()
-    said = message if lang == ENGLISH else catalog(lang).gettext(message)
+    if lang == ENGLISH or not message:  # gettext("") is a catalog's header
+        said = message
+    else:
+        said = catalog(lang).gettext(message)
     return said.format(**_args(args)) if args else said
 
 
@@ -256,6 +259,16 @@ class Words(str):
 
 def _words(message: str, args: tuple[tuple[str, Any], ...]) -> Words:
     return Words(message, **dict(args))
+
+
+def joined(parts: list[Words], sep: str = " ") -> Words:
+    """`Words` of `parts` joined by `sep`, each said again in the reader's language.
+
+    Its message is only the parts' places ("{p0} {p1}"): no catalog has it, so
+    gettext gives it back as it is, and each part is translated.
+    """
+    places = {f"p{i}": part for i, part in enumerate(parts)}
+    return Words(sep.join(f"{{{name}}}" for name in places), **places)
 
 
 def text(value: str) -> str:

@@ -334,15 +334,17 @@ def outcome_label(snap: Snapshot, key: str) -> str:
     if key == "pending":
         return t("challenges decide")
     if snap.election.yes_no and snap.election.rule == DEAUTHORIZATION:
-        return t({"yes": N_("deauthorization carries"), "no": N_("deauthorization fails")}.get(key, key))
+        return t(POLL_OUTCOMES[key]) if key in POLL_OUTCOMES else key
     if snap.election.yes_no:
-        return t({"yes": N_("union wins"), "no": N_("no union")}.get(key, key))
+        return t(YES_NO_OUTCOMES[key]) if key in YES_NO_OUTCOMES else key
     if key in snap.choices:
         return t("{choice} wins", choice=key)
     return t(OUTCOME_NAMES.get(key, key.replace("_", " ")))
 
 
 OUTCOME_NAMES = {"runoff": N_("runoff"), "rerun": N_("rerun"), "no_majority": N_("no majority")}
+YES_NO_OUTCOMES = {"yes": N_("union wins"), "no": N_("no union")}
+POLL_OUTCOMES = {"yes": N_("deauthorization carries"), "no": N_("deauthorization fails")}
 """The needle's outcomes that are no choice's, as a reader says them."""
 
 
@@ -463,7 +465,7 @@ def ago(seconds: float) -> str:
         return t(AGO[0], n=seconds)
     if seconds < 90 * 60:
         return t(AGO[1], n=round(seconds / 60))
-    return t(AGO[2], n=seconds // 3600, mm=f"{seconds % 3600 // 60:02d}")
+    return t(AGO[2], n=seconds // 3600, mm=str(seconds % 3600 // 60).zfill(2))
 
 
 AGO = (N_("{n} s ago"), N_("{n} min ago"), N_("{n} h {mm} min ago"))

@@ -34,7 +34,7 @@ from functools import partial
 from itertools import repeat
 from typing import Iterable, Iterator, Sequence
 
-from tally.lang import N_, Words
+from tally.lang import N_, Words, joined
 from tally.reducer import Count, Undone
 from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
                           Retract, as_event)
@@ -149,9 +149,7 @@ def _amendment_line(event: Checkpoint | Correct | Adjust, yes_no: bool) -> Ticke
         figures = [Words("{name} {n:,}", name=name(c), n=n) for c, n in event.votes.items()]
         figures += [Words("{name} {n:,}", name=Words(k), n=n)
                     for k, n in ((N_("void"), event.void), (N_("challenged"), event.challenged)) if n is not None]
-        joined = {f"f{i}": words for i, words in enumerate(figures)}  # a message of its parts: none to translate
-        return TickerLine(event.seq, "checkpoint",
-                          Words("BOARD: {figures}", figures=Words(" ".join(f"{{{k}}}" for k in joined), **joined)))
+        return TickerLine(event.seq, "checkpoint", Words("BOARD: {figures}", figures=joined(figures)))
     if isinstance(event, Correct):
         return TickerLine(event.seq, "correct", Words("CORRECTED entry {entry}: {name}", entry=event.target,
                                                       name=name(event.choice)))
