@@ -1040,3 +1040,83 @@ def board_fields(model: Presentation) -> dict[str, Any]:
     return {"state_words": model.state_words, "lead_short": model.lead_short, "likeliest": model.likeliest,
             "heading": model.heading, "no_chance": model.no_chance,
             "chances": None if model.chances is None else [asdict(c) for c in model.chances]}
+
+
+# -- the page's own words --------------------------------------------------------------
+# The hub's page is plain files; the words around a count (headings, labels, what
+# the bars and chances mean) are here with every other word a reader sees, and the
+# hub puts them in the page in the reader's language (feeds/hub/web.py).
+
+PAGE_WORDS = {
+    "board_title": N_("tally — every count on this hub"),
+    "board_heading": N_("Union election counts"),
+    "connecting": N_("connecting …"),
+    "live": LINK_MARKS["live"],
+    "empty": N_("No counts on this hub yet. They appear here as soon as one starts."),
+    "board_about": N_("Live from this tally hub. Bars run to every vote still possible; the line marks half "
+                      "of them: a bar past it has won."),
+    "chances_about": N_("Chances: the random-order model (how likely each outcome is if the unopened ballots "
+                        "are in no particular order)."),
+    "count_title": N_("tally — a count"),
+    "every_count": N_("← every count"),
+    "waiting": N_("Waiting for the count …"),
+    "early": EARLY,
+    "no_ballots": NO_BALLOTS,
+    "votes": N_("votes"),
+    "chances": N_("Chances"),
+    "model_about": N_("The random-order model: how likely each outcome is if the unopened ballots are in no "
+                      "particular order."),
+    "last_calls": N_("Last calls"),
+    "margin": N_("Margin"),
+    "remaining": N_("Remaining"),
+    "piles": N_("Piles"),
+    "turnout": N_("Turnout"),
+}
+"""The words of the page's files by their place (`{{name}}` in feeds/hub/static/*.html)."""
+
+
+def page_words() -> dict[str, str]:
+    """PAGE_WORDS in the current language, and the language itself (``lang``, for ``<html lang>``)."""
+    return {"lang": current(), **{name: t(words) for name, words in PAGE_WORDS.items()}}
+
+
+# -- the terminal faces' own words ---------------------------------------------------------
+# A widget puts a model's phrase after its label ("Margin: NO leads by 29"); the label is a
+# word a reader reads, so it is here, in the reader's language, and the widget only places it.
+
+FACE_WORDS = {
+    "margin": N_("Margin: {value}"),
+    "remaining": N_("Remaining: {value}"),
+    "turnout": N_("Turnout: {value}"),
+    "chance": N_("Chance: {value}"),
+    "no_chance": N_("No chance given: {value}"),
+    "chance_head": N_("Chance ({method}): "),
+    "board_count": N_("count"),
+    "board_bars": N_("bars"),
+    "board_bars_wide": N_("bars (┃ majority)"),
+    "board_votes": N_("votes"),
+    "board_lead": N_("lead"),
+    "board_left": N_("left"),
+    "board_chance": N_("chance"),
+    "board_state": N_("state"),
+    "board_counts": N_("{counts}, {n} counting"),
+    "no_counts": N_("no counts yet"),
+    "following": N_("following the hub"),
+    "closed": N_("the count is closed"),
+    "connecting": N_("connecting …"),
+    "not_yet_on_hub": N_("the count has not reached the hub yet"),
+    "attempt": N_("attempt {n}"),
+    "showing_seq": N_("showing seq {seq}"),
+    "hub_sending": N_("the hub is sending its counts"),
+}
+"""The words the terminal's widgets put around the model's, by name (`face_words`)."""
+
+
+def face_words(name: str, **args: Any) -> str:
+    """One of FACE_WORDS in the current language, its places filled."""
+    return t(FACE_WORDS[name], **args)
+
+
+def is_working(no_chance: str | None) -> bool:
+    """Whether a model's (or a row's) `no_chance` says WORKING, in whichever language it was made."""
+    return no_chance is not None and no_chance in (WORKING, t(WORKING))

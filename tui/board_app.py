@@ -24,6 +24,7 @@ from feeds.board import BoardFollower, BoardReplay, LiveBoard
 from feeds.link import Link
 from feeds.live import FeedState, LiveCount, View, presented
 from feeds.watcher import Watcher
+from tally.present import face_words
 from tally.schema import Close
 from tally.text import literal
 from tui.app import FRAME, Dashboard, NeedleWork, ReplayKeys, Screenshots, replay_bindings, shot_name, utc_now
@@ -236,10 +237,10 @@ class HubBoard(Board):
     def feed(self) -> FeedState:
         link: Link = self.follower.link
         if link.state == "live" and not self.follower.ready:
-            return FeedState("loading", "the hub is sending its counts")
+            return FeedState("loading", face_words("hub_sending"))
         state, detail = link_words(link)
         if link.state == "reconnecting":
-            detail = f"attempt {link.attempt}" + (f": {link.detail}" if link.detail else "")
+            detail = face_words("attempt", n=link.attempt) + (f": {link.detail}" if link.detail else "")
         return FeedState(state, detail)
 
     def open(self, election_id: str) -> None:

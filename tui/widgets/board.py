@@ -16,8 +16,9 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.present import (DIFFERS, STATE_WORDS, VERIFICATION_MARKS, VERIFIED, WORKING, Chance, chance_cell,
-                           chance_text, counted, lead_cell, lead_short_of)
+from tally.lang import t
+from tally.present import (DIFFERS, STATE_WORDS, VERIFICATION_MARKS, VERIFIED, Chance, chance_cell,
+                           chance_text, counted, face_words, is_working, lead_cell, lead_short_of)
 from tally.summary import COUNTING, order_key
 from tally.text import literal
 
@@ -110,7 +111,7 @@ def _count(n: Any) -> str:
 
 def state_words(row: dict[str, Any]) -> str:
     state = str(row.get("state", ""))
-    return str(row.get("state_words") or STATE_WORDS.get(state, state.upper()))
+    return str(row.get("state_words") or (t(STATE_WORDS[state]) if state in STATE_WORDS else state.upper()))
 
 
 def lead_short(row: dict[str, Any]) -> str:
@@ -137,7 +138,7 @@ def top_chance(row: dict[str, Any]) -> Chance | None:
 
 
 def chance_words(row: dict[str, Any], width: int = CHANCE_MOST) -> str:
-    working = bool(row.get("working")) or row.get("no_chance") == WORKING
+    working = bool(row.get("working")) or is_working(row.get("no_chance"))
     return chance_cell(str(row.get("state", "")), top_chance(row), working, width)
 
 
@@ -170,11 +171,11 @@ def row_line(row: dict[str, Any], cols: Columns) -> Content:
 
 
 def heading_line(cols: Columns) -> Content:
-    bars = "bars (┃ majority)" if cols.bar >= 17 else "bars"
-    words = ("  " + fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
-             + fit("votes", cols.votes, right=True) + " " + fit("lead", cols.lead) + " "
-             + fit("left", cols.left, right=True) + " " + fit("chance", cols.chance, right=True)
-             + " " + fit("state", cols.state))
+    bars = face_words("board_bars_wide") if cols.bar >= 17 else face_words("board_bars")
+    words = ("  " + fit(face_words("board_count"), cols.title) + " " + fit(bars, cols.bar) + " "
+             + fit(face_words("board_votes"), cols.votes, right=True) + " " + fit(face_words("board_lead"), cols.lead)
+             + " " + fit(face_words("board_left"), cols.left, right=True) + " "
+             + fit(face_words("board_chance"), cols.chance, right=True) + " " + fit(face_words("board_state"), cols.state))
     return Content.assemble((words, "$text-muted"))
 
 
@@ -182,7 +183,7 @@ def board_words(rows: list[dict[str, Any]], where: str, feed: str) -> str:
     """The line above the board: how many counts, in which states, and the feed."""
     counting = sum(r.get("state") == COUNTING for r in rows)
     n = len(rows)
-    counts = f"{counted(n, 'count')}, {counting} counting" if rows else "no counts yet"
+    counts = face_words("board_counts", counts=counted(n, "count"), n=counting) if rows else face_words("no_counts")
     return f"{where} · {counts} · {feed}"
 
 
