@@ -95,22 +95,28 @@ def from_accept_language(header: str | None) -> str:
     Highest q first, the header's order among equals; q=0 means "not this";
     nothing tally speaks, or no header: English. A malformed part is skipped.
     """
-    best: tuple[float, int, str] | None = None
-    for i, part in enumerate((header or "")[:1000].split(",")):
-        tag, _, params = part.partition(";")
-        q = 1.0
-        match = re.search(r"q\s*=\s*([0-9.]{1,6})", params)
-        if match:
-            try:
-                q = float(match[1])
-            except ValueError:
-                continue
+    best: tuple[float, str] | None = None
+    for part in (header or "")[:1000].split(","):
+        tag, *params = part.split(";")
+        q = _quality(params)
         lang = language_of(tag)
-        if lang is None or q <= 0:
+        if lang is None or q is None or q <= 0:
             continue
         if best is None or q > best[0]:
-            best = (q, i, lang)
-    return best[2] if best else ENGLISH
+            best = (q, lang)
+    return best[1] if best else ENGLISH
+
+
+def _quality(params: list[str]) -> float | None:
+    """An Accept-Language part's q (1 when not given), or None when it is not a number from 0 to 1."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            value = value.strip()
+            if not re.fullmatch(r"[01](\.[0-9]{0,3})?", value) or float(value) > 1:
+                return None
+            return float(value)
+    return 1.0
 
 
 def set_default(lang: str) -> None:
