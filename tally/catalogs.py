@@ -24,9 +24,9 @@ from babel.messages.pofile import read_po, write_po
 from tally.lang import DOMAIN, ENGLISH, LANGUAGES, LOCALE
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("tally/*.py", "feeds/hub/board.py")
+SOURCES = ("tally/*.py", "feeds/hub/board.py", "feeds/replay.py", "tui/app.py", "tui/board_app.py")
 """Where the words a watcher reads are written (tally/ is the presentation model; the hub names
-why a needle is missing)."""
+why a needle is missing, a replay what its feed is doing; the dashboard and board name their keys)."""
 KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "Words": None}
 TEMPLATE = LOCALE / f"{DOMAIN}.pot"
 

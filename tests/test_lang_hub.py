@@ -1,0 +1,74 @@
+"""The hub in the reader's language (issue 19, item 5): the page's files and /board rows, on a real hub.
+
+One row is made per change and sent to every client; a client that reads
+Spanish (``/board?lang=es``, as the page asks in its language) makes every
+row carry its model in Spanish too, while it is connected, and only then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from websockets.asyncio.client import connect
+
+from feeds.files import load
+from hubkit import http, publishing, ask, replay, running_hub
+from tally.lang import use
+from tally.odds import odds
+from tally.present import present
+
+
+async def rows_until_settled(ws, election_id: str) -> dict:
+    """The election's row once its needle is in."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        if frame.get("id") == election_id and not frame.get("working", True):
+            return frame
+
+
+async def test_a_spanish_reader_gets_the_model_in_spanish_and_an_english_one_none_extra(tmp_path):
+    events = replay("ldj5", 400)
+    async with running_hub(tmp_path) as (hub, url):
+        async with publishing(url, "ldj5") as ws:
+            for event in events:
+                assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+        async with connect(f"{url}/board?id=ldj5") as english:
+            row = await rows_until_settled(english, "ldj5")
+            assert "models" not in row, "nobody reads Spanish: nothing more is made"
+            async with connect(f"{url}/board?id=ldj5&lang=es-MX") as spanish:
+                row = await rows_until_settled(spanish, "ldj5")
+        snap = load_snapshot(tmp_path, events)
+        with use("es"):
+            want = present(snap, odds(snap), calls=(), most_calls=12)
+        model = row["models"]["es"]
+        assert model["headline"] == want.headline == "TODAVÍA NO SE SABE"
+        assert model["margin"] == want.margin
+        assert model["turnout"] == want.turnout == "1.000 de ≈1.633 con derecho a voto (61,2 %)"
+        assert model["verification"] == "sin verificar: un solo conteo"
+        assert model["page_link"]["marks"]["live"] == ["live", "● EN VIVO"]
+        assert model["page_link"]["stale"][0][2] == "⚠ última actualización hace {n} s"
+        assert [c["label"] for c in model["chances"]][:2] == [c.label for c in want.chances][:2]
+        assert row["model"]["margin"].startswith("NO leads by"), "the row's own model stays English"
+
+
+def load_snapshot(tmp_path, events):
+    path = tmp_path / "ldj5-400.jsonl"
+    path.write_text("".join(e.model_dump_json(exclude_none=True) + "\n" for e in events))
+    return load(path).count.snapshot()
+
+
+async def test_the_page_is_served_in_the_readers_language(tmp_path):
+    async with running_hub(tmp_path) as (hub, url):
+        status, headers, body = await http(url, "/e/ldj5", headers="Accept-Language: es-ES,es;q=0.9\r\n")
+        assert status == 200 and headers["content-language"] == "es" and "Accept-Language" in headers["vary"]
+        page = body.decode()
+        assert '<html lang="es">' in page and "Últimas papeletas" in page and "{{" not in page
+        assert 'data-margin="Diferencia"' in page
+        _, headers, body = await http(url, "/?lang=es", headers="Accept-Language: en-US\r\n")
+        assert headers["content-language"] == "es" and "Conteos de elecciones sindicales" in body.decode()
+        _, headers, body = await http(url, "/?lang=xx", headers="Accept-Language: fr, es;q=0.3\r\n")
+        assert headers["content-language"] == "es", "an unknown ?lang= is no answer: the browser's is"
+        _, headers, body = await http(url, "/")
+        assert headers["content-language"] == "en" and '<html lang="en">' in body.decode()
+        assert "Union election counts" in body.decode()
