@@ -168,7 +168,8 @@ def _localized(digits: str, lang: str) -> str:
 
 def number(n: int) -> str:
     """1,633 (English), 1.633 (Spanish): the one place a whole number is grouped."""
-    return _localized(f"{n:,}", current())
+    lang = _current.get() or _default
+    return f"{n:,}" if lang == ENGLISH else _localized(f"{n:,}", lang)  # a model says dozens: no detour
 
 
 def decimal(x: float, places: int = 1) -> str:
@@ -198,9 +199,7 @@ class _Point(float):
 def _args(args: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in args.items():
-        if isinstance(v, Words):
-            v = v.again()
-        elif isinstance(v, bool):
+        if isinstance(v, (bool, str)):
             pass
         elif isinstance(v, int):
             v = _Grouped(v)
@@ -216,22 +215,22 @@ def t(message: str, /, **args: Any) -> str:
     """`message` in the current language, its ``{name}`` fields filled from `args`.
 
     ``{n:,}`` groups a number and ``{x:.1f}`` points a decimal as the language
-    does; a `Words` argument is said again in the language (`Words.again`).
+    does; a `Words` argument is said again in the language (`Words.__format__`).
     Without `args` the message is returned as translated, braces and all.
     """
-    lang = current()
-    if lang == ENGLISH or not message:  # gettext("") is a catalog's header
-        said = message
-    else:
-        said = catalog(lang).gettext(message)
+    lang = _current.get() or _default
+    if lang == ENGLISH:  # the source language: Python's own grouping and point, nothing to look up
+        return message.format(**args) if args else message
+    said = catalog(lang).gettext(message) if message else message  # gettext("") is a catalog's header
     return said.format(**_args(args)) if args else said
 
 
 def tn(singular: str, plural: str, n: int, /, **args: Any) -> str:
     """`t` of the singular or plural form the language uses for `n` (``{n}`` is filled too)."""
     lang = current()
-    said = (singular if n == 1 else plural) if lang == ENGLISH else catalog(lang).ngettext(singular, plural, n)
-    return said.format(**_args({"n": n, **args}))
+    if lang == ENGLISH:
+        return (singular if n == 1 else plural).format(n=n, **args)
+    return catalog(lang).ngettext(singular, plural, n).format(**_args({"n": n, **args}))
 
 
 def N_(message: str) -> str:
@@ -248,16 +247,24 @@ class Words(str):
 
     message: str
     args: tuple[tuple[str, Any], ...]
+    made_in: str
 
     def __new__(cls, message: str, /, **args: Any) -> "Words":
         made = super().__new__(cls, t(message, **args))
         made.message = message
         made.args = tuple(args.items())
+        made.made_in = current()
         return made
 
     def again(self) -> str:
-        """These words in the current language."""
+        """These words in the current language (as made, when made in it: nothing to say again)."""
+        if current() == self.made_in:
+            return str.__str__(self)
         return t(self.message, **dict(self.args))
+
+    def __format__(self, spec: str) -> str:
+        # in a message or an f-string, words kept from another moment are said in this one's language
+        return format(self.again(), spec)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _words, (self.message, self.args)
@@ -279,4 +286,6 @@ def joined(parts: list[Words], sep: str = " ") -> Words:
 
 def text(value: str) -> str:
     """`value` in the current language if it is `Words`, else as it is (a name, a note)."""
-    return value.again() if isinstance(value, Words) else value
+    if value.__class__ is Words and value.made_in != (_current.get() or _default):
+        return value.again()
+    return value  # (Words made in this language: as they are, a model holds dozens)

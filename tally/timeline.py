@@ -34,7 +34,7 @@ from functools import partial
 from itertools import repeat
 from typing import Iterable, Iterator, Sequence
 
-from tally.lang import N_, Words, joined
+from tally.lang import N_, Words, joined, number
 from tally.reducer import Count, Undone
 from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
                           Retract, as_event)
@@ -159,8 +159,11 @@ def _amendment_line(event: Checkpoint | Correct | Adjust, yes_no: bool) -> Ticke
 
 def ballot_label(line: TickerLine) -> str:
     """'#21', or '#21–45' for a pile; '' for what is not a call."""
-    words = ballot_words(line)
-    return "" if words is None else words.again()
+    if line.last is None or line.first is None:
+        return ""
+    if line.first >= line.last:
+        return "#" + number(line.last)
+    return f"#{number(line.first)}–{number(line.last)}"
 
 
 def ballot_words(line: TickerLine) -> Words | None:
