@@ -1035,6 +1035,10 @@ def chance_cell(state_: str, chance: Chance | None, working: bool, width: int) -
     return fit_words(chance.label, chance.text, width)
 
 
+BOARD_FIELDS = ("state_words", "lead_short", "likeliest", "heading", "no_chance", "chances")
+"""What a board row takes of the model (`board_fields`), under the model's own keys."""
+
+
 def board_fields(model: Presentation) -> dict[str, Any]:
     """What a board row takes of the model, under the model's own keys (`Presentation.as_json`)."""
     return {"state_words": model.state_words, "lead_short": model.lead_short, "likeliest": model.likeliest,

@@ -72,3 +72,26 @@ async def test_the_page_is_served_in_the_readers_language(tmp_path):
         _, headers, body = await http(url, "/")
         assert headers["content-language"] == "en" and '<html lang="en">' in body.decode()
         assert "Union election counts" in body.decode()
+
+
+async def test_tally_board_in_spanish_asks_the_hub_for_spanish_rows(tmp_path):
+    """`tally board ws://… --lang es`: the follower asks for rows in Spanish and takes the model's words."""
+    from feeds.board import BoardFollower
+    from hubkit import until
+
+    events = replay("ldj5", 400)
+    async with running_hub(tmp_path) as (hub, url):
+        async with publishing(url, "ldj5") as ws:
+            for event in events:
+                assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+        with use("es"):
+            follower = BoardFollower(url)
+            task = asyncio.ensure_future(follower.run())
+            try:
+                await until(lambda: any(r.get("chances") for r in follower.rows()), "a row with its needle")
+            finally:
+                task.cancel()
+        row = follower.rows()[0]
+        assert row["state_words"] == "CONTANDO"
+        assert row["lead_short"] == "NO +79"
+        assert row["chances"][0]["label"] == "sin sindicato" and "," in row["chances"][0]["text"]
