@@ -147,6 +147,12 @@ def catalog(lang: str) -> gettext.NullTranslations:
     return gettext.translation(DOMAIN, LOCALE, languages=[lang])
 
 
+@functools.cache
+def _messages(lang: str) -> dict[str, str]:
+    """The catalog's singular messages as a dict: what `gettext` looks up, without its call per message."""
+    return {k: v for k, v in getattr(catalog(lang), "_catalog", {}).items() if isinstance(k, str)}
+
+
 # -- numbers -------------------------------------------------------------------------
 
 @functools.cache
@@ -158,12 +164,15 @@ def symbols(lang: str) -> tuple[str, str]:
     return get_group_symbol(lang), get_decimal_symbol(lang)
 
 
+@functools.cache
+def _table(lang: str) -> dict[int, str]:
+    group, point = symbols(lang)
+    return str.maketrans({",": group, ".": point})
+
+
 def _localized(digits: str, lang: str) -> str:
     """Python's '1,633.5' with the language's symbols."""
-    group, point = symbols(lang)
-    if (group, point) == (",", "."):
-        return digits
-    return digits.replace(",", "\0").replace(".", point).replace("\0", group)
+    return digits.translate(_table(lang))
 
 
 def number(n: int) -> str:
@@ -221,7 +230,7 @@ def t(message: str, /, **args: Any) -> str:
     lang = _current.get() or _default
     if lang == ENGLISH:  # the source language: Python's own grouping and point, nothing to look up
         return message.format(**args) if args else message
-    said = catalog(lang).gettext(message) if message else message  # gettext("") is a catalog's header
+    said = _messages(lang).get(message, message) if message else message  # gettext("") is a catalog's header
     return said.format(**_args(args)) if args else said
 
 
