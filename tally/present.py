@@ -8,6 +8,9 @@ judgement a reader sees is made once: a face takes a `Presentation` and lays it
 out, deciding nothing. The hub sends the same model to the page as JSON
 (`Presentation.as_json`), so a browser composes no words either.
 
+Every word is said in the reader's language (`tally.lang`: English or Spanish,
+a context the caller sets), written here in English with `t`.
+
 Pure: no textual, no websockets, no clock (the caller says how old the last
 update is), no I/O.
 """

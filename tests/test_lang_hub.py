@@ -95,3 +95,22 @@ async def test_tally_board_in_spanish_asks_the_hub_for_spanish_rows(tmp_path):
         assert row["state_words"] == "CONTANDO"
         assert row["lead_short"] == "NO +79"
         assert row["chances"][0]["label"] == "sin sindicato" and "," in row["chances"][0]["text"]
+
+
+async def test_a_hostile_language_is_english_never_an_error(tmp_path):
+    """Whatever a request says of its language, the page is served (English when it names none tally
+    speaks): a doubled Accept-Language is one list, a query's lang is never echoed."""
+    async with running_hub(tmp_path) as (hub, url):
+        for path, headers in [
+            ("/e/ldj5?lang=%3Cscript%3E", ""),
+            ("/?lang=es&lang=en", ""),
+            ("/", "Accept-Language: " + "es;q=0.9," * 700 + "\r\n"),
+            ("/", "Accept-Language: fr\r\nAccept-Language: es;q=0.5\r\n"),
+            ("/", "Accept-Language: ;;;=,q=, es;q=1e999, en;q=-1, *;q=0.5\r\n"),
+        ]:
+            status, got, body = await http(url, path, headers=headers)
+            assert status == 200, (path, headers, status)
+            assert got["content-language"] in ("en", "es") and b"<script>" not in body.replace(
+                b'<script src="/static/tally.js" defer></script>', b"")
+        _, got, _ = await http(url, "/", headers="Accept-Language: fr\r\nAccept-Language: es;q=0.5\r\n")
+        assert got["content-language"] == "es"
