@@ -1115,6 +1115,8 @@ FACE_WORDS = {
     "attempt": N_("attempt {n}"),
     "showing_seq": N_("showing seq {seq}"),
     "hub_sending": N_("the hub is sending its counts"),
+    "pick": N_("Elections on {hub} — Enter watches one"),
+    "pick_trouble": N_("Elections on {hub} — not answering: {trouble}"),
 }
 """The words the terminal's widgets put around the model's, by name (`face_words`)."""
 

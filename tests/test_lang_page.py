@@ -42,7 +42,7 @@ def test_the_count_page_follows_the_browsers_language(browser, hub):  # noqa: F8
         assert page.inner_text("#call") == "TODAVÍA NO SE SABE"
         assert page.inner_text("#facts dd.turnout") == "1.000 de ≈1.633 con derecho a voto (61,2 %)"
         assert [page.inner_text(f"#facts dt:nth-of-type({i})") for i in (1, 2, 3, 4)] == [
-            "Diferencia", "Quedan", "Apartadas", "Participación"]
+            "Diferencia", "Quedan", "Nulas e impugnadas", "Participación"]
         assert "va ganando por" in page.inner_text("#facts dd.margin")
         assert page.inner_text("#choices [data-choice=yes] .name") == "SÍ"
         assert not ENGLISH.search(text), ENGLISH.search(text)

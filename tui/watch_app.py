@@ -105,8 +105,9 @@ def election_label(election: dict[str, Any]) -> Content:
 
 
 def picker_heading(hub: str, trouble: str = "") -> Content:
-    said = f" — not answering: {trouble}" if trouble else " — Enter watches one"
-    return Content(literal(f"Elections on {hub}{said}"))
+    if trouble:
+        return Content(literal(face_words("pick_trouble", hub=hub, trouble=trouble)))
+    return Content(literal(face_words("pick", hub=hub)))
 
 
 class PickElection(App[str]):
