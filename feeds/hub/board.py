@@ -269,8 +269,9 @@ class Board:
         self.readers: dict[str, int] = {}
         """Clients connected by the language they read (``/board?lang=es``), other than English."""
         self.needles = Needles(self._needle_back, **needles)
-        self._frames: dict[str, tuple[tuple[int, int], bool, str]] = {}
-        """Each election's summary as last made: (its last seq, whether its needle is in, the frame)."""
+        self._frames: dict[str, tuple[tuple, bool, str]] = {}
+        """Each election's summary as last made: (what it was made of, `_key`; whether its needle is in;
+        the frame)."""
         self._shown: dict[str, tuple[int, str]] = {}
         """Each election's row as last broadcast: (the seq of its state, the frame)."""
         self._newest: dict[str, int] = {}
