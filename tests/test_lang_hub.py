@@ -114,3 +114,22 @@ async def test_a_hostile_language_is_english_never_an_error(tmp_path):
                 b'<script src="/static/tally.js" defer></script>', b"")
         _, got, _ = await http(url, "/", headers="Accept-Language: fr\r\nAccept-Language: es;q=0.5\r\n")
         assert got["content-language"] == "es"
+
+
+async def test_a_hub_in_a_spanish_process_still_sends_english_rows(tmp_path):
+    """A hub run inside a Spanish terminal (`tally count --serve` with LANG=es) speaks each reader's
+    language: a row's own model is English, its Spanish only under ``models``."""
+    from tally import lang
+
+    events = replay("ldj5", 300)
+    lang.set_default("es")
+    try:
+        async with running_hub(tmp_path) as (hub, url):
+            async with publishing(url, "ldj5") as ws:
+                for event in events:
+                    assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+            async with connect(f"{url}/board?id=ldj5") as english:
+                row = await rows_until_settled(english, "ldj5")
+    finally:
+        lang.set_default("en")
+    assert row["model"]["margin"].startswith("NO leads by") and "models" not in row

@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, needle_within, quiet_worker, state_key
-from tally.lang import ENGLISH, Words
+from tally.lang import ENGLISH, Words, use
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
 from tally.odds import no_odds_reason
@@ -326,13 +326,14 @@ class Board:
             return cached[2]
         calls = self._calls_of(election, election.last, snap.handled)
         languages = key[-1]
-        if worked is not None:
-            row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls, languages)
-        elif no_odds_reason(snap):  # a count that cannot have a needle
-            row = needle_row(snap, None, calls=calls, languages=languages)
-        else:
-            row = rules_row(snap, calls, languages)
-        frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
+        with use(ENGLISH):  # a row's own model is English whatever the process speaks (`tally count --serve`)
+            if worked is not None:
+                row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls, languages)
+            elif no_odds_reason(snap):  # a count that cannot have a needle
+                row = needle_row(snap, None, calls=calls, languages=languages)
+            else:
+                row = rules_row(snap, calls, languages)
+            frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
         self._frames[election.id] = (key, not row["working"], frame)
         self.made += 1
         return frame
@@ -356,7 +357,8 @@ class Board:
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
             calls = self._calls_of(election, worked.snap.last_seq, worked.snap.handled)
-            row = with_checks(worked.row(calls, self.languages()), worked.snap, election.results())
+            with use(ENGLISH):
+                row = with_checks(worked.row(calls, self.languages()), worked.snap, election.results())
             return worked.snap.last_seq, json.dumps(row, separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
