@@ -187,7 +187,9 @@ def number(n: int) -> str:
 
 def decimal(x: float, places: int = 1) -> str:
     """35.4 (English), 35,4 (Spanish); thousands grouped: 1,234.5 / 1.234,5."""
-    return _localized(f"{x:,.{places}f}", current())
+    lang = _current.get() or _default
+    digits = f"{x:,.{places}f}"
+    return digits if lang == ENGLISH else _localized(digits, lang)
 
 
 class _Grouped(int):

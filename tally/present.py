@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from tally.lang import N_, current, decimal, t, text, tn
+from tally.lang import N_, Words, current, decimal, t, text, tn
 from tally.lang import number as grouped
 from tally.odds import Odds
 from tally.reducer import Compared, Snapshot
@@ -75,8 +75,9 @@ def number(n: int | None) -> str:
 
 
 def percent(x: float) -> str:
-    """A percentage of one decimal as the language writes it: '35.4 %', '35,4 %'."""
-    return t("{x:.1f} %", x=x)
+    """A percentage of one decimal as the language writes it: '35.4 %', '35,4 %' (both put the sign
+    after a space)."""
+    return f"{decimal(x)} %"
 
 
 def share(part: int, whole: int | None) -> str:
@@ -660,7 +661,9 @@ class CallLine:
 def call_lines(lines: Iterable[TickerLine], most: int) -> tuple[CallLine, ...]:
     """The newest `most` lines, newest first, numbered by ballot, never by seq."""
     newest = list(lines)[-most:] if most > 0 else []
-    return tuple(CallLine(ballot_label(line), text(line.text), line.kind) for line in reversed(newest))
+    lang = current()  # (once: the page shows 50 lines; Words made in this language are said as they are)
+    return tuple(CallLine(ballot_label(line), line.text.again() if line.text.__class__ is Words
+                          and line.text.made_in != lang else line.text, line.kind) for line in reversed(newest))
 
 
 def last_call_words(calls: Sequence[CallLine]) -> str:
