@@ -52,7 +52,7 @@ def extract() -> Catalog:
 
 def _po_bytes(catalog: Catalog) -> bytes:
     out = io.BytesIO()
-    write_po(out, catalog, width=100, sort_output=True, omit_header=False)
+    write_po(out, catalog, width=100, sort_output=True, omit_header=False, ignore_obsolete=True)
     return out.getvalue()
 
 
