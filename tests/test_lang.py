@@ -242,6 +242,14 @@ def test_the_terminal_follows_the_environment(env, want):
     assert from_environment(env) == want
 
 
+@given(st.text(max_size=60))
+def test_any_lang_value_is_a_language_or_one_refusal(tag):
+    try:
+        assert parse(tag) in lang.LANGUAGES
+    except lang.UnknownLanguage as exc:
+        assert "\n" not in str(exc).replace(repr(tag), "") and str(exc).endswith("tally speaks en, es")
+
+
 def test_an_unknown_language_is_refused_by_name():
     assert parse("es_MX.UTF-8") == "es" and parse("EN") == "en"
     with pytest.raises(lang.UnknownLanguage, match="unknown language 'fr': tally speaks en, es"):
