@@ -28,7 +28,8 @@ from feeds.live import FeedState, LiveCount
 from feeds.replay import NO_STAMP, Replay, count_seconds
 from tally.schema import Event
 from tally.odds import needle_json, odds
-from tally.present import board_fields, present
+from tally.lang import ENGLISH, current
+from tally.present import BOARD_FIELDS, board_fields, present
 from tally.reducer import Snapshot
 from tally.summary import needle_row
 
@@ -174,6 +175,21 @@ class BoardReplay(Replay):
         return self.board.closed
 
 
+def board_path(lang: str) -> str:
+    """``/board``, asking for rows in `lang` too when it is not English (docs/PROTOCOL.md)."""
+    return "/board" if lang == ENGLISH else f"/board?lang={lang}"
+
+
+def in_language(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A hub's row with the board's words (`tally.present.board_fields`) of its model in `lang`,
+    when the hub sent one (``models``); else as it is (the terminal words it from its figures)."""
+    models = row.get("models")
+    model = models.get(lang) if isinstance(models, dict) else None
+    if not isinstance(model, dict):
+        return row
+    return {**row, **{k: model[k] for k in BOARD_FIELDS if k in model}}
+
+
 class BoardFollower:
     """A hub's ``/board``: every election's summary, kept current through any outage.
 
@@ -209,7 +225,7 @@ class BoardFollower:
         retries = Retries(lambda attempt, why: self._report("reconnecting", attempt, why))
         self._report("connecting", attempt=1)
         try:
-            async for ws in reconnecting(self.hubs, lambda: "/board", retries, self.wait):
+            async for ws in reconnecting(self.hubs, lambda: board_path(current()), retries, self.wait):
                 retries.succeeded()
                 self._report("live")
                 try:
@@ -233,7 +249,7 @@ class BoardFollower:
         if "ready" in data:
             self.ready = True
         elif isinstance(data.get("id"), str):
-            self.summaries[data["id"]] = data
+            self.summaries[data["id"]] = in_language(data, current())
         else:
             return
         self.version += 1

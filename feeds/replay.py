@@ -22,6 +22,7 @@ import os
 
 from feeds.files import Cursor, Problem
 from feeds.live import LiveCount
+from tally.lang import t
 from tally.schema import Event
 
 FIT_SECONDS = 60.0  # the auto speed plays a whole count in about a minute
@@ -280,11 +281,11 @@ class Replay:
         closed = self._closed()
         if self.done:
             state = "complete" if closed else "ended"
-            detail = "count closed" if closed else "the recording stops before close"
+            detail = t("count closed") if closed else t("the recording stops before close")
         elif self.paused:
             state, detail = "paused", ""
         elif pause:
-            state, detail = "break", f"pause in the count: {pause}"
+            state, detail = "break", t("pause in the count: {pause}", pause=pause)
         else:
-            state, detail = "counting", "full speed" if (self.fast or self._to_end) else ""
+            state, detail = "counting", t("full speed") if (self.fast or self._to_end) else ""
         live.set_feed(state, detail, None if self.fast else self.speed)

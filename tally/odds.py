@@ -30,6 +30,7 @@ from operator import mul, truediv
 from typing import Any, Callable, Sequence
 
 from tally import rules
+from tally.lang import N_
 from tally.reducer import Snapshot
 
 PRIOR_WEIGHT = 1.0
@@ -39,8 +40,8 @@ DRAWS = 20_000
 ±0.7 percentage points (two standard errors at 50 %)."""
 LOW, HIGH = 0.1, 0.9
 """The range of each side's final votes is its 10th–90th percentile: 80 %."""
-NO_TOTAL = "the total ballots cast is not known, so the unopened ballots cannot be modelled"
-NO_ELIGIBLE = ("the number of eligible voters is not known, so a deauthorization poll "
+NO_TOTAL = N_("the total ballots cast is not known, so the unopened ballots cannot be modelled")
+NO_ELIGIBLE = N_("the number of eligible voters is not known, so a deauthorization poll "
                "cannot be modelled")
 YES_NO_KEYS = ("yes", "no", "pending")
 DEAUTHORIZATION = "deauthorization"

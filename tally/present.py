@@ -8,6 +8,9 @@ judgement a reader sees is made once: a face takes a `Presentation` and lays it
 out, deciding nothing. The hub sends the same model to the page as JSON
 (`Presentation.as_json`), so a browser composes no words either.
 
+Every word is said in the reader's language (`tally.lang`: English or Spanish,
+a context the caller sets), written here in English with `t`.
+
 Pure: no textual, no websockets, no clock (the caller says how old the last
 update is), no I/O.
 """
@@ -19,6 +22,8 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
+from tally.lang import N_, Words, current, decimal, t, text, tn
+from tally.lang import number as grouped
 from tally.odds import Odds
 from tally.reducer import Compared, Snapshot
 from tally.report import outcome_words
@@ -28,49 +33,76 @@ from tally.verify import CheckResult
 
 # -- the call: exactly one of five --------------------------------------------------
 
-EARLY, DECIDED, PENDING = "TOO EARLY TO CALL", "OUTCOME DECIDED", "CHALLENGES DETERMINATIVE"
-NO_MAJORITY = "NO MAJORITY POSSIBLE"
+EARLY, DECIDED, PENDING = N_("TOO EARLY TO CALL"), N_("OUTCOME DECIDED"), N_("CHALLENGES DETERMINATIVE")
+NO_MAJORITY = N_("NO MAJORITY POSSIBLE")
 COUNTING, STATE_DECIDED, STATE_PENDING, FINAL = "counting", "decided", "challenges determinative", "final"
 STATES = (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL)
 """A count's state: counting (open), decided (the rest cannot change it, still counting),
 challenges determinative (only the challenged ballots can decide), final (closed and decided)."""
-STATE_WORDS = {COUNTING: "COUNTING", STATE_DECIDED: "DECIDED", STATE_PENDING: "CHALLENGES", FINAL: "FINAL"}
+STATE_WORDS = {COUNTING: N_("COUNTING"), STATE_DECIDED: N_("DECIDED"), STATE_PENDING: N_("CHALLENGES"),
+               FINAL: N_("FINAL")}
 
-WORKING = "working it out …"
+WORKING = N_("working it out …")
 """The needle for the numbers on screen is being worked out (off the screen's thread).
 
 Also said while the only needle at hand is for an earlier state of the count:
 chances are never shown beside numbers they were not worked out for."""
-NO_HEADER = "waiting for the election header …"
-NO_BALLOTS = "no ballots yet"
-NO_COUNT_CHANCE = "no count yet"
-NO_CALLS = "no calls yet"
+NO_HEADER = N_("waiting for the election header …")
+NO_BALLOTS = N_("no ballots yet")
+NO_COUNT_CHANCE = N_("no count yet")
+NO_CALLS = N_("no calls yet")
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 election', '2 elections', '1,000 counts': a number with its noun, in the number's grammar."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+    """'1 election', '2 elections', '1,000 counts': a number with its noun, in the number's grammar.
+
+    The noun is English (`NOUNS` has the ones a face says, in every language)."""
+    if noun in NOUNS:
+        return NOUNS[noun](n)
+    return f"{grouped(n)} {noun if n == 1 else plural or noun + 's'}"
+
+
+NOUNS = {
+    "election": lambda n: tn("{n:,} election", "{n:,} elections", n),
+    "count": lambda n: tn("{n:,} count", "{n:,} counts", n),
+}
+"""The nouns faces count, each in every language's plural forms (`counted`)."""
 
 
 def number(n: int | None) -> str:
-    """1,633; "unknown" for what the header does not give."""
-    return "unknown" if n is None else f"{n:,}"
+    """1,633 (1.633 in Spanish: `tally.lang.number`); "unknown" for what the header does not give."""
+    return t("unknown") if n is None else grouped(n)
+
+
+def percent(x: float) -> str:
+    """A percentage of one decimal as the language writes it: '35.4 %', '35,4 %' (both put the sign
+    after a space)."""
+    return f"{decimal(x)} %"
 
 
 def share(part: int, whole: int | None) -> str:
     """A share of a whole, one decimal: '35.4 %'; '–' of nothing."""
-    return f"{100 * part / whole:.1f} %" if whole else "–"
+    return percent(100 * part / whole) if whole else "–"
 
 
 def share_words(share_text: str) -> str:
     """'35.4 % of valid votes'."""
-    return f"{share_text} of valid votes"
+    return t("{share} of valid votes", share=share_text)
+
+
+YES_NO_NAMES = {"yes": N_("YES"), "no": N_("NO")}
+"""The two choices of a yes/no ballot as every face names them, in the reader's language."""
+
+
+def yes_no_name(choice: str) -> str:
+    """'YES' / 'NO' ('SÍ' / 'NO' in Spanish) of a yes/no ballot's choice."""
+    return t(YES_NO_NAMES[choice]) if choice in YES_NO_NAMES else choice.upper()
 
 
 def choice_name(snap: Snapshot, i: int) -> str:
     """YES / NO on a yes/no ballot, the choice's own name otherwise."""
     choice = snap.choices[i]
-    return choice.upper() if snap.election.yes_no else choice
+    return yes_no_name(choice) if snap.election.yes_no else choice
 
 
 def call(snap: Snapshot | None) -> str:
@@ -107,52 +139,64 @@ def settled(snap: Snapshot) -> bool:
 def banner(snap: Snapshot | None) -> tuple[str, str]:
     """The headline and the line under it."""
     kind = call(snap)
+    said = t(kind)
     if snap is None:
-        return kind, NO_BALLOTS
+        return said, t(NO_BALLOTS)
     if kind == DECIDED:
-        at = f" · decided at ballot {number(snap.decided_at)}" if snap.decided_at else ""
-        return f"{kind} — {outcome_words(snap)}", f"the remaining ballots cannot change it{at}"
+        if snap.decided_at:
+            return (f"{said} — {outcome_words(snap)}",
+                    t("the remaining ballots cannot change it · decided at ballot {n}",
+                      n=number(snap.decided_at)))
+        return f"{said} — {outcome_words(snap)}", t("the remaining ballots cannot change it")
     if kind == PENDING:
-        certain = "" if snap.outcome.majority_possible else f": {certain_words(snap.outcome.possible)}"
-        return (f"{kind} — outcome pending",
-                f"{number(snap.challenged)} challenged ballots can change the result{certain}")
+        headline = t("{call} — outcome pending", call=said)
+        if snap.outcome.majority_possible:
+            return headline, t("{n} challenged ballots can change the result", n=number(snap.challenged))
+        return headline, t("{n} challenged ballots can change the result: {certain}",
+                           n=number(snap.challenged), certain=certain_words(snap.outcome.possible))
     if kind == NO_MAJORITY:
-        challenged = f" and {number(snap.challenged)} challenged" if snap.challenged else ""
-        return (f"{kind} — {certain_words(snap.outcome.possible)}",
-                f"no choice can reach a majority; the {number(snap.remaining)} unopened"
-                f"{challenged} ballots decide which")
-    return kind, early_words(snap)
+        if snap.challenged:
+            why = t("no choice can reach a majority; the {remaining} unopened and {challenged} challenged "
+                    "ballots decide which", remaining=number(snap.remaining), challenged=number(snap.challenged))
+        else:
+            why = t("no choice can reach a majority; the {remaining} unopened ballots decide which",
+                    remaining=number(snap.remaining))
+        return f"{said} — {certain_words(snap.outcome.possible)}", why
+    return said, early_words(snap)
 
 
 def early_words(snap: Snapshot) -> str:
     """Before a call: what the leader still needs to make it certain."""
     if snap.remaining is None or snap.remaining == 0:
-        return snap.outcome.reason
+        return text(snap.outcome.reason)
     if snap.election.rule == DEAUTHORIZATION:
         yes, line = snap.votes[0], snap.majority_line
-        return (f"YES has {number(yes)} of the {number(line)} it needs (a majority of the "
-                f"{number(snap.election.eligible)} eligible voters); {number(snap.remaining)} unopened")
+        return t("{yes_name} has {yes} of the {line} it needs (a majority of the {eligible} eligible voters); "
+                 "{remaining} unopened", yes_name=yes_no_name("yes"), yes=number(yes), line=number(line),
+                 eligible=number(snap.election.eligible), remaining=number(snap.remaining))
     if snap.leader is None:
-        return snap.outcome.reason
+        return text(snap.outcome.reason)
     i = snap.leader
-    needed, leads = snap.needed(i), f"{choice_name(snap, i)} leads by {number(snap.margin)}"
+    needed = snap.needed(i)
     if needed > snap.remaining:
-        return (f"{leads}; the {number(snap.remaining)} unopened ballots cannot settle it alone: "
-                f"the {number(snap.challenged)} challenged ballots may decide")
-    return (f"{leads} and needs {number(needed)} of the {number(snap.remaining)} "
-            f"unopened ballots to make it certain")
+        return t("{name} leads by {margin}; the {remaining} unopened ballots cannot settle it alone: "
+                 "the {challenged} challenged ballots may decide", name=choice_name(snap, i),
+                 margin=number(snap.margin), remaining=number(snap.remaining), challenged=number(snap.challenged))
+    return t("{name} leads by {margin} and needs {needed} of the {remaining} unopened ballots to make it certain",
+             name=choice_name(snap, i), margin=number(snap.margin), needed=number(needed),
+             remaining=number(snap.remaining))
 
 
 # -- the heading ----------------------------------------------------------------------
 
-RECONSTRUCTED = "(ballot order reconstructed)"
+RECONSTRUCTED = "(ballot order reconstructed)"  # a title's own words (data): never translated
 """The bundled replays say so in their titles; a face shows it as its own mark, never cut off."""
 
 
 def split_title(title: str) -> tuple[str, str]:
     """The title without the reconstruction disclaimer, and the disclaimer's mark ('' if none)."""
     if title.rstrip().endswith(RECONSTRUCTED):
-        return title.rstrip()[: -len(RECONSTRUCTED)].rstrip(" ,–—-"), "⚠ ballot order reconstructed"
+        return title.rstrip()[: -len(RECONSTRUCTED)].rstrip(" ,–—-"), t("⚠ ballot order reconstructed")
     return title, ""
 
 
@@ -174,17 +218,17 @@ def union_words(snap: Snapshot) -> str:
 def lead_words(snap: Snapshot) -> str:
     """Who leads and by how much."""
     if snap.valid == 0:
-        return "no votes yet"
+        return t("no votes yet")
     if snap.leader is None:
-        return f"tied at {number(max(snap.votes))}"
-    return f"{choice_name(snap, snap.leader)} leads by {number(snap.margin)}"
+        return t("tied at {n}", n=number(max(snap.votes)))
+    return t("{name} leads by {margin}", name=choice_name(snap, snap.leader), margin=number(snap.margin))
 
 
 def margin_words(snap: Snapshot) -> str:
     """'NO leads by 29 (29.3 % of valid votes)'."""
     if snap.valid == 0 or snap.leader is None:
         return lead_words(snap)
-    return f"{lead_words(snap)} ({share(snap.margin, snap.valid)} of valid votes)"
+    return f"{lead_words(snap)} ({share_words(share(snap.margin, snap.valid))})"
 
 
 def lead_short(snap: Snapshot) -> str:
@@ -198,23 +242,27 @@ def lead_short_of(valid: int, leader: str | None, margin: int) -> str:
     if valid == 0:
         return "—"
     if leader is None:
-        return "tied"
-    return f"{leader} +{margin:,}"
+        return t("tied")
+    return f"{leader} +{grouped(margin)}"
 
 
 def remaining_words(snap: Snapshot) -> str:
     """Ballots still unopened, or unknown, and how many were handled."""
+    handled = number(snap.handled)
     if snap.closed:
-        return f"none: the count is closed · {number(snap.handled)} handled"
+        return t("none: the count is closed · {handled} handled", handled=handled)
     if snap.remaining is None:
-        return f"unknown (total cast not given) · {number(snap.handled)} handled"
+        return t("unknown (total cast not given) · {handled} handled", handled=handled)
     total = snap.election.ballots
-    of = f" of {number(total)}" if total is not None else ""
-    return f"{number(snap.remaining)} unopened{of} · {number(snap.handled)} handled"
+    if total is None:
+        return t("{remaining} unopened · {handled} handled", remaining=number(snap.remaining), handled=handled)
+    return t("{remaining} unopened of {total} · {handled} handled", remaining=number(snap.remaining),
+             total=number(total), handled=handled)
 
 
 def piles_words(snap: Snapshot) -> str:
-    return f"Void: {number(snap.void)} · Challenged: {number(snap.challenged)} (set aside, unopened)"
+    return t("Void: {void} · Challenged: {challenged} (set aside, unopened)", void=number(snap.void),
+             challenged=number(snap.challenged))
 
 
 def turnout_words(snap: Snapshot) -> str:
@@ -222,8 +270,9 @@ def turnout_words(snap: Snapshot) -> str:
     cast = snap.handled if snap.closed or snap.election.ballots is None else snap.election.ballots
     eligible = snap.election.eligible
     if eligible is None:
-        return f"{number(cast)} ballots (eligible voters not given)"
-    return f"{number(cast)} of ≈{number(eligible)} eligible ({share(cast, eligible)})"
+        return t("{cast} ballots (eligible voters not given)", cast=number(cast))
+    return t("{cast} of ≈{eligible} eligible ({share})", cast=number(cast), eligible=number(eligible),
+             share=share(cast, eligible))
 
 
 def needs_words(snap: Snapshot, i: int) -> str:
@@ -236,16 +285,20 @@ def needs_words(snap: Snapshot, i: int) -> str:
     """
     needed = snap.needed(i)
     if needed is None:
-        return "needs unknown (total cast not given)"
+        return t("needs unknown (total cast not given)")
     if needed == 0:
-        return "has it"
+        return t("has it")
     remaining, challenged = snap.remaining or 0, snap.challenged
     if needed <= remaining:
-        return f"needs {number(needed)} of {number(remaining)} unopened ({share(needed, remaining)})"
+        return t("needs {needed} of {remaining} unopened ({share})", needed=number(needed),
+                 remaining=number(remaining), share=share(needed, remaining))
     if needed <= remaining + challenged:
-        source = f"the {number(remaining)} unopened and " if remaining else "the "
-        return f"needs {number(needed)} of {source}{number(challenged)} challenged, if opened"
-    return f"needs {number(needed)}, more than are left: out of reach"
+        if remaining:
+            return t("needs {needed} of the {remaining} unopened and {challenged} challenged, if opened",
+                     needed=number(needed), remaining=number(remaining), challenged=number(challenged))
+        return t("needs {needed} of the {challenged} challenged, if opened", needed=number(needed),
+                 challenged=number(challenged))
+    return t("needs {needed}, more than are left: out of reach", needed=number(needed))
 
 
 def scale(snap: Snapshot) -> tuple[int, float]:
@@ -274,23 +327,29 @@ def chance_text(p: float, certain: bool) -> str:
     count is `settled`, so each outcome's chance is exactly 0 or 1.
     """
     if p <= 0 or p < 0.001:
-        return "0 %" if certain and p <= 0 else "< 0.1 %"
+        return "0 %" if certain and p <= 0 else f"< {percent(0.1)}"
     if p >= 1 or p > 0.999:
-        return "100 %" if certain and p >= 1 else "> 99.9 %"
-    return f"{100 * p:.1f} %"
+        return "100 %" if certain and p >= 1 else f"> {percent(99.9)}"
+    return percent(100 * p)
 
 
 def outcome_label(snap: Snapshot, key: str) -> str:
     """One outcome of the needle in words: union wins, no union, challenges decide, X wins, runoff …"""
     if key == "pending":
-        return "challenges decide"
+        return t("challenges decide")
     if snap.election.yes_no and snap.election.rule == DEAUTHORIZATION:
-        return {"yes": "deauthorization carries", "no": "deauthorization fails"}.get(key, key)
+        return t(POLL_OUTCOMES[key]) if key in POLL_OUTCOMES else key
     if snap.election.yes_no:
-        return {"yes": "union wins", "no": "no union"}.get(key, key)
+        return t(YES_NO_OUTCOMES[key]) if key in YES_NO_OUTCOMES else key
     if key in snap.choices:
-        return f"{key} wins"
-    return key.replace("_", " ")
+        return t("{choice} wins", choice=key)
+    return t(OUTCOME_NAMES.get(key, key.replace("_", " ")))
+
+
+OUTCOME_NAMES = {"runoff": N_("runoff"), "rerun": N_("rerun"), "no_majority": N_("no majority")}
+YES_NO_OUTCOMES = {"yes": N_("union wins"), "no": N_("no union")}
+POLL_OUTCOMES = {"yes": N_("deauthorization carries"), "no": N_("deauthorization fails")}
+"""The needle's outcomes that are no choice's, as a reader says them."""
 
 
 def outcome_role(snap: Snapshot, key: str) -> str:
@@ -345,10 +404,11 @@ def range_parts(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> tuple[str
         low, high = ranges[choice]
         name = choice_name(snap, i)
         if low == high:
-            words = f"{name} finishes with {low:,}"
+            words = t("{name} finishes with {n:,}", name=name, n=low)
+        elif not parts:
+            words = t("{name} will finish between {low:,} and {high:,} (80 %)", name=name, low=low, high=high)
         else:
-            verb = "will finish between" if not parts else "between"
-            words = f"{name} {verb} {low:,} and {high:,}" + (" (80 %)" if not parts else "")
+            words = t("{name} between {low:,} and {high:,}", name=name, low=low, high=high)
         parts.append(words)
     return tuple(parts)
 
@@ -356,18 +416,18 @@ def range_parts(snap: Snapshot, ranges: dict[str, tuple[int, int]]) -> tuple[str
 # -- the link ---------------------------------------------------------------------------
 
 LINK_MARKS = {
-    "loading": "… LOADING",
-    "counting": "▶ COUNTING",
-    "paused": "❚❚ PAUSED",
-    "break": "◷ BREAK",
-    "complete": "■ COMPLETE",
-    "ended": "■ END OF RECORDING",
-    "live": "● LIVE",
-    "reconnecting": "↻ RECONNECTING",
-    "waiting": "◌ WAITING",
-    "offline": "○ OFFLINE",
-    "conflict": "✖ HUB CONFLICT",
-    "final": "■ FINAL",
+    "loading": N_("… LOADING"),
+    "counting": N_("▶ COUNTING"),
+    "paused": N_("❚❚ PAUSED"),
+    "break": N_("◷ BREAK"),
+    "complete": N_("■ COMPLETE"),
+    "ended": N_("■ END OF RECORDING"),
+    "live": N_("● LIVE"),
+    "reconnecting": N_("↻ RECONNECTING"),
+    "waiting": N_("◌ WAITING"),
+    "offline": N_("○ OFFLINE"),
+    "conflict": N_("✖ HUB CONFLICT"),
+    "final": N_("■ FINAL"),
 }
 LIVE_STATES = ("live", "reconnecting", "waiting")
 
@@ -385,7 +445,7 @@ def link_state(link: str, snap: Snapshot | None) -> str:
 
 def speed_words(speed: float) -> str:
     """2,000× rather than 2e+03×; 0.25× and 1.5× keep their decimals."""
-    return f"{speed:,.0f}×" if speed >= 10 else f"{speed:.3g}×"
+    return t("{x:,.0f}×", x=speed) if speed >= 10 else t("{x:.3g}×", x=speed)
 
 
 def feed_mark(state: str, speed: float | None = None, waiting: int = 0) -> str:
@@ -395,26 +455,30 @@ def feed_mark(state: str, speed: float | None = None, waiting: int = 0) -> str:
     a narrow header cuts the detail, and a counter must always see how many
     of their entries the hub does not have yet.
     """
-    mark = LINK_MARKS.get(state, state.upper())
+    mark = t(LINK_MARKS[state]) if state in LINK_MARKS else state.upper()
     if speed and state in ("counting", "break", "paused"):
         mark += f" {speed_words(speed)}"
     if waiting > 0:
-        mark += f" · {waiting:,} to send"
+        mark += " · " + t("{n:,} to send", n=waiting)
     return mark
 
 
 def ago(seconds: float) -> str:
     seconds = max(0, int(seconds))
     if seconds < 90:
-        return f"{seconds} s ago"
+        return t(AGO[0], n=seconds)
     if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min ago"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min ago"
+        return t(AGO[1], n=round(seconds / 60))
+    return t(AGO[2], n=seconds // 3600, mm=str(seconds % 3600 // 60).zfill(2))
+
+
+AGO = (N_("{n} s ago"), N_("{n} min ago"), N_("{n} h {mm} min ago"))
+LAST_UPDATE = N_("⚠ last update {ago}")
 
 
 def stale_words(seconds: float | None) -> str:
     """'⚠ last update 40 s ago' while a link is down; '' while it is up."""
-    return "" if seconds is None else f"⚠ last update {ago(seconds)}"
+    return "" if seconds is None else t(LAST_UPDATE, ago=ago(seconds))
 
 
 # -- what a page says of its own link ---------------------------------------------
@@ -425,9 +489,15 @@ def stale_words(seconds: float | None) -> str:
 PAGE_LINKS = ("live", "reconnecting", "offline")
 """The states of a page's own link: connected, its WebSocket dropped (it retries by itself),
 or connected to a hub that no longer has the count (a hub restarted without it)."""
-ATTEMPT_WORDS = "attempt {n}"
+ATTEMPT_WORDS = N_("attempt {n}")
 STALE_STEPS = ((90, 1, "⚠ last update {n} s ago"), (90 * 60, 60, "⚠ last update {n} min ago"),
                (None, 3600, "⚠ last update {n} h {mm} min ago"))
+
+
+def stale_steps() -> tuple[tuple[int | None, int, str], ...]:
+    """STALE_STEPS in the current language: `LAST_UPDATE` of each `AGO`, its braces left for the page."""
+    return tuple((below, per, t(LAST_UPDATE, ago=t(words)))
+                 for (below, per, _), words in zip(STALE_STEPS, AGO))
 """`stale_words` as data for a page that counts the seconds itself: (below this many seconds,
 divided by, words). Minutes round half to even as Python's `round` does; hours and their
 minutes are whole (`ago`). tests/test_cross_face.py checks the page against `stale_words`."""
@@ -452,7 +522,7 @@ def page_link(snap: Snapshot | None) -> PageLink:
     stale words (`stale_shown`).
     """
     closed = snap is not None and snap.closed
-    return _page_link(tuple(link_state(link, snap) for link in PAGE_LINKS), stale_shown(closed))
+    return _page_link(tuple(link_state(link, snap) for link in PAGE_LINKS), stale_shown(closed), current())
 
 
 def stale_shown(closed: bool) -> bool:
@@ -465,18 +535,18 @@ def stale_shown(closed: bool) -> bool:
 
 
 @functools.cache
-def _page_link(shown: tuple[str, ...], stale: bool) -> PageLink:
-    # a page's link words take few values (open or closed): each PageLink is made once
+def _page_link(shown: tuple[str, ...], stale: bool, lang: str) -> PageLink:
+    # a page's link words take few values (open or closed, per language): each PageLink is made once
     return PageLink({link: (state_, feed_mark(state_)) for link, state_ in zip(PAGE_LINKS, shown)},
                     {link: (link, feed_mark(link)) for link in PAGE_LINKS},
-                    stale=STALE_STEPS if stale else ())
+                    attempt=t(ATTEMPT_WORDS), stale=stale_steps() if stale else ())
 
 
 # -- a count that serves its own page (tally count --serve) -------------------------
 # The counter reads these on the count screen and at start; a watcher reads the QR's caption
 # over the counter's shoulder. The address itself is data (feeds/serving.py makes it).
 
-EVERY_INTERFACE_WORDS = "listening on every network interface: anyone on its networks can watch"
+EVERY_INTERFACE_WORDS = N_("listening on every network interface: anyone on its networks can watch")
 
 
 def serving_words(page: str, everywhere: bool, key: str = "w") -> tuple[str, ...]:
@@ -484,24 +554,24 @@ def serving_words(page: str, everywhere: bool, key: str = "w") -> tuple[str, ...
     (⇧W when a choice has w: "Workers United"), and, when bound to every interface, first, that the
     count is open to the networks, not to this computer alone (a line of its own: at 80 columns
     neither may cut the other off)."""
-    words = f"watch live: {page} · {key} QR code"
-    return (f"⚠ {EVERY_INTERFACE_WORDS}", words) if everywhere else (words,)
+    words = t("watch live: {page} · {key} QR code", page=page, key=key)
+    return (f"⚠ {t(EVERY_INTERFACE_WORDS)}", words) if everywhere else (words,)
 
 
 def serving_start_words(page: str, everywhere: bool) -> str:
     """What `tally count --serve` prints as it starts (and leaves in the terminal after it quits)."""
-    words = f"the count's page is {page}"
-    return f"{words} ({EVERY_INTERFACE_WORDS})" if everywhere else words
+    words = t("the count's page is {page}", page=page)
+    return f"{words} ({t(EVERY_INTERFACE_WORDS)})" if everywhere else words
 
 
 def serving_stopped_words(why: str) -> str:
     """The hub in the count's own process stopped (its disk, its store): the count itself goes on."""
-    return f"the page stopped ({why}): the count goes on here, journaled"
+    return t("the page stopped ({why}): the count goes on here, journaled", why=why)
 
 
 def qr_caption(page: str) -> str:
     """Under the QR code: what a phone's camera gets, said for the person holding it."""
-    return f"Scan with a phone's camera to watch the count live: {page}"
+    return t("Scan with a phone's camera to watch the count live: {page}", page=page)
 
 
 # -- freshness: the last call, the pace, the trend ---------------------------------
@@ -511,7 +581,7 @@ def duration(minutes: float) -> str:
         return "< 1 min"
     if minutes < 90:
         return f"~{round(minutes)} min"
-    return f"~{int(minutes // 60)} h {round(minutes % 60):02d} min"
+    return f"~{int(minutes // 60)} h {round(minutes % 60):02d} min"  # units every language here writes alike
 
 
 def clock_time(at: datetime, local: bool) -> str:
@@ -534,10 +604,10 @@ def clock_time(at: datetime, local: bool) -> str:
 def pace_words(pace: Pace, snap: Snapshot) -> str:
     """'12.5/min · ~16 min to go', or that the pace is not known yet."""
     if pace.per_minute is None:
-        return "pace not known yet"
-    words = f"{pace.per_minute:,.1f}/min"
+        return t("pace not known yet")
+    words = f"{decimal(pace.per_minute)}/min"
     left = pace.minutes_left(snap.remaining)
-    return f"{words} · {duration(left)} to go" if left is not None else words
+    return f"{words} · " + t("{left} to go", left=duration(left)) if left is not None else words
 
 
 def trend_words(pace: Pace | None, snap: Snapshot) -> str:
@@ -549,15 +619,16 @@ def trend_words(pace: Pace | None, snap: Snapshot) -> str:
     numbers, as the calls are, never as "the last 101 ballots".
     """
     if pace is None or not pace.recent or not snap.valid:
-        return f"recent trend: not yet (fewer than {TREND_BALLOTS} ballots)"
+        return t("recent trend: not yet (fewer than {n} ballots)", n=TREND_BALLOTS)
     i = 0 if snap.election.yes_no else (snap.leader if snap.leader is not None else 0)
-    stretch = f"ballots #{snap.handled - pace.recent + 1:,}–{snap.handled:,}"
+    stretch = t("ballots #{first:,}–{last:,}", first=snap.handled - pace.recent + 1, last=snap.handled)
     recent_valid = sum(pace.recent_votes)
     if not recent_valid:
-        return f"{stretch}: no valid votes"
+        return t("{stretch}: no valid votes", stretch=stretch)
     recent = 100 * pace.recent_votes[i] / recent_valid
     overall = 100 * snap.votes[i] / snap.valid
-    return f"{stretch}: {choice_name(snap, i)} {recent:.0f} %, overall {overall:.0f} %"
+    return t("{stretch}: {name} {recent:.0f} %, overall {overall:.0f} %", stretch=stretch,
+             name=choice_name(snap, i), recent=recent, overall=overall)
 
 
 def freshness_words(snap: Snapshot, pace: Pace | None, stale_seconds: float | None,
@@ -565,10 +636,10 @@ def freshness_words(snap: Snapshot, pace: Pace | None, stale_seconds: float | No
     """How fresh the numbers are: how old while out of touch, the last call's time, the pace."""
     parts = [stale_words(stale_seconds)] if stale_seconds is not None else []
     if pace is not None and pace.last_at is not None:
-        parts.append(f"last call {clock_time(pace.last_at, local_times)}")
+        parts.append(t("last call {time}", time=clock_time(pace.last_at, local_times)))
     if pace is not None and not snap.closed:
         parts.append(pace_words(pace, snap))
-    return " · ".join(parts) or NO_CALLS
+    return " · ".join(parts) or t(NO_CALLS)
 
 
 # -- the charts' captions ------------------------------------------------------------
@@ -576,24 +647,26 @@ def freshness_words(snap: Snapshot, pace: Pace | None, stale_seconds: float | No
 def lead_sign(margin: int) -> str:
     """A yes − no margin as the chart says it: 'NO +241', 'YES +1', 'tied'."""
     if margin == 0:
-        return "tied"
-    return f"YES +{margin:,}" if margin > 0 else f"NO +{-margin:,}"
+        return t("tied")
+    return f"{yes_no_name('yes')} +{grouped(margin)}" if margin > 0 else f"{yes_no_name('no')} +{grouped(-margin)}"
 
 
 def margin_chart_words(snap: Snapshot, margin_range: tuple[int, int]) -> tuple[str, str]:
     """The margin chart's caption, wide and narrow: its range through the count, which way is up."""
     if not snap.election.yes_no:
-        return "Share of valid votes through the count:", "Share of valid votes:"
+        return t("Share of valid votes through the count:"), t("Share of valid votes:")
     low, high = margin_range
-    span = f"{lead_sign(low)} to {lead_sign(high)}" if low != high else lead_sign(low)
-    return f"Margin through the count: {span} (up: YES leads)", f"Margin {span}"
+    span = t("{low} to {high}", low=lead_sign(low), high=lead_sign(high)) if low != high else lead_sign(low)
+    return (t("Margin through the count: {span} (up: {yes} leads)", span=span, yes=yes_no_name("yes")),
+            t("Margin {span}", span=span))
 
 
 def chance_chart_words(now: str | None) -> tuple[str, str]:
     """The chart of the union's chance, wide and narrow; `now`: the union's chance on screen."""
     if now is None:
-        return "The union's chance through the count (┄ 50 %)", "Union's chance"
-    return f"The union's chance through the count: {now} now (┄ 50 %)", f"Union's chance: {now} now"
+        return t("The union's chance through the count (┄ 50 %)"), t("Union's chance")
+    return (t("The union's chance through the count: {now} now (┄ 50 %)", now=now),
+            t("Union's chance: {now} now", now=now))
 
 
 def chance_chart_tight(now: str | None) -> str:
@@ -603,7 +676,7 @@ def chance_chart_tight(now: str | None) -> str:
     lost its last word, and with "> 99.9 %" more. The figure is what a reader
     looks for, so "now" gives way, never the chance.
     """
-    return "Union's chance" if now is None else f"Union's chance: {now}"
+    return t("Union's chance") if now is None else t("Union's chance: {now}", now=now)
 
 
 # -- the calls ------------------------------------------------------------------------
@@ -620,7 +693,9 @@ class CallLine:
 def call_lines(lines: Iterable[TickerLine], most: int) -> tuple[CallLine, ...]:
     """The newest `most` lines, newest first, numbered by ballot, never by seq."""
     newest = list(lines)[-most:] if most > 0 else []
-    return tuple(CallLine(ballot_label(line), line.text, line.kind) for line in reversed(newest))
+    lang = current()  # (once: the page shows 50 lines; Words made in this language are said as they are)
+    return tuple(CallLine(ballot_label(line), line.text.again() if line.text.__class__ is Words
+                          and line.text.made_in != lang else line.text, line.kind) for line in reversed(newest))
 
 
 def last_call_words(calls: Sequence[CallLine]) -> str:
@@ -630,7 +705,7 @@ def last_call_words(calls: Sequence[CallLine]) -> str:
     that numbers ballots is.
     """
     call = next((c for c in calls if c.label), None)
-    return f"last call {call.label}: {call.text}" if call is not None else NO_CALLS
+    return t("last call {label}: {call}", label=call.label, call=call.text) if call is not None else t(NO_CALLS)
 
 
 # -- the model ----------------------------------------------------------------------
@@ -692,7 +767,7 @@ class Presentation:
     verification_role: str = ""  # VERIFIED, DIFFERS or UNVERIFIED (its colour)
     page_link: PageLink | None = None  # the page's own link, in words (`page_link`)
     chance_chart_tight: str = ""  # the chance chart's caption where its narrow one is cut
-    verification_marks: dict[str, str] = field(default_factory=lambda: VERIFICATION_SHORT)
+    verification_marks: dict[str, str] = field(default_factory=lambda: verification_marks())
     """`verification_role` → its mark in a word or two (`VERIFICATION_SHORT`), for the stream overlay."""
 
     def as_json(self) -> dict[str, Any]:
@@ -758,13 +833,14 @@ def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
     method = no_chance = ranges = ""
     parts: tuple[str, ...] = ()
     if odds == WORKING:
-        no_chance = WORKING
+        no_chance = t(WORKING)
     elif odds is None:
         from tally.odds import no_odds_reason  # the reason, only when there is no needle
-        no_chance = no_odds_reason(snap) or "no chance is given for this count"
+        reason = no_odds_reason(snap)
+        no_chance = t(reason) if reason else t("no chance is given for this count")
     else:
         rows = chances(snap, odds)
-        method = "exact" if odds.method == "exact" else "approximate, simulated"
+        method = t("exact") if odds.method == "exact" else t("approximate, simulated")
         parts = range_parts(snap, odds.ranges)
         ranges = " · ".join(parts)
     st = state(snap)
@@ -773,7 +849,7 @@ def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
     shown_calls = call_lines(calls, most_calls)
     return Presentation(
         id=snap.election.id, title=snap.election.title, union=snap.election.union,
-        state=st, state_words=STATE_WORDS[st], link=shown_link,
+        state=st, state_words=t(STATE_WORDS[st]), link=shown_link,
         link_mark=feed_mark(shown_link, speed, waiting), stale=stale_words(stale_seconds),
         headline=headline, subline=subline, call=call(snap), choices=choices,
         lead=lead_words(snap), lead_short=lead_short(snap), margin=margin_words(snap),
@@ -793,10 +869,11 @@ def present(snap: Snapshot, odds: Odds | None | str, *, link: str = "live",
 
 VERIFIED, DIFFERS, UNVERIFIED = "verified", "differs", "unverified"
 """`verification_role`: checked and agreeing, a disagreement standing, or nothing to check against."""
-OURS_COUNTER, OURS_WATCHED = "you", "count"
-"""How the Board's figures name this count's: on the counter's own screen, and everywhere else."""
-ONE_COUNTER = "unverified: one counter"
-ONE_COUNTER_BESIDE_THE_BOARD = "one counter"
+OURS_COUNTER, OURS_WATCHED = N_("you"), N_("count")
+"""How the Board's figures name this count's: on the counter's own screen, and everywhere else
+(translated where said: `checkpoint_differences`)."""
+ONE_COUNTER = N_("unverified: one counter")
+ONE_COUNTER_BESIDE_THE_BOARD = N_("one counter")
 """The counters' part when the Board's own figures are beside it: the count is checked by the
 Board (or found to differ from it), so "unverified" would say the opposite of the next words."""
 
@@ -806,10 +883,13 @@ def figures_words(snap: Snapshot, totals: Sequence[int], slots: Iterable[int]) -
     return " ".join(f"{slot_name(snap, i)} {number(totals[i])}" for i in slots)
 
 
+SLOT_NAMES = (N_("void"), N_("challenged"))
+
+
 def slot_name(snap: Snapshot, i: int) -> str:
     """A slot's name: a choice's (`choice_name`), then "void", then "challenged"."""
     k = len(snap.choices)
-    return choice_name(snap, i) if i < k else ("void", "challenged")[i - k]
+    return choice_name(snap, i) if i < k else t(SLOT_NAMES[i - k])
 
 
 def compared_slots(snap: Snapshot, *totals: Sequence[int]) -> tuple[int, ...]:
@@ -820,24 +900,28 @@ def compared_slots(snap: Snapshot, *totals: Sequence[int]) -> tuple[int, ...]:
 
 def checkpoint_differences(snap: Snapshot, checkpoint: Compared, ours: str = OURS_COUNTER) -> str:
     """'Board: YES 200 · you 201', each differing figure, joined by '; '."""
-    return "; ".join(f"Board: {slot_name(snap, i)} {number(checkpoint.board[i])} · "
-                     f"{ours} {number(checkpoint.counted[i])}" for i in checkpoint.differs)
+    return "; ".join(t("Board: {slot} {board} · {ours} {counted}", slot=slot_name(snap, i),
+                       board=number(checkpoint.board[i]), ours=t(ours), counted=number(checkpoint.counted[i]))
+                     for i in checkpoint.differs)
 
 
 def checkpoint_name(snap: Snapshot, checkpoint: Compared) -> str:
     """"the Board's subtotal at ballot 500"; the last one of a closed count is its tally."""
     final = snap.closed and snap.checkpoints and snap.checkpoints[-1] is checkpoint
-    return f"the Board's {'tally' if final else 'subtotal'} at ballot {number(checkpoint.ballot)}"
+    if final:
+        return t("the Board's tally at ballot {n}", n=number(checkpoint.ballot))
+    return t("the Board's subtotal at ballot {n}", n=number(checkpoint.ballot))
 
 
 def checkpoint_words(snap: Snapshot, checkpoint: Compared, ours: str = OURS_COUNTER) -> str:
     """One checkpoint's standing: it matches, its figures were accepted, or each difference."""
     name = checkpoint_name(snap, checkpoint)
     if checkpoint.agrees:
-        return f"matches {name}"
+        return t("matches {name}", name=name)
     if checkpoint.adjusted_by is not None:
-        return f"accepted {name} (entry {checkpoint.adjusted_by})"
-    return f"✗ differs from {name} ({checkpoint_differences(snap, checkpoint, ours)})"
+        return t("accepted {name} (entry {entry})", name=name, entry=checkpoint.adjusted_by)
+    return t("✗ differs from {name} ({differences})", name=name,
+             differences=checkpoint_differences(snap, checkpoint, ours))
 
 
 def _standing_checkpoint(snap: Snapshot) -> Compared | None:
@@ -853,17 +937,17 @@ def counters_words(snap: Snapshot, checks: Sequence[CheckResult]) -> str:
     is where to look first.
     """
     if not checks:
-        return ONE_COUNTER
+        return t(ONE_COUNTER)
     differ = sorted((c for c in checks if not c.agree), key=lambda c: (c.since, c.counter))
     if not differ:
         at = min(c.at for c in checks)
-        return f"✓ {len(checks) + 1} counters agree at ballot {number(at)}"
+        return t("✓ {n} counters agree at ballot {at}", n=len(checks) + 1, at=number(at))
     first = differ[0]
-    words = f"✗ counters differ since ballot {number(first.since)}"
+    words = t("✗ counters differ since ballot {since}", since=number(first.since))
     if first.main and first.check:
         slots = compared_slots(snap, first.main, first.check)
-        words += (f" (main {figures_words(snap, first.main, slots)} · "
-                  f"check {first.counter} {figures_words(snap, first.check, slots)})")
+        words += " " + t("(main {main} · check {counter} {check})", main=figures_words(snap, first.main, slots),
+                         counter=first.counter, check=figures_words(snap, first.check, slots))
     return words
 
 
@@ -881,7 +965,7 @@ def verification_line(snap: Snapshot, checks: Sequence[CheckResult] = (),
     checkpoint = _standing_checkpoint(snap)
     if checkpoint is not None:
         if not checks:
-            words = ONE_COUNTER_BESIDE_THE_BOARD
+            words = t(ONE_COUNTER_BESIDE_THE_BOARD)
         words += " · " + checkpoint_words(snap, checkpoint, ours)
     return words
 
@@ -923,11 +1007,16 @@ VERIFICATION_MARKS = {VERIFIED: "✓", DIFFERS: "✗", UNVERIFIED: " "}
 and a count checked by nothing is left unmarked, so the marks that stand out are the ones that say something."""
 
 
-VERIFICATION_SHORT = {VERIFIED: "✓ verified", DIFFERS: "✗ counts differ", UNVERIFIED: ""}
+VERIFICATION_SHORT = {VERIFIED: N_("✓ verified"), DIFFERS: N_("✗ counts differ"), UNVERIFIED: ""}
 """`verification_role`'s mark with a word, where `verification_line` has no room: a stream's lower
 third. Carried in every model (`Presentation.verification_marks`), because the hub puts the role in
 last (`tally.summary.with_checks`): the overlay looks the role up here and composes nothing. A count
 checked by nothing says nothing, as a board row's blank mark (VERIFICATION_MARKS)."""
+
+
+def verification_marks() -> dict[str, str]:
+    """`VERIFICATION_SHORT` in the reader's language (a model carries them: made with it)."""
+    return {role: t(words) if words else "" for role, words in VERIFICATION_SHORT.items()}
 
 
 def likeliest(snap: Snapshot, rows: tuple[Chance, ...] | None, no_chance: str) -> str:
@@ -947,7 +1036,7 @@ def odds_from_json(needle: dict[str, Any]) -> Odds:
 
 # -- the board's cells ----------------------------------------------------------------
 
-WORKING_CELL = "working…"
+WORKING_CELL = N_("working…")
 """WORKING in a board's narrow chance column."""
 NO_CELL = "—"
 """A board cell with nothing to say: no chance once the count is called, no lead before a vote."""
@@ -992,10 +1081,14 @@ def chance_cell(state_: str, chance: Chance | None, working: bool, width: int) -
     if state_ != COUNTING:
         return NO_CELL
     if working:
-        return WORKING_CELL
+        return t(WORKING_CELL)
     if chance is None:
         return NO_CELL
     return fit_words(chance.label, chance.text, width)
+
+
+BOARD_FIELDS = ("state_words", "lead_short", "likeliest", "heading", "no_chance", "chances")
+"""What a board row takes of the model (`board_fields`), under the model's own keys."""
 
 
 def board_fields(model: Presentation) -> dict[str, Any]:
@@ -1009,9 +1102,13 @@ def board_fields(model: Presentation) -> dict[str, Any]:
 # A count's picture (1200×630 PNG, feeds/card.py) and the Open Graph / Twitter tags of its
 # page: what a chat app shows when someone posts the link. Every word of both is here.
 
-CARD_BRAND = "tally"
-CHANCES_WORDS = "Chances"
-PREVIEW_SITE = "tally — a union election count"
+CARD_BRAND = "tally"  # a name: the same in every language
+PREVIEW_SITE = N_("tally — a union election count")
+
+
+def preview_site() -> str:
+    """og:site_name, in the reader's language."""
+    return t(PREVIEW_SITE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1056,7 +1153,7 @@ def chance_line(model: Presentation) -> str:
     why there is none ('no chance once the count is decided' …), from the model's own words."""
     if not model.chances:
         return model.no_chance
-    return f"{CHANCES_WORDS}: " + " · ".join(c.words for c in model.chances[:3])
+    return t("Chances: {chances}", chances=" · ".join(c.words for c in model.chances[:3]))
 
 
 def card_words(model: Presentation) -> CardWords:
@@ -1083,3 +1180,85 @@ def preview_description(snap: Snapshot) -> str:
     """
     sides = " · ".join(f"{choice_name(snap, i)} {number(v)}" for i, v in enumerate(snap.votes))
     return f"{sides} — {lead_words(snap)} · {remaining_words(snap)}"
+
+
+# -- the page's own words --------------------------------------------------------------
+# The hub's page is plain files; the words around a count (headings, labels, what
+# the bars and chances mean) are here with every other word a reader sees, and the
+# hub puts them in the page in the reader's language (feeds/hub/web.py).
+
+PAGE_WORDS = {
+    "board_title": N_("tally — every count on this hub"),
+    "board_heading": N_("Union election counts"),
+    "connecting": N_("connecting …"),
+    "live": LINK_MARKS["live"],
+    "empty": N_("No counts on this hub yet. They appear here as soon as one starts."),
+    "board_about": N_("Live from this tally hub. Bars run to every vote still possible; the line marks half "
+                      "of them: a bar past it has won."),
+    "chances_about": N_("Chances: the random-order model (how likely each outcome is if the unopened ballots "
+                        "are in no particular order)."),
+    "count_title": N_("tally — a count"),
+    "every_count": N_("← every count"),
+    "waiting": N_("Waiting for the count …"),
+    "early": EARLY,
+    "no_ballots": NO_BALLOTS,
+    "votes": N_("votes"),
+    "chances": N_("Chances"),
+    "model_about": N_("The random-order model: how likely each outcome is if the unopened ballots are in no "
+                      "particular order."),
+    "last_calls": N_("Last calls"),
+    "margin": N_("Margin"),
+    "remaining": N_("Remaining"),
+    "piles": N_("Piles"),
+    "turnout": N_("Turnout"),
+}
+"""The words of the page's files by their place (`{{name}}` in feeds/hub/static/*.html)."""
+
+
+def page_words() -> dict[str, str]:
+    """PAGE_WORDS in the current language, and the language itself (``lang``, for ``<html lang>``)."""
+    return {"lang": current(), **{name: t(words) for name, words in PAGE_WORDS.items()}}
+
+
+# -- the terminal faces' own words ---------------------------------------------------------
+# A widget puts a model's phrase after its label ("Margin: NO leads by 29"); the label is a
+# word a reader reads, so it is here, in the reader's language, and the widget only places it.
+
+FACE_WORDS = {
+    "margin": N_("Margin: {value}"),
+    "remaining": N_("Remaining: {value}"),
+    "turnout": N_("Turnout: {value}"),
+    "chance": N_("Chance: {value}"),
+    "no_chance": N_("No chance given: {value}"),
+    "chance_head": N_("Chance ({method}): "),
+    "board_count": N_("count"),
+    "board_bars": N_("bars"),
+    "board_bars_wide": N_("bars (┃ majority)"),
+    "board_votes": N_("votes"),
+    "board_lead": N_("lead"),
+    "board_left": N_("left"),
+    "board_chance": N_("chance"),
+    "board_state": N_("state"),
+    "board_counts": N_("{counts}, {n} counting"),
+    "no_counts": N_("no counts yet"),
+    "following": N_("following the hub"),
+    "closed": N_("the count is closed"),
+    "connecting": N_("connecting …"),
+    "not_yet_on_hub": N_("the count has not reached the hub yet"),
+    "attempt": N_("attempt {n}"),
+    "showing_seq": N_("showing seq {seq}"),
+    "hub_sending": N_("the hub is sending its counts"),
+    "pick": N_("Elections on {hub} — Enter watches one"),
+    "pick_trouble": N_("Elections on {hub} — not answering: {trouble}"),
+}
+"""The words the terminal's widgets put around the model's, by name (`face_words`)."""
+
+
+def face_words(name: str, **args: Any) -> str:
+    """One of FACE_WORDS in the current language, its places filled."""
+    return t(FACE_WORDS[name], **args)
+
+
+def is_working(no_chance: str | None) -> bool:
+    """Whether a model's (or a row's) `no_chance` says WORKING, in whichever language it was made."""
+    return no_chance is not None and no_chance in (WORKING, t(WORKING))

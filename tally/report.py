@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tally.lang import t, text
+from tally.lang import number as grouped
 from tally.odds import DRAWS, no_odds_reason, odds_json
 from tally.reducer import Adjusted, Compared, Snapshot
 from tally.text import literal
@@ -30,25 +32,27 @@ def choice_label(snap: Snapshot, i: int) -> str:
     """How the Tally of Ballots words the votes for choice i."""
     election = snap.election
     if _deauthorization(snap):
-        return "votes cast for deauthorization" if i == 0 else "votes cast against deauthorization"
+        return t("votes cast for deauthorization") if i == 0 else t("votes cast against deauthorization")
     if election.yes_no:
-        union = election.union or "the petitioner"
-        return f"votes cast for {union}" if i == 0 else (
-            "votes cast against participating labor organization"
+        union = election.union or t("the petitioner")
+        return t("votes cast for {union}", union=union) if i == 0 else (
+            t("votes cast against participating labor organization")
         )
     if is_against(election.choices[i]):
         unions = sum(not is_against(c) for c in election.choices)
-        return "votes cast against participating labor organization" + ("s" if unions > 1 else "")
-    return f"votes cast for {election.choices[i]}"
+        if unions > 1:
+            return t("votes cast against participating labor organizations")
+        return t("votes cast against participating labor organization")
+    return t("votes cast for {union}", union=election.choices[i])
 
 
 def result_line(snap: Snapshot) -> str:
     """The result in plain words, as a watcher would say it: `outcome_words` once the count has one."""
     out = snap.outcome
     if out.outcome == "pending":
-        return "challenges determinative: outcome pending"
+        return t("challenges determinative: outcome pending")
     if out.outcome == "undecided":
-        return f"undecided: {out.reason}"
+        return t("undecided: {reason}", reason=text(out.reason))
     return outcome_words(snap)
 
 
@@ -61,89 +65,97 @@ def outcome_words(snap: Snapshot) -> str:
     The consequence comes first: it is what a watcher repeats.
     """
     out, election = snap.outcome, snap.election
-    union = election.union or "the union"
+    union = election.union or t("the union")
     if _deauthorization(snap):
         if out.outcome == "majority":
-            eligible = "the" if election.eligible is None else f"the {election.eligible:,}"
-            return f"deauthorized: a majority of {eligible} eligible voters withdrew {union}'s authority"
-        return f"not deauthorized: {union} keeps its authority"
+            if election.eligible is None:
+                return t("deauthorized: a majority of the eligible voters withdrew {union}'s authority", union=union)
+            return t("deauthorized: a majority of the {eligible:,} eligible voters withdrew {union}'s authority",
+                     eligible=election.eligible, union=union)
+        return t("not deauthorized: {union} keeps its authority", union=union)
     if election.yes_no:
         if out.outcome == "majority":
-            return f"the union wins: majority for {union}"
-        return "no union: no majority for " + union
+            return t("the union wins: majority for {union}", union=union)
+        return t("no union: no majority for {union}", union=union)
     if out.outcome == "majority":
-        return f"{out.winner} wins a majority" + (": no union" if is_against(out.winner) else "")
+        if is_against(out.winner):
+            return t("{winner} wins a majority: no union", winner=out.winner)
+        return t("{winner} wins a majority", winner=out.winner)
     if out.outcome == "runoff":
-        return f"runoff between {out.runoff[0]} and {out.runoff[1]}"
+        return t("runoff between {a} and {b}", a=out.runoff[0], b=out.runoff[1])
     if out.outcome == "rerun":
-        return f"rerun: no runoff pair, the election is run again with all {len(snap.choices)} choices"
+        return t("rerun: no runoff pair, the election is run again with all {n} choices", n=len(snap.choices))
     if out.outcome == "no_majority" and len(snap.choices) == 2:
-        return "no majority: a tie, nobody is certified"
+        return t("no majority: a tie, nobody is certified")
     if out.outcome == "no_majority":
-        return "no runoff: certification of results (a 102.70(d) tie)"
-    return out.reason
+        return t("no runoff: certification of results (a 102.70(d) tie)")
+    return text(out.reason)
 
 
 def _majority_sentence(snap: Snapshot) -> str:
     out = snap.outcome
-    subject = "A majority of the valid votes counted plus challenged ballots"
     if _deauthorization(snap):
-        union = snap.election.union or "the union"
-        subject = f"A majority of the eligible voters ({snap.majority_line:,} of {snap.election.eligible:,})"
-        if out.outcome in ("majority", "no_majority"):
-            has = "has" if out.outcome == "majority" else "has not"
-            return f"{subject} {has} voted to withdraw the authority of {union} (deauthorization)."
-    elif snap.election.yes_no:
-        union = snap.election.union or "the petitioner"
+        union = snap.election.union or t("the union")
+        line, eligible = snap.majority_line, snap.election.eligible
         if out.outcome == "majority":
-            return f"{subject} has been cast for {union}."
+            return t("A majority of the eligible voters ({line:,} of {eligible:,}) has voted to withdraw the "
+                     "authority of {union} (deauthorization).", line=line, eligible=eligible, union=union)
         if out.outcome == "no_majority":
-            return f"{subject} has not been cast for {union}."
+            return t("A majority of the eligible voters ({line:,} of {eligible:,}) has not voted to withdraw the "
+                     "authority of {union} (deauthorization).", line=line, eligible=eligible, union=union)
+    elif snap.election.yes_no:
+        union = snap.election.union or t("the petitioner")
+        if out.outcome == "majority":
+            return t("A majority of the valid votes counted plus challenged ballots has been cast for {union}.",
+                     union=union)
+        if out.outcome == "no_majority":
+            return t("A majority of the valid votes counted plus challenged ballots has not been cast for {union}.",
+                     union=union)
     elif out.outcome == "majority":
         if is_against(out.winner):
-            return f"{subject} has been cast against participating labor organizations."
-        return f"{subject} has been cast for {out.winner}."
-    elif out.outcome == "no_majority":
-        return f"No choice has received such a majority: {out.reason}."
+            return t("A majority of the valid votes counted plus challenged ballots has been cast against "
+                     "participating labor organizations.")
+        return t("A majority of the valid votes counted plus challenged ballots has been cast for {union}.",
+                 union=out.winner)
+    elif out.outcome in ("no_majority", "rerun"):
+        return t("No choice has received such a majority: {reason}.", reason=text(out.reason))
     elif out.outcome == "runoff":
-        return (f"No choice has received such a majority: a runoff election between "
-                f"{out.runoff[0]} and {out.runoff[1]}.")
-    elif out.outcome == "rerun":
-        return f"No choice has received such a majority: {out.reason}."
-    return "Whether a majority has been cast cannot be said yet."
+        return t("No choice has received such a majority: a runoff election between {a} and {b}.",
+                 a=out.runoff[0], b=out.runoff[1])
+    return t("Whether a majority has been cast cannot be said yet.")
 
 
 def _rule_line(snap: Snapshot) -> str | None:
     """The rule a reader must know to read the tally, when it is not the usual one."""
     if not _deauthorization(snap):
         return None
-    union = snap.election.union or "the union"
-    return (f"Deauthorization poll (NLRA Section 9(e)(1)): yes withdraws {union}'s authority, "
-            f"and needs a majority of the eligible voters, not of the votes cast.")
+    union = snap.election.union or t("the union")
+    return t("Deauthorization poll (NLRA Section 9(e)(1)): yes withdraws {union}'s authority, "
+             "and needs a majority of the eligible voters, not of the votes cast.", union=union)
 
 
 def _challenge_sentence(snap: Snapshot) -> str:
     if snap.outcome.challenges_determinative:
-        return "Challenges are sufficient in number to affect the results of the election."
+        return t("Challenges are sufficient in number to affect the results of the election.")
     if snap.outcome.decided:
-        return "Challenges are not sufficient in number to affect the results of the election."
-    return "Whether the challenges can affect the results cannot be said yet."
+        return t("Challenges are not sufficient in number to affect the results of the election.")
+    return t("Whether the challenges can affect the results cannot be said yet.")
 
 
 def text_report(snap: Snapshot) -> str:
     """The count as an NLRB Tally of Ballots, plus the state of the count."""
     e = snap.election
-    eligible = f"{e.eligible:,}" if e.eligible is not None else "not given"
-    rows: list[tuple[str, str]] = [("Approximate number of eligible voters", eligible),
-                                   ("Number of void ballots", f"{snap.void:,}")]
-    rows += [(f"Number of {choice_label(snap, i)}", f"{v:,}") for i, v in enumerate(snap.votes)]
-    rows += [("Number of valid votes counted", f"{snap.valid:,}"),
-             ("Number of challenged ballots", f"{snap.challenged:,}"),
-             ("Number of valid votes counted plus challenged ballots",
-              f"{snap.valid_plus_challenged:,}")]
+    eligible = grouped(e.eligible) if e.eligible is not None else t("not given")
+    rows: list[tuple[str, str]] = [(t("Approximate number of eligible voters"), eligible),
+                                   (t("Number of void ballots"), grouped(snap.void))]
+    rows += [(t("Number of {votes}", votes=choice_label(snap, i)), grouped(v)) for i, v in enumerate(snap.votes)]
+    rows += [(t("Number of valid votes counted"), grouped(snap.valid)),
+             (t("Number of challenged ballots"), grouped(snap.challenged)),
+             (t("Number of valid votes counted plus challenged ballots"),
+              grouped(snap.valid_plus_challenged))]
     width = max(len(label) for label, _ in rows) + 4
-    lines = [f"TALLY OF BALLOTS: {e.title}"]
-    place = ", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p)
+    lines = [t("TALLY OF BALLOTS: {title}", title=e.title)]
+    place = ", ".join(p for p in (e.case and t("Case {case}", case=e.case), e.location, e.office) if p)
     if place:
         lines.append(place)
     rule = _rule_line(snap)
@@ -156,7 +168,7 @@ def text_report(snap: Snapshot) -> str:
     lines.append(f"{len(rows) + 1:>2}. {_challenge_sentence(snap)}")
     lines.append(f"{len(rows) + 2:>2}. {_majority_sentence(snap)}")
     lines.append("")
-    lines.append(f"Result: {result_line(snap)}")
+    lines.append(t("Result: {result}", result=result_line(snap)))
     lines.append(chance_line(snap))
     lines.append(verified_line(snap))
     if snap.checkpoints:
@@ -167,10 +179,10 @@ def text_report(snap: Snapshot) -> str:
 
 def _progress_line(snap: Snapshot) -> str:
     if snap.closed:
-        return "Count complete."
+        return t("Count complete.")
     if snap.remaining is None:
-        return f"Count in progress: {snap.handled:,} ballots so far, total cast not known."
-    return f"Count in progress: {snap.remaining:,} ballots still unopened."
+        return t("Count in progress: {n:,} ballots so far, total cast not known.", n=snap.handled)
+    return t("Count in progress: {n:,} ballots still unopened.", n=snap.remaining)
 
 
 def json_report(snap: Snapshot, needle: bool = True) -> dict[str, Any]:
@@ -249,7 +261,7 @@ def verified_line(snap: Snapshot) -> str:
     """
     from tally.present import verification_line  # the model words it
 
-    return f"Verification: {verification_line(snap)}"
+    return t("Verification: {line}", line=verification_line(snap))
 
 
 def verification_lines(snap: Snapshot) -> list[str]:
@@ -258,21 +270,24 @@ def verification_lines(snap: Snapshot) -> list[str]:
 
     lines = []
     for c in snap.checkpoints:
-        text = f" ({c.text})" if c.text else ""
-        lines.append(f"Checkpoint, entry {c.seq}{text}: {checkpoint_words(snap, c, OURS_WATCHED)}.")
+        said = f" ({c.text})" if c.text else ""
+        lines.append(t("Checkpoint, entry {entry}{text}: {words}.", entry=c.seq, text=said,
+                       words=checkpoint_words(snap, c, OURS_WATCHED)))
     for a in snap.adjustments:
-        change = ", ".join(f"{slot_name(snap, i)} {n:+,}" for i, n in enumerate(a.change) if n)
-        lines.append(f"Adjustment, entry {a.seq}: the Board's figures at entry {a.checkpoint} "
-                     f"accepted ({change}).")
+        change = ", ".join(f"{slot_name(snap, i)} {'+' if n > 0 else '-'}{grouped(abs(n))}"
+                           for i, n in enumerate(a.change) if n)
+        lines.append(t("Adjustment, entry {entry}: the Board's figures at entry {checkpoint} accepted ({change}).",
+                       entry=a.seq, checkpoint=a.checkpoint, change=change))
     return lines
 
 
 def summary_line(snap: Snapshot) -> str:
     """The count in one line, for a terminal after the dashboard closes."""
-    votes = " · ".join(f"{v:,} {c}" for c, v in zip(snap.choices, snap.votes))
-    state = "final" if snap.closed else f"as of seq {snap.last_seq}"
-    return (f"{snap.election.title}: {votes} · {snap.void:,} void · "
-            f"{snap.challenged:,} challenged — {result_line(snap)} ({state})")
+    votes = " · ".join(f"{grouped(v)} {c}" for c, v in zip(snap.choices, snap.votes))
+    state = t("final") if snap.closed else t("as of seq {seq}", seq=snap.last_seq)
+    return t("{title}: {votes} · {void:,} void · {challenged:,} challenged — {result} ({state})",
+             title=snap.election.title, votes=votes, void=snap.void, challenged=snap.challenged,
+             result=result_line(snap), state=state)
 
 
 def chance_rows(snap: Snapshot, needle: dict[str, Any] | None) -> list[dict[str, Any]] | None:
@@ -293,6 +308,8 @@ def chance_line(snap: Snapshot) -> str:
     needle = odds_json(snap)
     rows = chance_rows(snap, needle)
     if needle is None or rows is None:
-        return f"Chance: not given — {no_odds_reason(snap)}."
-    how = "exact" if needle["method"] == "exact" else f"simulation of {DRAWS:,} counts"
-    return f"Chance (random-order model, {how}): {', '.join(r['label'] + ' ' + r['text'] for r in rows)}"
+        reason = no_odds_reason(snap)
+        return t("Chance: not given — {reason}.", reason=t(reason) if reason else "")
+    how = t("exact") if needle["method"] == "exact" else t("simulation of {n:,} counts", n=DRAWS)
+    return t("Chance (random-order model, {how}): {chances}", how=how,
+             chances=", ".join(r['label'] + ' ' + r['text'] for r in rows))

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Sequence
 
+from tally.lang import N_, Words
+
 OutcomeKind = Literal["majority", "no_majority", "runoff", "rerun", "pending", "undecided"]
 Rule = Literal["representation", "deauthorization"]
 REPRESENTATION: Rule = "representation"
@@ -447,7 +449,7 @@ def decide(choices: Sequence[str], votes: Sequence[int], challenged: int, remain
                        majority, () if majority else (settled.outcome,))
     if remaining is None:
         return Outcome(False, "undecided", None, None, False,
-                       "total ballots not known: nothing is decided before the count is closed")
+                       Words("total ballots not known: nothing is decided before the count is closed"))
     if rule == DEAUTHORIZATION or _is_yes_no(choices) or not no_majority_possible(
             votes, challenged, remaining):
         possible, majority = (), True
@@ -455,44 +457,48 @@ def decide(choices: Sequence[str], votes: Sequence[int], challenged: int, remain
         possible, majority = _no_majority_results(votes, challenged + remaining, eligible), False
     if remaining == 0:
         return Outcome(False, "pending", None, None, True,
-                       f"the {challenged} challenged ballots can change the result: outcome pending",
+                       Words("the {n} challenged ballots can change the result: outcome pending", n=challenged),
                        majority, possible)
     if not majority:
         return Outcome(False, "undecided", None, None, False,
-                       f"no majority possible: {certain_words(possible)}, not yet which",
+                       Words("no majority possible: {certain}, not yet which", certain=certain_words(possible)),
                        majority, possible)
-    return Outcome(False, "undecided", None, None, False, "too early to call")
+    return Outcome(False, "undecided", None, None, False, Words("too early to call"))
 
 
-def certain_words(possible: Sequence[str]) -> str:
-    """"a runoff or rerun is certain", for the results still possible without a majority."""
-    names = [{"runoff": "runoff", "rerun": "rerun", "no_majority": "certification of results"}[k]
-             for k in possible]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return f"a {listed} is certain"
+POSSIBLE_NAMES = {"runoff": N_("runoff"), "rerun": N_("rerun"), "no_majority": N_("certification of results")}
+CERTAIN = (N_("a {a} is certain"), N_("a {a} or {b} is certain"), N_("a {a}, {b} or {c} is certain"))
+
+
+def certain_words(possible: Sequence[str]) -> Words:
+    """"a runoff or rerun is certain", for the results still possible without a majority (one to three)."""
+    names = dict(zip("abc", (Words(POSSIBLE_NAMES[k]) for k in possible)))
+    return Words(CERTAIN[len(names) - 1], **names)
 
 
 def _decided_reason(result: Result, choices: Sequence[str], votes: Sequence[int], spare: int,
                     eligible: int | None, rule: Rule) -> str:
     if rule == DEAUTHORIZATION:
         if result.outcome == "majority":
-            return f"deauthorized: yes has a majority of the {eligible:,} eligible voters"
-        return f"not deauthorized: yes cannot reach a majority of the {eligible:,} eligible voters"
+            return Words("deauthorized: yes has a majority of the {n:,} eligible voters", n=eligible)
+        return Words("not deauthorized: yes cannot reach a majority of the {n:,} eligible voters", n=eligible)
     if result.outcome == "majority":
-        return "the union wins" if _is_yes_no(choices) else f"{result.winner} wins a majority"
+        return Words("the union wins") if _is_yes_no(choices) else Words("{winner} wins a majority",
+                                                                           winner=result.winner)
     if result.outcome == "runoff":
-        return f"runoff between {result.runoff[0]} and {result.runoff[1]}"
+        return Words("runoff between {a} and {b}", a=result.runoff[0], b=result.runoff[1])
     if result.outcome == "rerun":
         if spare:
-            tie = "every way the rest can fall leaves a tie for a runoff place"
+            tie = Words("every way the rest can fall leaves a tie for a runoff place")
         elif len(set(votes)) == 1:
-            tie = "the votes are equally divided among the choices"
+            tie = Words("the votes are equally divided among the choices")
         else:
-            tie = "a tie for second place leaves no runoff pair"
-        return f"{tie}; the election is a nullity, run again with all the choices ({NULLITY})"
+            tie = Words("a tie for second place leaves no runoff pair")
+        return Words("{tie}; the election is a nullity, run again with all the choices ({rule})",
+                     tie=tie, rule=NULLITY)
     if _is_yes_no(choices):
-        return "no union"
+        return Words("no union")
     if len(votes) == 2:
-        return "the vote is tied, and a tie is not a majority: nobody is certified"
-    return (f"a tie, a choice with no votes and every eligible voter voting: no runoff, "
-            f"a certification of results ({NULLITY})")
+        return Words("the vote is tied, and a tie is not a majority: nobody is certified")
+    return Words("a tie, a choice with no votes and every eligible voter voting: no runoff, "
+                 "a certification of results ({rule})", rule=NULLITY)

@@ -18,8 +18,9 @@ without its needle says WORKING); each row makes one presentation.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from tally.lang import N_, t, text, use
 from tally.odds import Odds, no_odds_reason, odds_json
 from tally.present import (COUNTING, STATE_DECIDED, STATE_PENDING, FINAL, STATES, WORKING,  # noqa: F401
                            Chance, Presentation, call, choice_name, lead_words, likeliest, needs_words,
@@ -29,7 +30,7 @@ from tally.report import json_report
 from tally.timeline import TickerLine
 from tally.verify import CheckResult
 
-WORKING_SHORT = "working…"
+WORKING_SHORT = N_("working…")
 """`tally.present.WORKING` in a board's narrow chance column."""
 
 CALLS = 12
@@ -64,25 +65,46 @@ def model_of(snap: Snapshot, odds: Odds | None | str, calls: Sequence[TickerLine
     """
     model = present(snap, odds, calls=calls, most_calls=CALLS)
     if why_not and odds is None:
-        model = replace(model, no_chance=f"not given: {why_not}",
-                        likeliest=likeliest(snap, None, f"not given: {why_not}"))
+        not_given = t("not given: {why}", why=text(why_not))
+        model = replace(model, no_chance=not_given, likeliest=likeliest(snap, None, not_given))
     return model
 
 
-def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
+def rules_row(snap: Snapshot, calls: Sequence[TickerLine] = (), languages: Sequence[str] = ()) -> dict[str, Any]:
     """The row without its needle (microseconds): `chances` null, and `no_chances` says why.
 
     Why is `no_odds_reason` when the count cannot have a needle, else WORKING,
     with `working` true: the needle is being worked out. ``calls``: the
     count's latest ticker lines (oldest first), numbered in `model` by ballot.
+    ``languages``: the model in each of these too (`with_languages`).
     """
     reason = no_odds_reason(snap)
-    return _row(snap, calls, model_of(snap, None if reason else WORKING, calls),
-                chances=None, no_chances=reason or WORKING, working=reason is None, chances_seq=None)
+    odds = None if reason else WORKING
+    row = _row(snap, calls, model_of(snap, odds, calls),
+               chances=None, no_chances=reason or WORKING, working=reason is None, chances_seq=None)
+    return with_languages(row, languages, lambda: model_of(snap, odds, calls))
+
+
+def with_languages(row: dict[str, Any], languages: Sequence[str], model: Callable[[], Presentation]) -> dict[str, Any]:
+    """`row` with ``models``: the `model` made again in each of `languages` (`tally.lang.use`), as JSON.
+
+    A row is made once per change and sent to every client; the page of a
+    reader of another language takes its language's model (docs/PROTOCOL.md).
+    Made only for languages some client reads: nothing more while every reader
+    reads the row's own.
+    """
+    if languages:
+        models = {}
+        for lang in languages:
+            with use(lang):
+                models[lang] = model().as_json()
+        row["models"] = models
+    return row
 
 
 def needle_row(snap: Snapshot, needle: dict[str, Any] | None, why_not: str | None = None,
-               seq: int | None = None, calls: Sequence[TickerLine] = ()) -> dict[str, Any]:
+               seq: int | None = None, calls: Sequence[TickerLine] = (),
+               languages: Sequence[str] = ()) -> dict[str, Any]:
     """The row of `snap` with its needle (`odds_json(snap)`, or None: there is none) in words.
 
     ``why_not``: the needle could not be had (it took too long, say), in a
@@ -93,10 +115,11 @@ def needle_row(snap: Snapshot, needle: dict[str, Any] | None, why_not: str | Non
     """
     odds = None if needle is None else odds_from_json(needle)
     model = model_of(snap, odds, calls, why_not)
-    return _row(snap, calls, model,
-                chances=None if odds is None else [chance_row(c) for c in model.chances or ()],
-                no_chances=why_not or no_odds_reason(snap), working=False,
-                chances_seq=None if needle is None else snap.last_seq if seq is None else seq)
+    row = _row(snap, calls, model,
+               chances=None if odds is None else [chance_row(c) for c in model.chances or ()],
+               no_chances=why_not or no_odds_reason(snap), working=False,
+               chances_seq=None if needle is None else snap.last_seq if seq is None else seq)
+    return with_languages(row, languages, lambda: model_of(snap, odds, calls, why_not))
 
 
 def with_checks(row: dict[str, Any], snap: Snapshot, checks: Sequence[CheckResult]) -> dict[str, Any]:
@@ -107,9 +130,16 @@ def with_checks(row: dict[str, Any], snap: Snapshot, checks: Sequence[CheckResul
     a check can change without the count moving. So the checks go in last,
     over whichever row goes out, and never hold a row back.
     """
-    model = {**row["model"], "verification": verification_line(snap, checks),
-             "verification_role": verification_role(snap, checks)}
-    return {**row, "model": model, "checks": [c.as_json() for c in checks]}
+    role = verification_role(snap, checks)
+    model = {**row["model"], "verification": verification_line(snap, checks), "verification_role": role}
+    row = {**row, "model": model, "checks": [c.as_json() for c in checks]}
+    if "models" in row:
+        models = {}
+        for lang, other in row["models"].items():
+            with use(lang):
+                models[lang] = {**other, "verification": verification_line(snap, checks), "verification_role": role}
+        row["models"] = models
+    return row
 
 
 def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **needle: Any) -> dict[str, Any]:
@@ -121,7 +151,7 @@ def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **nee
     e = snap.election
     model_json = model.as_json()
     row.update(
-        place=", ".join(p for p in (e.case and f"Case {e.case}", e.location, e.office) if p),
+        place=", ".join(p for p in (e.case and t("Case {case}", case=e.case), e.location, e.office) if p),
         state=state(snap),
         call=call(snap),
         detail=model_json["subline"],

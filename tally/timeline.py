@@ -34,6 +34,7 @@ from functools import partial
 from itertools import repeat
 from typing import Iterable, Iterator, Sequence
 
+from tally.lang import N_, Words, joined, number
 from tally.reducer import Count, Undone
 from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
                           Retract, as_event)
@@ -118,44 +119,60 @@ def point_of(count: Count, at: datetime | None, low: int | None = None, high: in
 def describe(event: Event, yes_no: bool) -> TickerLine:
     """One ticker line for an event of a count whose ballot is (or is not) yes/no."""
     if isinstance(event, Ballot):
-        name = event.choice.upper() if yes_no or event.choice == "void" else event.choice
-        text = name if event.count == 1 else f"{event.count} × {name} (pile)"
+        name = _choice_name(event.choice, yes_no)
+        text = name if event.count == 1 else Words("{n} × {name} (pile)", n=event.count, name=name)
         return TickerLine(event.seq, "ballot", text)
     if isinstance(event, Challenged):
-        many = "" if event.count == 1 else f"{event.count} "
-        return TickerLine(event.seq, "challenged", f"{many}CHALLENGED, set aside")
+        if event.count == 1:
+            return TickerLine(event.seq, "challenged", Words("CHALLENGED, set aside"))
+        return TickerLine(event.seq, "challenged", Words("{n} CHALLENGED, set aside", n=event.count))
     if isinstance(event, Retract):
-        return TickerLine(event.seq, "retract", f"RETRACTED entry {event.target}")
+        return TickerLine(event.seq, "retract", Words("RETRACTED entry {entry}", entry=event.target))
     if isinstance(event, Note):
-        return TickerLine(event.seq, "note", f"note: {event.text}")
+        return TickerLine(event.seq, "note", Words("note: {text}", text=event.text))
     if isinstance(event, Close):
-        return TickerLine(event.seq, "close", "COUNT CLOSED")
+        return TickerLine(event.seq, "close", Words("COUNT CLOSED"))
     if isinstance(event, (Checkpoint, Correct, Adjust)):
         return _amendment_line(event, yes_no)
     assert isinstance(event, Election)
-    return TickerLine(event.seq, "election", f"count opened: {event.title}")
+    return TickerLine(event.seq, "election", Words("count opened: {title}", title=event.title))
 
 
 def _amendment_line(event: Checkpoint | Correct | Adjust, yes_no: bool) -> TickerLine:
     """The ticker's line for the Board's figures, a correction in place, an adjustment (issue 18)."""
     def name(choice: str) -> str:
-        return choice.upper() if yes_no or choice == "void" else choice
+        return _choice_name(choice, yes_no)
 
     if isinstance(event, Checkpoint):  # the agent's words when given (the figures are compared elsewhere)
-        figures = [f"{name(c)} {n:,}" for c, n in event.votes.items()]
-        figures += [f"{k} {n:,}" for k, n in (("void", event.void), ("challenged", event.challenged))
-                    if n is not None]
-        return TickerLine(event.seq, "checkpoint", f"BOARD: {event.text or ' '.join(figures)}")
+        if event.text:
+            return TickerLine(event.seq, "checkpoint", Words("BOARD: {text}", text=event.text))
+        figures = [Words("{name} {n:,}", name=name(c), n=n) for c, n in event.votes.items()]
+        figures += [Words("{name} {n:,}", name=Words(k), n=n)
+                    for k, n in ((N_("void"), event.void), (N_("challenged"), event.challenged)) if n is not None]
+        return TickerLine(event.seq, "checkpoint", Words("BOARD: {figures}", figures=joined(figures)))
     if isinstance(event, Correct):
-        return TickerLine(event.seq, "correct", f"CORRECTED entry {event.target}: {name(event.choice)}")
-    return TickerLine(event.seq, "adjust", f"ADJUSTED to the Board's figures of entry {event.checkpoint}")
+        return TickerLine(event.seq, "correct", Words("CORRECTED entry {entry}: {name}", entry=event.target,
+                                                      name=name(event.choice)))
+    return TickerLine(event.seq, "adjust", Words("ADJUSTED to the Board's figures of entry {entry}",
+                                                 entry=event.checkpoint))
 
 
 def ballot_label(line: TickerLine) -> str:
     """'#21', or '#21–45' for a pile; '' for what is not a call."""
     if line.last is None or line.first is None:
         return ""
-    return f"#{line.last:,}" if line.first >= line.last else f"#{line.first:,}–{line.last:,}"
+    if line.first >= line.last:
+        return "#" + number(line.last)
+    return f"#{number(line.first)}–{number(line.last)}"
+
+
+def ballot_words(line: TickerLine) -> Words | None:
+    """`ballot_label` as `Words`, to be said again in a reader's language (1,000 or 1.000)."""
+    if line.last is None or line.first is None:
+        return None
+    if line.first >= line.last:
+        return Words("#{n:,}", n=line.last)
+    return Words("#{first:,}–{last:,}", first=line.first, last=line.last)
 
 
 class Timeline:
@@ -321,8 +338,8 @@ class Timeline:
             elif isinstance(item, Retract):
                 target = said.get(item.target)
                 if target is not None:
-                    what = ballot_label(target)
-                    line = replace(line, text=f"RETRACTED {what or 'entry ' + str(item.target)}: {target.text}")
+                    what = ballot_words(target) or Words("entry {entry}", entry=item.target)
+                    line = replace(line, text=Words("RETRACTED {what}: {call}", what=what, call=target.text))
             elif isinstance(item, Correct) and count is not None:
                 line = replace(line, text=self._correction_text(item, count, yes_no))
             said[item.seq] = line
@@ -337,8 +354,10 @@ class Timeline:
             label = self._labels[event.target] = target_label(count, event.target, LABEL_WALK)
         was = next((_slot_name(count, before, yes_no) for seq, _, before, _ in count.corrections
                     if seq == event.seq), None)
-        text = f"CORRECTED {label}: {_choice_name(event.choice, yes_no)}"
-        return f"{text} (was {was})" if was is not None else text
+        if was is None:
+            return Words("CORRECTED {label}: {name}", label=label, name=_choice_name(event.choice, yes_no))
+        return Words("CORRECTED {label}: {name} (was {was})", label=label, name=_choice_name(event.choice, yes_no),
+                     was=was)
 
 
 class _Adjusted:
@@ -444,14 +463,20 @@ def target_label(count: Count, target: int, most: int | None = None) -> str:
     """'#413', '#400–424' for a pile: entry `target`'s ballot numbers, as the ticker showed them
     ('entry N' when it is more than `most` entries back)."""
     if most is not None and count.last_seq - target > most:
-        return f"entry {target}"
+        return Words("entry {entry}", entry=target)
     for seq, after, adds, _ in numbers_back(count):
         if seq == target:
-            return ballot_label(TickerLine(seq, "ballot", "", after - adds + 1, after))
-    return f"entry {target}"
+            return ballot_words(TickerLine(seq, "ballot", "", after - adds + 1, after)) or ""
+    return Words("entry {entry}", entry=target)
+
+
+TICKER_NAMES = {"yes": N_("YES"), "no": N_("NO"), "void": N_("VOID"), "challenged": N_("CHALLENGED")}
+"""A yes/no ballot's choices, void and challenged as the ticker says them (a union's name is its own)."""
 
 
 def _choice_name(choice: str, yes_no: bool) -> str:
+    if (yes_no or choice in ("void", "challenged")) and choice in TICKER_NAMES:
+        return Words(TICKER_NAMES[choice])
     return choice.upper() if yes_no or choice == "void" else choice
 
 

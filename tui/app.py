@@ -27,6 +27,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from feeds.live import LiveCount, View, presented
+from tally.lang import N_
 from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
@@ -159,9 +160,10 @@ def replay_bindings(priority: bool = False) -> list[Binding]:
 
     ``priority``: before the focused widget's own (the board's list takes end and home).
     """
-    keys = [("space", "pause", "Pause", None), ("plus,equals_sign", "faster", "Faster", "+"),
-            ("minus", "slower", "Slower", "−"), ("right", "step", "Step", "→"),
-            ("end", "to_end", "End", None), ("home", "restart", "Restart", None), ("q", "quit", "Quit", None)]
+    keys = [("space", "pause", N_("Pause"), None), ("plus,equals_sign", "faster", N_("Faster"), "+"),
+            ("minus", "slower", N_("Slower"), "−"), ("right", "step", N_("Step"), "→"),
+            ("end", "to_end", N_("End"), None), ("home", "restart", N_("Restart"), None),
+            ("q", "quit", N_("Quit"), None)]
     return [Binding(key, action, words, key_display=shown, priority=priority)
             for key, action, words, shown in keys]
 
@@ -244,9 +246,9 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("b", "broadcast", "Big"),
+        Binding("b", "broadcast", N_("Big")),
         Binding("s", "save_shot", "SVG"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", N_("Quit")),
     ]
     LOCAL_TIMES = False  # a recording shows the count's own clock; a live count the viewer's
 

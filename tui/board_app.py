@@ -18,18 +18,21 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from feeds.board import BoardFollower, BoardReplay, LiveBoard
 from feeds.link import Link
 from feeds.live import FeedState, LiveCount, View, presented
 from feeds.watcher import Watcher
+from tally.lang import N_
+from tally.present import face_words
 from tally.schema import Close
 from tally.text import literal
 from tui.app import FRAME, Dashboard, NeedleWork, ReplayKeys, Screenshots, replay_bindings, shot_name, utc_now
 from tui.watch_app import link_words
 from tui.widgets.board import BoardHeading, BoardRows, board_words, columns, heading_line
 from tui.widgets.header import feed_lines
+from tui.widgets.keys import KeyFooter
 
 BOARD_FRAME = 0.25
 """Seconds between looks at the summaries: a row is redrawn at most 4 times a second."""
@@ -45,7 +48,7 @@ class CountScreen(NeedleWork, Screen[None]):
     when the screen is.
     """
 
-    BINDINGS = [Binding("escape", "back", "Back to the board")]
+    BINDINGS = [Binding("escape", "back", N_("Back to the board"))]
 
     def __init__(self, live: LiveCount, watcher: Watcher | None = None) -> None:
         super().__init__()
@@ -142,7 +145,7 @@ class Board(Screenshots, App[None]):
         yield self.status
         yield self.heading
         yield self.board_rows
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.set_interval(BOARD_FRAME, self.draw)
@@ -196,7 +199,7 @@ class ReplayBoard(ReplayKeys, Board):
     """Recorded counts replayed together, in step by their `at` stamps, with the replay keys."""
 
     # The list would take enter, end and home (select, last row, first row): these come first.
-    BINDINGS = [Binding("enter", "open_highlighted", "Open", priority=True), *replay_bindings(priority=True)]
+    BINDINGS = [Binding("enter", "open_highlighted", N_("Open"), priority=True), *replay_bindings(priority=True)]
 
     def __init__(self, replay: BoardReplay, where: str = "", shots: Path | str | None = None) -> None:
         super().__init__(replay.board, where or f"{len(replay.board.paths)} recorded counts", shots)
@@ -222,7 +225,7 @@ class ReplayBoard(ReplayKeys, Board):
 class HubBoard(Board):
     """Every election on a hub, from its ``/board`` stream (one WebSocket for all)."""
 
-    BINDINGS = [Binding("enter", "open_highlighted", "Open", priority=True),
+    BINDINGS = [Binding("enter", "open_highlighted", N_("Open"), priority=True),
                 Binding("q", "quit", "Quit", priority=True)]
 
     def __init__(self, follower: BoardFollower, watcher_options: dict[str, Any] | None = None) -> None:
@@ -236,10 +239,10 @@ class HubBoard(Board):
     def feed(self) -> FeedState:
         link: Link = self.follower.link
         if link.state == "live" and not self.follower.ready:
-            return FeedState("loading", "the hub is sending its counts")
+            return FeedState("loading", face_words("hub_sending"))
         state, detail = link_words(link)
         if link.state == "reconnecting":
-            detail = f"attempt {link.attempt}" + (f": {link.detail}" if link.detail else "")
+            detail = face_words("attempt", n=link.attempt) + (f": {link.detail}" if link.detail else "")
         return FeedState(state, detail)
 
     def open(self, election_id: str) -> None:

@@ -234,6 +234,33 @@ def add_shots(p: argparse.ArgumentParser) -> None:
                    help="where s (and the palette's screenshot) saves SVGs of the screen (default: here)")
 
 
+SPOKEN = ("report", "replay", "count", "watch", "board")
+"""The subcommands that show a count in words, and so take `--lang` (the hub's words are each reader's)."""
+
+
+def add_lang(sub: argparse._SubParsersAction) -> None:
+    for name in SPOKEN:
+        sub.choices[name].add_argument(
+            "--lang", metavar="LANG", help="the language of the words: en or es (default: from LANGUAGE, "
+                                           "LC_ALL, LC_MESSAGES or LANG; English if none is one of them)")
+
+
+def set_language(args: argparse.Namespace) -> str | None:
+    """Speak `--lang`, else the terminal's language (`tally.lang.from_environment`); why not, or None.
+
+    Only the subcommands in SPOKEN: a hub (`tally serve`) speaks each page's reader's language.
+    """
+    from tally import lang
+
+    if args.command not in SPOKEN:
+        return None
+    try:
+        lang.set_default(lang.parse(args.lang) if args.lang else lang.from_environment())
+    except lang.UnknownLanguage as exc:
+        return str(exc)
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tally",
@@ -317,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the event format")
     p.set_defaults(run=cmd_schema)
     from tui import net_cli; net_cli.add_commands(sub)  # serve, publish: no textual
+    add_lang(sub)
     return parser
 
 
@@ -327,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from feeds.bundled import DEFAULT
 
         args = parser.parse_args(["replay", DEFAULT])
+    if (problem := set_language(args)) is not None:
+        return fail([f"--lang: {problem}"])
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from feeds.link import HubError, Link
 from feeds.live import LiveCount
 from feeds.watcher import Watcher, list_elections
-from tally.present import stale_shown
+from tally.present import face_words, stale_shown
 from tally.schema import Close
 from tally.text import literal
 from tui.app import Dashboard
@@ -30,14 +30,14 @@ from tui.app import Dashboard
 def link_words(link: Link, closed: bool = False) -> tuple[str, str]:
     """The header's state and detail for a watcher's link (LIVE only while the count is open)."""
     if link.state == "live":
-        return ("final", "the count is closed") if closed else ("live", "following the hub")
+        return ("final", face_words("closed")) if closed else ("live", face_words("following"))
     if link.state == "connecting":
-        return "reconnecting", "connecting …"
+        return "reconnecting", face_words("connecting")
     if link.state == "waiting":
-        return "waiting", f"{link.detail or 'the count has not reached the hub yet'} · attempt {link.attempt}"
+        return "waiting", f"{link.detail or face_words('not_yet_on_hub')} · {face_words('attempt', n=link.attempt)}"
     if link.state == "reconnecting":
         why = f": {link.detail}" if link.detail else ""
-        return "reconnecting", f"attempt {link.attempt}{why} · showing seq {link.seq}"
+        return "reconnecting", f"{face_words('attempt', n=link.attempt)}{why} · {face_words('showing_seq', seq=link.seq)}"
     return "offline", f"{link.state}: {link.detail}" if link.detail else link.state
 
 
@@ -105,8 +105,9 @@ def election_label(election: dict[str, Any]) -> Content:
 
 
 def picker_heading(hub: str, trouble: str = "") -> Content:
-    said = f" — not answering: {trouble}" if trouble else " — Enter watches one"
-    return Content(literal(f"Elections on {hub}{said}"))
+    if trouble:
+        return Content(literal(face_words("pick_trouble", hub=hub, trouble=trouble)))
+    return Content(literal(face_words("pick", hub=hub)))
 
 
 class PickElection(App[str]):

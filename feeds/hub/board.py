@@ -50,6 +50,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from feeds.needle import OVER_BUDGET, end_workers, needle_within, quiet_worker, state_key
+from tally.lang import ENGLISH, Words, use
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
 from tally.odds import no_odds_reason
@@ -125,9 +126,9 @@ class Worked:
     def key(self) -> tuple:
         return state_key(self.snap)
 
-    def row(self, calls: tuple[TickerLine, ...] = ()) -> dict[str, Any]:
-        """The row of its state, needle, numbers and `calls` of that one state."""
-        return needle_row(self.snap, self.odds, self.why_not, calls=calls)
+    def row(self, calls: tuple[TickerLine, ...] = (), languages: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The row of its state, needle, numbers and `calls` of that one state (its model in `languages` too)."""
+        return needle_row(self.snap, self.odds, self.why_not, calls=calls, languages=languages)
 
 
 def _state(election: Election) -> tuple[int, int]:
@@ -232,9 +233,9 @@ class Needles:
                 self._pool = None  # a worker died (killed, out of memory): the next job starts another
             log.warning("%s: the needle could not be worked out: %s: %s", election_id,
                         type(exc).__name__, exc)
-            why_not = "it could not be worked out (see the hub's log)"
+            why_not = Words("it could not be worked out (see the hub's log)")
         elif (answer := job.result()) == OVER_BUDGET:
-            why_not = f"it takes more than {self.budget:g} s to work out for a count this size"
+            why_not = Words("it takes more than {s:g} s to work out for a count this size", s=float(self.budget))
         else:
             needle = answer
         self.done[election_id] = Worked(snap, needle, why_not)
@@ -261,9 +262,12 @@ class Board:
         """Clients of ``/board?id=ID``, by id."""
         self.audience = 0
         """Clients connected, joined or still catching up: with none, nothing is summarized."""
+        self.readers: dict[str, int] = {}
+        """Clients connected by the language they read (``/board?lang=es``), other than English."""
         self.needles = Needles(self._needle_back, **needles)
-        self._frames: dict[str, tuple[tuple[int, int], bool, str]] = {}
-        """Each election's summary as last made: (its last seq, whether its needle is in, the frame)."""
+        self._frames: dict[str, tuple[tuple, bool, str]] = {}
+        """Each election's summary as last made: (what it was made of, `_key`; whether its needle is in;
+        the frame)."""
         self._shown: dict[str, tuple[int, str]] = {}
         """Each election's row as last broadcast: (the seq of its state, the frame)."""
         self._newest: dict[str, int] = {}
@@ -290,7 +294,7 @@ class Board:
         if not self.audience:
             return  # made afresh for the next client that connects
         cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == _state(election):
+        if cached is not None and cached[0] == self._key(election):
             return  # a watcher came or went: the summary is the same
         self._dirty[election.id] = election
         self._schedule()
@@ -308,22 +312,25 @@ class Board:
         Its needle is the one worked out for this very state (`Needles.get`),
         or none yet (then it is asked for, and the row says WORKING).
         """
+        key = self._key(election)
         cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == _state(election) and cached[1]:
+        if cached is not None and cached[0] == key and cached[1]:
             return cached[2]
         snap = election.count.snapshot()
         worked = self.needles.get(snap)
-        if cached is not None and cached[0] == _state(election) and worked is None:
+        if cached is not None and cached[0] == key and worked is None:
             return cached[2]
         calls = self._calls_of(election, election.last, snap.handled)
-        if worked is not None:
-            row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls)
-        elif no_odds_reason(snap):  # a count that cannot have a needle
-            row = needle_row(snap, None, calls=calls)
-        else:
-            row = rules_row(snap, calls)
-        frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
-        self._frames[election.id] = (_state(election), not row["working"], frame)
+        languages = key[-1]
+        with use(ENGLISH):  # a row's own model is English whatever the process speaks (`tally count --serve`)
+            if worked is not None:
+                row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls, languages)
+            elif no_odds_reason(snap):  # a count that cannot have a needle
+                row = needle_row(snap, None, calls=calls, languages=languages)
+            else:
+                row = rules_row(snap, calls, languages)
+            frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
+        self._frames[election.id] = (key, not row["working"], frame)
         self.made += 1
         return frame
 
@@ -346,7 +353,8 @@ class Board:
         worked = self.needles.done.get(election.id)
         if worked is not None and worked.snap.last_seq > newest:
             calls = self._calls_of(election, worked.snap.last_seq, worked.snap.handled)
-            row = with_checks(worked.row(calls), worked.snap, election.results())
+            with use(ENGLISH):
+                row = with_checks(worked.row(calls, self.languages()), worked.snap, election.results())
             return worked.snap.last_seq, json.dumps(row, separators=(",", ":"))
         since = self._held.setdefault(election.id, now)
         return (election.last, frame) if now - since >= HOLD else None
@@ -360,6 +368,14 @@ class Board:
         calls = last_calls(election, upto, handled)
         self._calls[election.id] = ((upto, handled, len(election.count.undone)), calls)
         return calls
+
+    def languages(self) -> tuple[str, ...]:
+        """The languages besides English that some client reads: each row carries its model in each."""
+        return tuple(sorted(lang for lang, n in self.readers.items() if n))
+
+    def _key(self, election: Election) -> tuple:
+        """What a row is made of (`_state`), and the languages it is made in."""
+        return (*_state(election), self.languages())
 
     def _seen(self, election_id: str, seq: int) -> None:
         self._newest[election_id] = max(seq, self._newest.get(election_id, 0))
@@ -431,14 +447,18 @@ class Board:
             ws.transport.abort()
 
     # -- a client -------------------------------------------------------------
-    async def serve(self, ws: ServerConnection, only: str | None) -> None:
+    async def serve(self, ws: ServerConnection, only: str | None, lang: str = ENGLISH) -> None:
         """Send the summaries (of ``only``, or all), ``{"ready": N}``, then each change.
 
         The snapshot awaits each send, so a slow client is fed as it reads.
         Once it has joined, whatever changed during its snapshot and was
         already sent to the others is sent to it too: nothing falls between.
+        A client of another language than English (``lang``) makes every row
+        carry its model in that language too, while it is connected.
         """
         self.audience += 1
+        if lang != ENGLISH:
+            self.readers[lang] = self.readers.get(lang, 0) + 1
         try:
             sent: dict[str, str] = {}
             for election in self._elections(only):
@@ -456,6 +476,8 @@ class Board:
         finally:
             self._leave(ws)
             self.audience -= 1
+            if lang != ENGLISH:
+                self.readers[lang] -= 1
             if not self.audience:  # the next client starts afresh
                 self.needles.forget()
                 for kept in (self._held, self._shown, self._newest, self._outbox, self._calls):

@@ -58,6 +58,7 @@ from feeds.hub.store import OUT_OF_FDS, Appended, NotStored, Store
 from feeds.hub.web import Pages
 from feeds.link import MAX_FRAME
 from feeds.locks import WriterLock
+from tally.lang import ENGLISH, language_of
 from tally.reducer import Count, RuleError, Snapshot
 from tally.report import result_line
 from tally.schema import Election as Header
@@ -116,6 +117,7 @@ class Route:
     since: int = 0
     check: str = ""  # "check": the check counter's name
     checks: bool = False  # the client asked for {"checks": [...]} frames too (``checks=1``)
+    lang: str = "en"  # a board client's language (``lang=es``): its rows carry a model in it
 
 
 def route(target: str, method: str = "GET") -> Route:
@@ -130,7 +132,7 @@ def route(target: str, method: str = "GET") -> Route:
         return Route("list")
     if path == BOARD_PATH:
         _allow(method, ("GET",))
-        return Route("board", _only(query))
+        return Route("board", _only(query), lang=_lang(query))
     if match := PUBLISH_PATH.fullmatch(path):
         _allow(method, ("GET",))
         return Route("publish", match["id"], checks=_flag(query, "checks"))
@@ -155,6 +157,13 @@ def _only(query: str) -> str:
     if len(values) != 1 or not (values[0] == "" or re.fullmatch(ID, values[0])):
         raise HttpError(HTTPStatus.BAD_REQUEST, "id must be one election id")
     return values[0]
+
+
+def _lang(query: str) -> str:
+    """``/board?lang=es``: the language a board client reads; one tally does not speak is English
+    (a page's reader asked for nothing wrong: they get the words there are)."""
+    values = parse_qs(query, keep_blank_values=True).get("lang", [ENGLISH])
+    return (language_of(values[0]) if len(values) == 1 else None) or ENGLISH
 
 
 def _flag(query: str, name: str) -> bool:
@@ -755,7 +764,7 @@ class Hub:
             elif target.kind == "check":
                 await self._publish_check(ws, target)
             elif target.kind == "board":
-                await self.board.serve(ws, target.election_id or None)
+                await self.board.serve(ws, target.election_id or None, target.lang)
             else:
                 await self._watch(ws, self.elections[target.election_id], target.since, target.checks)
         except ConnectionClosed:

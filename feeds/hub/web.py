@@ -13,6 +13,12 @@ fetched from any other host. It lays out the presentation model the hub
 sends in each ``/board`` row (`tally.present`); the rules and words stay in Python.
 It cannot publish: no token ever reaches it, and the publish path needs one.
 
+The page speaks its reader's language: ``?lang=es``, else the browser's
+``Accept-Language`` (`tally.lang.from_accept_language`). Its HTML files hold
+``{{name}}`` places for the words of `tally.present.PAGE_WORDS`, filled (HTML-
+escaped) once per language; ``<html lang>`` tells the script which model of a
+row to lay out (rows carry one per language read, `tally.summary.with_languages`).
+
 Every response carries a Content-Security-Policy that lets the page load
 scripts, styles and images from the hub only and connect only to the hub
 (its ws:// and wss:// origin), ``X-Content-Type-Options: nosniff`` and the
@@ -23,17 +29,20 @@ up in a fixed map, so no request can name any other file.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 from http import HTTPStatus
 from pathlib import Path
 from typing import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from feeds.hub.headers import HttpError, header, refusal
-from tally.present import PREVIEW_SITE, preview_description, preview_title
+from tally.lang import from_accept_language, language_of, use
+from tally.present import page_words, preview_description, preview_site, preview_title
 from tally.reducer import Snapshot
 from tally.text import literal
 
@@ -60,6 +69,7 @@ CARD_SIZE = (1200, 630)  # feeds/card.py's SIZE, named here so the hub never imp
 HOST = re.compile(r"(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
 """A Host header fit to be named in the policy: a name or an IP, and a port."""
 METHODS = ("GET", "HEAD")
+PLACE = re.compile(r"\{\{([a-z_]+)\}\}")
 
 
 def policy(host: str | None) -> str:
@@ -89,7 +99,7 @@ def preview_tags(snap: Snapshot, host: str | None, secure: bool) -> str:
     """
     election_id = snap.election.id
     title, description = preview_title(snap), preview_description(snap)
-    tags = [("property", "og:type", "website"), ("property", "og:site_name", PREVIEW_SITE),
+    tags = [("property", "og:type", "website"), ("property", "og:site_name", preview_site()),
             ("property", "og:title", title), ("property", "og:description", description),
             ("name", "twitter:title", title), ("name", "twitter:description", description)]
     if host and HOST.fullmatch(host):
@@ -161,9 +171,16 @@ class Pages:
         if name == "card.png":
             return self._card(connection, CARD_PATH.fullmatch(path)["id"], headers, head)
         body = self.files[name]
-        if name == "count.html":
-            body = self._with_preview(body, COUNT_PAGE.fullmatch(path)["id"], host,
-                                      connection.transport.get_extra_info("ssl_object") is not None)
+        if name.endswith(".html"):
+            # a list header: two of them are one list (RFC 9110 §5.3), not a request to refuse
+            accept = ",".join(request.headers.get_all("Accept-Language"))
+            lang = reader_language(request.path.partition("?")[2], accept)
+            body = self.page(name, lang)
+            headers.update({"Content-Language": lang, "Vary": "Accept-Language"})
+            if name == "count.html":
+                with use(lang):
+                    body = self._with_preview(body, COUNT_PAGE.fullmatch(path)["id"], host,
+                                              connection.transport.get_extra_info("ssl_object") is not None)
         return respond(connection, HTTPStatus.OK, body, headers, head=head)
 
     def _with_preview(self, page: bytes, election_id: str, host: str | None, secure: bool) -> bytes:
@@ -185,6 +202,20 @@ class Pages:
         if png is None:
             return refusal(connection, HttpError(HTTPStatus.NOT_FOUND, f"no election {election_id!r} on this hub"))
         return respond(connection, HTTPStatus.OK, png, headers, head=head)
+
+
+    @functools.lru_cache(maxsize=16)
+    def page(self, name: str, lang: str) -> bytes:
+        """An HTML file with its words in `lang` (`tally.present.page_words`), made once per language."""
+        with use(lang):
+            words = page_words()
+        return PLACE.sub(lambda m: html.escape(words[m[1]]), self.files[name].decode()).encode()
+
+
+def reader_language(query: str, accept: str | None) -> str:
+    """The page's language: ``?lang=`` when it names one tally speaks, else the browser's."""
+    asked = parse_qs(query).get("lang", [""])[0]
+    return language_of(asked) or from_accept_language(accept)
 
 
 def respond(connection: ServerConnection, status: HTTPStatus, body: bytes,

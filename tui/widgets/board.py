@@ -16,8 +16,10 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from tally.present import (DIFFERS, STATE_WORDS, VERIFICATION_MARKS, VERIFIED, WORKING, Chance, chance_cell,
-                           chance_text, counted, lead_cell, lead_short_of)
+from tally.lang import number, t
+from tally.present import (DIFFERS, STATE_WORDS, VERIFICATION_MARKS, VERIFIED, Chance, chance_cell,
+                           YES_NO_OUTCOMES, chance_text, counted, face_words, is_working, lead_cell,
+                           lead_short_of)
 from tally.summary import COUNTING, order_key
 from tally.text import literal
 
@@ -55,18 +57,27 @@ CHANCE_MOST = 20  # from 100 columns: room for the outcome's words ("union wins 
 CHANCE_WIDE = 32  # from 140: every outcome's whole words ("deauthorization carries > 99.9 %", not "dc")
 
 
+def chance_most() -> int:
+    """CHANCE_MOST, or room for "union wins > 99.9 %" in the reader's words if they are longer
+    ("gana el sindicato > 99,9 %": cut to its first words it would say nothing)."""
+    return max(CHANCE_MOST, len(t(YES_NO_OUTCOMES["yes"])) + 1 + len(chance_text(0.9999, False)))
+
+
 def columns(rows: list[dict[str, Any]], total: int) -> Columns:
     """Widths for `rows` on a line of `total` cells (a wider screen gives the bar and the title more)."""
 
     def widest(words: Any, least: int, most: int) -> int:
         return min(most, max([least, *(len(w) for w in words)]))
 
-    votes = widest((votes_words(r) for r in rows), 5, 13)
-    lead = widest((lead_short(r) for r in rows), 4, 12)
-    left = widest((_count(r.get("remaining")) for r in rows), 4, 9)
-    most = CHANCE_WIDE if total >= 140 else CHANCE_MOST if total >= 100 else CHANCE
+    def named(column: str) -> int:  # at least its heading's width, in the reader's language
+        return len(face_words(column))
+
+    votes = widest((votes_words(r) for r in rows), named("board_votes"), 13)
+    lead = widest((lead_short(r) for r in rows), named("board_lead"), 12)
+    left = widest((_count(r.get("remaining")) for r in rows), named("board_left"), 9)
+    most = CHANCE_WIDE if total >= 140 else chance_most() if total >= 100 else CHANCE
     chance = widest((chance_words(r, most) for r in rows), CHANCE, most)
-    state = widest((state_words(r) for r in rows), 5, 10)
+    state = widest((state_words(r) for r in rows), named("board_state"), 10)
     spare = total - (votes + lead + left + chance + state + 6 + 2)  # 2: the verification mark
     bar = BAR + 2 * (max(0, spare - BAR - 40) // 6)
     return Columns(max(8, spare - bar - 1), bar, votes, lead, left, chance, state)
@@ -100,7 +111,7 @@ def bar(row: dict[str, Any], width: int) -> Content:
 
 
 def _count(n: Any) -> str:
-    return "—" if n is None else f"{n:,}" if isinstance(n, int) else str(n)
+    return "—" if n is None else number(n) if isinstance(n, int) else str(n)
 
 
 # -- the row's words: the model's (tally.present), taken from the row ------------------
@@ -110,7 +121,7 @@ def _count(n: Any) -> str:
 
 def state_words(row: dict[str, Any]) -> str:
     state = str(row.get("state", ""))
-    return str(row.get("state_words") or STATE_WORDS.get(state, state.upper()))
+    return str(row.get("state_words") or (t(STATE_WORDS[state]) if state in STATE_WORDS else state.upper()))
 
 
 def lead_short(row: dict[str, Any]) -> str:
@@ -137,12 +148,12 @@ def top_chance(row: dict[str, Any]) -> Chance | None:
 
 
 def chance_words(row: dict[str, Any], width: int = CHANCE_MOST) -> str:
-    working = bool(row.get("working")) or row.get("no_chance") == WORKING
+    working = bool(row.get("working")) or is_working(row.get("no_chance"))
     return chance_cell(str(row.get("state", "")), top_chance(row), working, width)
 
 
 def votes_words(row: dict[str, Any]) -> str:
-    return "–".join(f"{int(row.get('votes', {}).get(c, 0)):,}" for c in row.get("choices", []))
+    return "–".join(number(int(row.get("votes", {}).get(c, 0))) for c in row.get("choices", []))
 
 
 VERIFICATION_STYLES = {VERIFIED: "bold $text-success", DIFFERS: "bold $text-error"}
@@ -170,11 +181,11 @@ def row_line(row: dict[str, Any], cols: Columns) -> Content:
 
 
 def heading_line(cols: Columns) -> Content:
-    bars = "bars (┃ majority)" if cols.bar >= 17 else "bars"
-    words = ("  " + fit("count", cols.title) + " " + fit(bars, cols.bar) + " "
-             + fit("votes", cols.votes, right=True) + " " + fit("lead", cols.lead) + " "
-             + fit("left", cols.left, right=True) + " " + fit("chance", cols.chance, right=True)
-             + " " + fit("state", cols.state))
+    bars = face_words("board_bars_wide") if cols.bar >= 17 else face_words("board_bars")
+    words = ("  " + fit(face_words("board_count"), cols.title) + " " + fit(bars, cols.bar) + " "
+             + fit(face_words("board_votes"), cols.votes, right=True) + " " + fit(face_words("board_lead"), cols.lead)
+             + " " + fit(face_words("board_left"), cols.left, right=True) + " "
+             + fit(face_words("board_chance"), cols.chance, right=True) + " " + fit(face_words("board_state"), cols.state))
     return Content.assemble((words, "$text-muted"))
 
 
@@ -182,7 +193,7 @@ def board_words(rows: list[dict[str, Any]], where: str, feed: str) -> str:
     """The line above the board: how many counts, in which states, and the feed."""
     counting = sum(r.get("state") == COUNTING for r in rows)
     n = len(rows)
-    counts = f"{counted(n, 'count')}, {counting} counting" if rows else "no counts yet"
+    counts = face_words("board_counts", counts=counted(n, "count"), n=counting) if rows else face_words("no_counts")
     return f"{where} · {counts} · {feed}"
 
 

@@ -5,11 +5,19 @@ updated" signal, then recomposes after the next refresh: the keys reach the
 terminal two layouts after everything else (~110 ms at launch on a quiet host,
 docs/PERFORMANCE.md "Launch to the first full frame"). The bindings are known
 when the Footer is composed, so it lays them out at once.
+
+Its keys' words are said in the reader's language (`tally.lang.t`): Textual
+takes a binding's description as it was written in the class, in English
+(marked with `N_`, so that Babel extracts it).
 """
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from tally.lang import t
 
 
 class KeyFooter(Footer):
@@ -20,3 +28,9 @@ class KeyFooter(Footer):
         # The signal Textual's Footer waits for only says what the screen already knows here:
         # its bindings and the app's. A later change (focus, a pushed screen) recomposes as before.
         self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                widget.description = t(widget.description)
+            yield widget

@@ -18,7 +18,8 @@ from textual.widget import Widget
 
 from feeds.live import View
 from feeds.needle import has_history
-from tally.present import NO_COUNT_CHANCE, WORKING, Chance, Presentation
+from tally.lang import t
+from tally.present import NO_COUNT_CHANCE, Chance, Presentation, face_words, is_working
 from tally.timeline import Point
 from tui.widgets.history import columns
 from tui.widgets.readout import Readout
@@ -50,12 +51,12 @@ def fitted(head: str, phrases: tuple[str, ...], width: int, sep: str = " · ") -
 def needle_lines(model: Presentation | None, width: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The chances (likeliest first) and the likely finishes, each packed into lines of `width`."""
     if model is None:
-        return (f"Chance: {NO_COUNT_CHANCE}",), ()
+        return (face_words("chance", value=t(NO_COUNT_CHANCE)),), ()
     if model.chances is None:
-        if model.no_chance == WORKING:
-            return (f"Chance: {WORKING}",), ()
-        return (f"No chance given: {model.no_chance}",), ()
-    head = f"Chance ({model.chance_method}): "
+        if is_working(model.no_chance):
+            return (face_words("chance", value=model.no_chance),), ()
+        return (face_words("no_chance", value=model.no_chance),), ()
+    head = face_words("chance_head", method=model.chance_method)
     return fitted(head, tuple(c.words for c in model.chances), width), fitted("", model.range_parts, width)
 
 
@@ -108,7 +109,7 @@ class NeedleDial(Vertical):
         words, ranges = needle_lines(model, width)
         self.words.say(words)
         self.ranges.say(ranges)
-        self.set_class(model is not None and model.chances is None and model.no_chance != WORKING, "-none")
+        self.set_class(model is not None and model.chances is None and not is_working(model.no_chance), "-none")
 
 
 class ChanceChart(Vertical):

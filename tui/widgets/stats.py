@@ -7,7 +7,7 @@ the words are decided there, once, for every face.
 from __future__ import annotations
 
 from feeds.live import View
-from tally.present import Presentation
+from tally.present import Presentation, face_words
 from tui.widgets.readout import Readout
 
 
@@ -26,14 +26,14 @@ class Margin(ModelLine):
     """Who leads, and by how much."""
 
     def words(self, model: Presentation) -> str:
-        return f"Margin: {model.margin}"
+        return face_words("margin", value=model.margin)
 
 
 class Remaining(ModelLine):
     """Ballots still unopened, or unknown."""
 
     def words(self, model: Presentation) -> str:
-        return f"Remaining: {model.remaining}"
+        return face_words("remaining", value=model.remaining)
 
 
 class Piles(ModelLine):
@@ -47,7 +47,7 @@ class Turnout(ModelLine):
     """Ballots cast against eligible voters."""
 
     def words(self, model: Presentation) -> str:
-        return f"Turnout: {model.turnout}"
+        return face_words("turnout", value=model.turnout)
 
 
 class Needed(ModelLine):

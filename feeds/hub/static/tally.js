@@ -8,14 +8,23 @@
    each model carries the words for every state the page's link can be in
    (`page_link`: live, reconnecting, offline; how old the numbers are), and
    the script only fills in the numbers it counts itself (the attempt, the
-   seconds). Before the first model it can only say "connecting …". Text from
-   a count (titles, choices, notes) is only ever set with textContent.
+   seconds). Before the first model it says the words the hub put in the page
+   ("connecting …", in the reader's language). Text from a count (titles,
+   choices, notes) is only ever set with textContent.
+
+   The hub served the page in its reader's language (<html lang>); the script
+   asks for rows in it (/board?lang=) and lays out the row's model in it
+   (`models[lang]`), or the row's own model when the hub sends none.
 
    The link reconnects by itself with backoff and gets a fresh snapshot. */
 (() => {
-  const FIRST_DELAY = 1000, MOST_DELAY = 15000, LIVE = "● LIVE";
+  const FIRST_DELAY = 1000, MOST_DELAY = 15000;
   const base = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
   const $ = (id) => document.getElementById(id);
+  const LANG = document.documentElement.lang || "en";
+  const asked = new URLSearchParams(location.search).get("lang"); /* kept on the links between pages */
+  const said = $("status").dataset; /* the page's own words for its link before any model */
+  const modelOf = (frame) => (frame.models && frame.models[LANG]) || frame.model;
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -33,13 +42,14 @@
 
   function follow(path, onFrame, onOpen) {
     function connect() {
-      const ws = new WebSocket(base + path);
+      const ws = new WebSocket(base + path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(LANG));
       ws.onopen = () => { link.state = "live"; link.attempt = 0; if (onOpen) onOpen(); status(); };
       ws.onmessage = (message) => {
         let frame;
         try { frame = JSON.parse(message.data); } catch (err) { return; }
         onFrame(frame);
-        if (frame.model && frame.model.page_link) words = frame.model.page_link;
+        const model = modelOf(frame);
+        if (model && model.page_link) words = model.page_link;
         if (link.state === "live") since = null;
         status();
       };
@@ -82,7 +92,7 @@
     const node = $("status");
     let state, text;
     if (!words) { /* no model yet: nothing to say but that the page is connecting */
-      [state, text] = link.state === "live" ? ["live", LIVE] : ["reconnecting", "connecting …"];
+      [state, text] = link.state === "live" ? ["live", said.live] : ["reconnecting", said.connecting];
     } else {
       const marks = shown ? words.marks : words.links; /* the board page: no one count's */
       [state, text] = marks[link.state === "connecting" ? "reconnecting" : link.state];
@@ -117,12 +127,12 @@
     let ready = false;
 
     function row(s) {
-      const m = s.model;
+      const m = modelOf(s);
       const li = el("li", "row -" + cls(m.state));
       li.dataset.id = s.id;
       const head = el("div", "row-head");
       const title = el("a", "title", m.title);
-      title.href = "/e/" + encodeURIComponent(s.id);
+      title.href = "/e/" + encodeURIComponent(s.id) + (asked ? "?lang=" + encodeURIComponent(asked) : "");
       head.append(title, el("span", "state", m.state_words));
       li.appendChild(head);
       const bars = el("div", "bars");
@@ -179,8 +189,8 @@
       if (frame.id !== id || !frame.model) return;
       found = true;
       if (link.state === "offline") link.state = "live"; /* the count is back on the hub */
-      shown = frame.model;
-      draw(frame.model);
+      shown = modelOf(frame);
+      draw(shown);
     }, () => { found = false; });
   }
 
@@ -189,6 +199,7 @@
     function fact(list, name, value, className) {
       list.append(el("dt", "", name), el("dd", className || "", value));
     }
+    if (asked) $("back").href = "/?lang=" + encodeURIComponent(asked);
 
     function draw(m) {
       document.title = m.title + " — tally";
@@ -213,10 +224,11 @@
       });
       const facts = $("facts");
       facts.replaceChildren();
-      fact(facts, "Margin", m.margin, "margin");
-      fact(facts, "Remaining", m.remaining, "remaining");
-      fact(facts, "Piles", m.piles, "piles");
-      fact(facts, "Turnout", m.turnout, "turnout");
+      const label = facts.dataset; /* the page's words for them, in its language */
+      fact(facts, label.margin, m.margin, "margin");
+      fact(facts, label.remaining, m.remaining, "remaining");
+      fact(facts, label.piles, m.piles, "piles");
+      fact(facts, label.turnout, m.turnout, "turnout");
       const chances = $("chances");
       chances.replaceChildren();
       if (!m.chances) {
