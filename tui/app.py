@@ -236,6 +236,27 @@ class Screenshots:
                 yield command
 
 
+class FirstFrameScreen(Screen):
+    """Textual's default screen, but its first resume does not style it all again.
+
+    Textual restyles every node of a screen when it resumes, for what changed while
+    it was covered. The first resume comes just after the app's widgets were mounted,
+    and each was styled as it mounted, with the same classes (the breakpoints are on
+    before, `Dashboard.get_default_screen`) and the same stylesheet: nothing had been
+    covered, so that restyle only repeated the mount's (~20 ms of the first frame,
+    docs/PERFORMANCE.md). Later resumes (back from the broadcast view, the palette)
+    restyle as Textual does.
+    """
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual calls each class's, subclass first).
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+
+
 class Dashboard(Screenshots, NeedleWork, App[str]):
     """The dashboard of one count, fed by whatever feeds `live`; b shows its broadcast view."""
 
@@ -275,9 +296,9 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         Textual adds them at the screen's first Resize, after everything was styled and
         laid out without them: the whole screen was styled again before its first full
         frame (docs/PERFORMANCE.md, "Launch to the first full frame"). Later sizes are
-        Textual's, as before.
+        Textual's, as before. Its first resume does not restyle it (`FirstFrameScreen`).
         """
-        screen = super().get_default_screen()
+        screen = FirstFrameScreen(id="_default")
         screen.add_class(*breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
                          *breakpoint_classes(self.size.height, self.VERTICAL_BREAKPOINTS), update=False)
         return screen
