@@ -31,6 +31,7 @@ from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
+from tui import startup
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
@@ -330,6 +331,7 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     def on_mount(self) -> None:
         self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
+        self.set_timer(startup.STARTED, startup.release)
         self.draw()
 
     def _feed_changed(self) -> None:
@@ -373,6 +375,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self._view = view
         self._drawn = view.version
         self.show(self.framed(view))
+        if view.snapshot is not None and startup.held():  # the count's first frame
+            self.call_after_refresh(startup.release)
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True

@@ -49,6 +49,9 @@ def write_png(snap, out: str) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from tui import startup
+
+    startup.hold()  # until the first frame (tui/startup.py)
     from feeds.bundled import resolve
     from feeds.files import FeedError, header_problem
 
