@@ -451,9 +451,23 @@ def fast_schema() -> dict[str, Any]:
 def _fast_validator() -> Any:
     from pydantic_core import SchemaValidator
 
-    from tally.fast_schema import FAST_SCHEMA
+    from tally.fast_schema import FAST_SCHEMA, MADE_FROM
 
-    return SchemaValidator(FAST_SCHEMA)
+    # A copy made from other models (this file changed since, or pydantic did) is not used:
+    # the models' own schema is, as pydantic builds it (slower, never different).
+    return SchemaValidator(FAST_SCHEMA if MADE_FROM == made_from() else fast_schema())
+
+
+def made_from() -> str:
+    """What tally/fast_schema.py is made from: this file's text and pydantic's versions, digested."""
+    import hashlib
+    from pathlib import Path
+
+    from pydantic.version import VERSION
+    from pydantic_core import __version__ as core_version
+
+    text = Path(__file__).read_bytes() + f"\0{VERSION}\0{core_version}".encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 def for_validation(schema: Any) -> Any:
@@ -490,7 +504,7 @@ def _source(value: Any, names: set[str], indent: str = "") -> str:
 
 
 def write_fast_schema() -> None:
-    """Write tally/fast_schema.py from the models (after a change to them: the test says when)."""
+    """Write tally/fast_schema.py from the models (after a change to this file: the test says when)."""
     from pathlib import Path
 
     Path(__file__).with_name("fast_schema.py").write_text(fast_schema_module())
@@ -500,18 +514,20 @@ def fast_schema_module() -> str:
     """The source of tally/fast_schema.py, from the models as pydantic builds them now."""
     names: set[str] = set()
     body = _source(for_validation(fast_schema()), names)
-    return FAST_SCHEMA_HEADER.format(names=", ".join(sorted(names))) + f"FAST_SCHEMA = {body}\n"
+    return (FAST_SCHEMA_HEADER.format(names=", ".join(sorted(names)))
+            + f"MADE_FROM = {made_from()!r}\n\nFAST_SCHEMA = {body}\n")
 
 
 FAST_SCHEMA_HEADER = '''"""The fast path's core schema, generated ahead of time from the models of tally/schema.py.
 
-GENERATED: do not edit. After a change to the models, run
+GENERATED: do not edit. After a change to tally/schema.py (or to pydantic), run
     python -c "from tally.schema import write_fast_schema; write_fast_schema()"
-(tests/test_fast_schema.py fails until this is what pydantic would build from them).
+(tests/test_fast_schema.py fails until this is what pydantic builds from the models).
 
 Why: pydantic takes ~50 ms to generate this from the models, at every launch of a
 dashboard (the header check is its first use); pydantic-core builds the validator
-from it in well under one.
+from it in well under one. MADE_FROM digests tally/schema.py and pydantic's versions:
+when they are not these, `tally.schema._fast_validator` has pydantic build the schema.
 """
 
 from datetime import datetime, timezone

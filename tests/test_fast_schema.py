@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tally.fast_schema import FAST_SCHEMA
-from tally.schema import fast_schema, fast_schema_module, for_validation
+import tally.fast_schema
+import tally.schema
+from tally.fast_schema import FAST_SCHEMA, MADE_FROM
+from tally.schema import fast_schema, fast_schema_module, for_validation, made_from
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,8 +31,22 @@ def test_the_generated_schema_is_the_one_pydantic_builds_from_the_models():
         "write_fast_schema()'")
 
 
-def test_the_generated_file_is_the_generators_own_text():
+def test_the_generated_file_is_the_generators_own_text_from_this_schema():
+    assert MADE_FROM == made_from(), "tally/schema.py changed: regenerate tally/fast_schema.py"
     assert (ROOT / "tally" / "fast_schema.py").read_text() == fast_schema_module()
+
+
+def test_a_copy_made_from_another_schema_is_not_used(monkeypatch):
+    built = []
+    monkeypatch.setattr(tally.fast_schema, "MADE_FROM", "another tally/schema.py")
+    monkeypatch.setattr(tally.schema, "fast_schema", lambda: built.append(1) or fast_schema())
+    tally.schema._fast_validator.cache_clear()
+    try:
+        head = b'{"seq":1,"type":"election","id":"x","title":"X"}'
+        assert tally.schema.validate_events_fast(b"[" + head + b"]")[0].title == "X"
+        assert built == [1]
+    finally:
+        tally.schema._fast_validator.cache_clear()
 
 
 def test_what_the_copy_leaves_out_is_not_read_by_validation():
