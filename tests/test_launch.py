@@ -178,6 +178,13 @@ def test_tally_replay_holds_the_collector_until_its_app_runs(collector, monkeypa
     monkeypatch.setattr(cli, "run_app", run_app)
     assert cli.main(["replay", "ldj5", "--paused"]) == EXIT_OK
     assert seen == [("ReplayDashboard", False, True)]
+    assert gc.isenabled()  # and back on once it returned
+
+
+@pytest.mark.parametrize("argv", [["replay", "no-such-count"], ["replay", "ldj5", "--speed", "0"]])
+def test_a_replay_refused_before_its_app_leaves_the_collector_on(collector, argv, capsys):
+    assert cli.main(argv) == 2
+    assert gc.isenabled() and not startup.held()
 
 
 def test_hold_and_release_leave_a_collector_turned_off_by_someone_else_off(collector):
