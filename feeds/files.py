@@ -266,7 +266,7 @@ def _one_per_line(lines: bytes, k: int, validate: Callable[[bytes], list]) -> li
 
 def _one_by_one(path: str, batch: list[tuple[int, bytes]],
                 validate: Callable[[bytes], list] | None = None):
-    """Each line of `batch` alone: an event (a model), or the Problem with it.
+    """Each line of `batch` alone: its event, or the Problem with it.
 
     Given the run's `validate`, a line is first validated by it as a one-item
     array, to the run's kind of item (the fast path's plain dict) and without

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tally.schema import Election, _offset_in_range
 
-MADE_FROM = '2bfe46446348014988e1f787b2d0f7310439ffc5efb047b445010f7462e85977'
+MADE_FROM = '712b21d631b58894fefdafa375dca40657f063dd3010039b61f1da445b965011'
 
 FAST_SCHEMA = {
     'type': 'list',

@@ -466,7 +466,10 @@ def made_from() -> str:
     from pydantic.version import VERSION
     from pydantic_core import __version__ as core_version
 
-    text = Path(__file__).read_bytes() + f"\0{VERSION}\0{core_version}".encode()
+    try:
+        text = Path(__file__).read_bytes() + f"\0{VERSION}\0{core_version}".encode()
+    except OSError:  # no source to read (a zip): never the copy's
+        return ""
     return hashlib.sha256(text).hexdigest()
 
 

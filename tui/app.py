@@ -245,8 +245,7 @@ class FirstFrameScreen(Screen):
     and each was styled as it mounted, with the same classes (the breakpoints are on
     before, `Dashboard.get_default_screen`) and the same stylesheet: nothing had been
     covered, so that restyle only repeated the mount's (~20 ms of the first frame,
-    docs/PERFORMANCE.md). Later resumes (back from the broadcast view, the palette)
-    restyle as Textual does.
+    docs/PERFORMANCE.md). Later resumes are Textual's, as before.
     """
 
     _resumed = False
