@@ -10,6 +10,7 @@ its first resize, after every widget had been styled without them.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 
 import pytest
 from hypothesis import given, strategies as st
@@ -139,6 +140,34 @@ async def test_a_later_resume_restyles_as_textual_does():
         app.screen.post_message(events.ScreenResume())  # as Textual sends it when a screen returns
         await pilot.pause()
         assert max(restyled) == len(list(app.screen.walk_children(with_self=True)))
+
+
+class Stylings(ReplayDashboard):
+    """The replay dashboard, counting how often each Footer key is styled."""
+
+    def compose(self):
+        self.stylings: Counter = Counter()
+        real = self.stylesheet.apply
+
+        def apply(node, *args, **kwargs):
+            if isinstance(node, FooterKey):
+                self.stylings[node] += 1
+            return real(node, *args, **kwargs)
+
+        self.stylesheet.apply = apply
+        yield from super().compose()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_each_footer_key_is_styled_once(size):
+    # Fails before KeyFooter.compose put "-compact" on: each key was styled at mount, then
+    # again when it took the class from its `compact` (~6 ms of the launch).
+    app = Stylings(replay_app("ldj5").replay)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and all(app.stylings[key] == 1 for key in keys), app.stylings
+        assert all(key.has_class("-compact") for key in keys)
 
 
 @pytest.fixture

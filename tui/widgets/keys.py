@@ -9,7 +9,9 @@ when the Footer is composed, so it lays them out at once.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeyFooter(Footer):
@@ -20,3 +22,17 @@ class KeyFooter(Footer):
         # The signal Textual's Footer waits for only says what the screen already knows here:
         # its bindings and the app's. A later change (focus, a pushed screen) recomposes as before.
         self.set_reactive(Footer._bindings_ready, True)
+
+    def compose(self) -> ComposeResult:
+        """Textual's keys, each with the "-compact" class it takes when mounted already on.
+
+        A FooterKey sets that class from its `compact` (the Footer's, bound to it; the
+        palette's key keeps its own, on) when it is mounted, after it was styled: each key
+        was styled twice before the first frame (~6 ms of the launch, docs/PERFORMANCE.md).
+        With the class already on, the same styling is done once.
+        """
+        for widget in super().compose():
+            if isinstance(widget, FooterKey):
+                on = self.compact or widget.has_class("-command-palette")
+                widget.set_class(on, "-compact", update=False)
+            yield widget
