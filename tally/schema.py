@@ -431,17 +431,113 @@ def _plain(model_schema: dict[str, Any]) -> dict[str, Any] | None:
         fields, extra_behavior=config.get("extra_fields_behavior"), config=config)
 
 
+def fast_schema() -> dict[str, Any]:
+    """The fast path's core schema, derived from the models: EVENTS's, its plain models as dicts.
+
+    pydantic generates it in ~50 ms, most of a launch's validating: `_fast_validator` reads
+    the copy generated ahead of time (tally/fast_schema.py, written by `write_fast_schema`),
+    which tests/test_fast_schema.py checks is this, as pydantic builds it now.
+    """
+    schema = dict(EVENTS.core_schema)
+    union = dict(schema["items_schema"])
+    if schema.get("type") != "list" or union.get("type") != "tagged-union":
+        raise TypeError("EVENTS is no longer a list of a tagged union: see _plain")
+    union["choices"] = {tag: _plain(choice) or choice for tag, choice in union["choices"].items()}
+    schema["items_schema"] = union
+    return schema
+
+
 @cache
 def _fast_validator() -> Any:
     from pydantic_core import SchemaValidator
 
-    schema = dict(EVENTS.core_schema)
-    union = dict(schema["items_schema"])
-    if schema.get("type") != "list" or union.get("type") != "tagged-union":
-        return EVENTS.validator
-    union["choices"] = {tag: _plain(choice) or choice for tag, choice in union["choices"].items()}
-    schema["items_schema"] = union
-    return SchemaValidator(schema)
+    from tally.fast_schema import FAST_SCHEMA, MADE_FROM
+
+    # A copy made from other models (this file changed since, or pydantic did) is not used:
+    # the models' own schema is, as pydantic builds it (slower, never different).
+    return SchemaValidator(FAST_SCHEMA if MADE_FROM == made_from() else fast_schema())
+
+
+def made_from() -> str:
+    """What tally/fast_schema.py is made from: this file's text and pydantic's versions, digested."""
+    import hashlib
+    from pathlib import Path
+
+    from pydantic.version import VERSION
+    from pydantic_core import __version__ as core_version
+
+    try:
+        text = Path(__file__).read_bytes() + f"\0{VERSION}\0{core_version}".encode()
+    except OSError:  # no source to read (a zip): never the copy's
+        return ""
+    return hashlib.sha256(text).hexdigest()
+
+
+def for_validation(schema: Any) -> Any:
+    """A core schema without what only JSON Schema reads (`metadata`) or what names it
+    in this process only (`ref`, with an object's id: nothing here refers to one)."""
+    if schema.__class__ is dict:
+        return {k: for_validation(v) for k, v in schema.items() if k not in ("metadata", "ref")}
+    if schema.__class__ in (list, tuple):
+        return schema.__class__(map(for_validation, schema))
+    return schema
+
+
+def _source(value: Any, names: set[str], indent: str = "") -> str:
+    """`value` (a part of a core schema) as Python source; the names of tally.schema it uses
+    (its models, their validators, `_offset_in_range`) are added to `names`."""
+    inner = indent + "    "
+    if value.__class__ is dict:
+        items = "".join(f"{inner}{k!r}: {_source(v, names, inner)},\n" for k, v in value.items())
+        return "{\n" + items + indent + "}" if items else "{}"
+    if value.__class__ in (list, tuple):
+        items = ", ".join(_source(v, names, indent) for v in value)
+        return f"[{items}]" if value.__class__ is list else f"({items}{',' if len(value) == 1 else ''})"
+    if value is None or value.__class__ in (str, int, float, bool):
+        return repr(value)
+    if value.__class__ is datetime and value.tzinfo is timezone.utc:
+        return repr(value).replace("datetime.", "")
+    name = getattr(value, "__qualname__", "")
+    owner, _, attribute = name.partition(".")
+    found = globals().get(owner)
+    if found is None or (getattr(found, attribute) if attribute else found) != value:
+        raise TypeError(f"no name in tally.schema for {value!r}")
+    names.add(owner)
+    return name
+
+
+def write_fast_schema() -> None:
+    """Write tally/fast_schema.py from the models (after a change to this file: the test says when)."""
+    from pathlib import Path
+
+    Path(__file__).with_name("fast_schema.py").write_text(fast_schema_module())
+
+
+def fast_schema_module() -> str:
+    """The source of tally/fast_schema.py, from the models as pydantic builds them now."""
+    names: set[str] = set()
+    body = _source(for_validation(fast_schema()), names)
+    return (FAST_SCHEMA_HEADER.format(names=", ".join(sorted(names)))
+            + f"MADE_FROM = {made_from()!r}\n\nFAST_SCHEMA = {body}\n")
+
+
+FAST_SCHEMA_HEADER = '''"""The fast path's core schema, generated ahead of time from the models of tally/schema.py.
+
+GENERATED: do not edit. After a change to tally/schema.py (or to pydantic), run
+    python -c "from tally.schema import write_fast_schema; write_fast_schema()"
+(tests/test_fast_schema.py fails until this is what pydantic builds from the models).
+
+Why: pydantic takes ~50 ms to generate this from the models, at every launch of a
+dashboard (the header check is its first use); pydantic-core builds the validator
+from it in well under one. MADE_FROM digests tally/schema.py and pydantic's versions:
+when they are not these, `tally.schema._fast_validator` has pydantic build the schema.
+"""
+
+from datetime import datetime, timezone
+
+from tally.schema import {names}
+
+'''
 
 
 def validate_events_fast(data: bytes) -> list[Event | dict[str, Any]]:

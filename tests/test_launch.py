@@ -9,13 +9,20 @@ its first resize, after every widget had been styled without them.
 
 from __future__ import annotations
 
+import gc
+from collections import Counter
+
 import pytest
 from hypothesis import given, strategies as st
+from textual import events
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
 from dash import replay_app, until
+from feeds.live import LiveCount
+from tui import cli, startup
 from tui.app import Dashboard, ReplayDashboard, breakpoint_classes
+from tui.exits import EXIT_OK
 
 
 class FirstLayout(ReplayDashboard):
@@ -87,3 +94,133 @@ def test_breakpoint_classes_are_the_ones_textual_picks(size):
     for breakpoints in (Dashboard.HORIZONTAL_BREAKPOINTS, Dashboard.VERTICAL_BREAKPOINTS,
                         [(10, "-a"), (0, "-b"), (200, "-c")], [(5, "-from-five")], []):
         assert set(breakpoint_classes(size, breakpoints)) == screen._get_breakpoint_classes(size, breakpoints)
+
+
+# -- what Textual and Python did again before the first frame ---------------------------------
+
+class Restyles(ReplayDashboard):
+    """The replay dashboard, noting how many nodes each restyle took."""
+
+    def compose(self):
+        self.restyled: list[int] = []
+        real = self.stylesheet.update_nodes
+
+        def update_nodes(nodes, animate=False):
+            nodes = list(nodes)
+            self.restyled.append(len(nodes))
+            return real(nodes, animate=animate)
+
+        self.stylesheet.update_nodes = update_nodes
+        yield from super().compose()
+
+
+async def test_the_first_resume_does_not_style_the_whole_screen_again():
+    # Fails before FirstFrameScreen: Textual's first ScreenResume restyled every node just
+    # styled at mount (the whole screen, ~20 ms of the first frame).
+    app = Restyles(replay_app("ldj5").replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)  # and its frame drawn
+        nodes = len(list(app.screen.walk_children(with_self=True)))
+        assert max(app.restyled, default=0) < nodes // 2, app.restyled
+
+
+async def test_a_later_resume_restyles_as_textual_does():
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        restyled = []
+        real = app.stylesheet.update_nodes
+
+        def update_nodes(nodes, animate=False):
+            nodes = list(nodes)
+            restyled.append(len(nodes))
+            return real(nodes, animate=animate)
+
+        app.stylesheet.update_nodes = update_nodes
+        app.screen.post_message(events.ScreenResume())  # as Textual sends it when a screen returns
+        await pilot.pause()
+        assert max(restyled) == len(list(app.screen.walk_children(with_self=True)))
+
+
+class Stylings(ReplayDashboard):
+    """The replay dashboard, counting how often each Footer key is styled."""
+
+    def compose(self):
+        self.stylings: Counter = Counter()
+        real = self.stylesheet.apply
+
+        def apply(node, *args, **kwargs):
+            if isinstance(node, FooterKey):
+                self.stylings[node] += 1
+            return real(node, *args, **kwargs)
+
+        self.stylesheet.apply = apply
+        yield from super().compose()
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_each_footer_key_is_styled_once(size):
+    # Fails before KeyFooter.compose put "-compact" on: each key was styled at mount, then
+    # again when it took the class from its `compact` (~6 ms of the launch).
+    app = Stylings(replay_app("ldj5").replay)
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and all(app.stylings[key] == 1 for key in keys), app.stylings
+        assert all(key.has_class("-compact") for key in keys)
+
+
+@pytest.fixture
+def collector():
+    yield
+    startup.release()
+    assert gc.isenabled()
+
+
+async def test_the_collector_is_off_until_the_counts_first_frame(collector):
+    # Fails before tui/startup.py: ~185 collections walked start-up's objects (~70 ms).
+    startup.hold()
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert not gc.isenabled()
+        await until(pilot, lambda: app.live.count.election is not None)
+        await pilot.pause(0.1)
+        assert gc.isenabled() and not startup.held()
+
+
+async def test_a_feed_that_shows_nothing_gets_the_collector_back_soon(collector, monkeypatch):
+    monkeypatch.setattr(startup, "STARTED", 0.1)
+    startup.hold()
+    app = Dashboard(LiveCount())  # nothing fed: no frame of a count ever comes
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert gc.isenabled() and not startup.held()
+
+
+def test_tally_replay_holds_the_collector_until_its_app_runs(collector, monkeypatch):
+    seen = []
+
+    def run_app(app):
+        seen.append((type(app).__name__, gc.isenabled(), startup.held()))
+        return "", EXIT_OK
+
+    monkeypatch.setattr(cli, "run_app", run_app)
+    assert cli.main(["replay", "ldj5", "--paused"]) == EXIT_OK
+    assert seen == [("ReplayDashboard", False, True)]
+    assert gc.isenabled()  # and back on once it returned
+
+
+@pytest.mark.parametrize("argv", [["replay", "no-such-count"], ["replay", "ldj5", "--speed", "0"]])
+def test_a_replay_refused_before_its_app_leaves_the_collector_on(collector, argv, capsys):
+    assert cli.main(argv) == 2
+    assert gc.isenabled() and not startup.held()
+
+
+def test_hold_and_release_leave_a_collector_turned_off_by_someone_else_off(collector):
+    gc.disable()
+    try:
+        startup.hold()
+        startup.release()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -32,6 +32,7 @@ from tally.timeline import Point
 from feeds.needle import HISTORY_BUDGET, Needle, NeedleMaker, has_history, state_key
 from tally.report import summary_line
 from feeds.replay import Replay
+from tui import startup
 from tui.widgets.banner import OutcomeBanner
 from tui.widgets.choices import ChoiceRows
 from tui.widgets.freshness import Freshness
@@ -238,6 +239,26 @@ class Screenshots:
                 yield command
 
 
+class FirstFrameScreen(Screen):
+    """Textual's default screen, but its first resume does not style it all again.
+
+    Textual restyles every node of a screen when it resumes, for what changed while
+    it was covered. The first resume comes just after the app's widgets were mounted,
+    and each was styled as it mounted, with the same classes (the breakpoints are on
+    before, `Dashboard.get_default_screen`) and the same stylesheet: nothing had been
+    covered, so that restyle only repeated the mount's (~20 ms of the first frame,
+    docs/PERFORMANCE.md). Later resumes are Textual's, as before.
+    """
+
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler (Textual calls each class's, subclass first).
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+
+
 class Dashboard(Screenshots, NeedleWork, App[str]):
     """The dashboard of one count, fed by whatever feeds `live`; b shows its broadcast view."""
 
@@ -277,9 +298,9 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         Textual adds them at the screen's first Resize, after everything was styled and
         laid out without them: the whole screen was styled again before its first full
         frame (docs/PERFORMANCE.md, "Launch to the first full frame"). Later sizes are
-        Textual's, as before.
+        Textual's, as before. Its first resume does not restyle it (`FirstFrameScreen`).
         """
-        screen = super().get_default_screen()
+        screen = FirstFrameScreen(id="_default")
         screen.add_class(*breakpoint_classes(self.size.width, self.HORIZONTAL_BREAKPOINTS),
                          *breakpoint_classes(self.size.height, self.VERTICAL_BREAKPOINTS), update=False)
         return screen
@@ -311,6 +332,7 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     def on_mount(self) -> None:
         self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
+        self.set_timer(startup.STARTED, startup.release)
         self.draw()
 
     def _feed_changed(self) -> None:
@@ -354,6 +376,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self._view = view
         self._drawn = view.version
         self.show(self.framed(view))
+        if view.snapshot is not None and startup.held():  # the count's first frame
+            self.call_after_refresh(startup.release)
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True

@@ -49,6 +49,16 @@ def write_png(snap, out: str) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from tui import startup
+
+    startup.hold()  # until the dashboard's first frame (tui/startup.py), or until this returns
+    try:
+        return _replay(args)
+    finally:
+        startup.release()
+
+
+def _replay(args: argparse.Namespace) -> int:
     from feeds.bundled import resolve
     from feeds.files import FeedError, header_problem
 
