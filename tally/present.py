@@ -962,3 +962,24 @@ def board_fields(model: Presentation) -> dict[str, Any]:
     return {"state_words": model.state_words, "lead_short": model.lead_short, "likeliest": model.likeliest,
             "heading": model.heading, "no_chance": model.no_chance,
             "chances": None if model.chances is None else [asdict(c) for c in model.chances]}
+
+
+# -- counting by ear (issue 20) --------------------------------------------------
+
+def held_call_words(words: str, confidence: float, seconds: float, more: int) -> str:
+    """A call `tally listen` is unsure of, held for the person: never counted until confirmed."""
+    rest = f" (+{more} more held)" if more else ""
+    return (f"held: heard {words!r} at {seconds:.1f} s, confidence {confidence:.2f}{rest} — "
+            "enter counts it · / then a ballot key corrects it · backspace drops it")
+
+
+def listening_words(seconds: float, counted: int, stopped: str | None) -> str:
+    """The listening state under the dashboard: how much audio, how many calls heard, or why not."""
+    if stopped:
+        return f"listening stopped: {stopped} · keys go on"
+    return f"listening: {seconds:,.0f} s of audio, {counted:,} calls heard and counted"
+
+
+def dropped_words(words: str, confidence: float, seconds: float) -> str:
+    """The note a dropped held call leaves in the journal."""
+    return f"dropped: heard {words!r} at {seconds:.1f} s, confidence {confidence:.2f}"
