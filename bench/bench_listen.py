@@ -74,31 +74,36 @@ def align(truth: list[str], heard: list[str]) -> dict[str, int]:
     return counts
 
 
-def hear_session(recogniser: Recogniser, wav: Path) -> tuple[list[str], int]:
-    """The sure calls heard in one WAV, in order, and how many were held as unsure."""
-    sure, held = [], 0
+def hear_session(recogniser: Recogniser, wav: Path, calls: list[dict]) -> tuple[list[str], int, int]:
+    """The sure calls heard in one WAV, in order; how many calls were held as unsure, and how many
+    pieces of other speech were (a held utterance is a call's when it overlaps one)."""
+    sure, held, held_other = [], 0, 0
     for heard in recogniser.listen(open_audio(str(wav))):
         if heard is None:
             continue
         if heard.sure:
             sure.append(heard.choice)
-        else:
+        elif any(c["start"] < heard.end and heard.start < c["end"] for c in calls):
             held += 1
-    return sure, held
+        else:
+            held_other += 1
+    return sure, held, held_other
 
 
 def accuracy(recogniser: Recogniser, corpus: Path, sessions: list[str], condition: str) -> dict:
-    totals = {"calls": 0, "match": 0, "sub": 0, "del": 0, "ins": 0, "held": 0, "seconds": 0.0}
+    totals = {"calls": 0, "match": 0, "sub": 0, "del": 0, "ins": 0, "held": 0, "held_other": 0,
+              "seconds": 0.0}
     cpu = time.process_time()
     for name in sessions:
-        truth = [u["words"] for u in json.loads((corpus / f"{name}.json").read_text())["utterances"]
+        calls = [u for u in json.loads((corpus / f"{name}.json").read_text())["utterances"]
                  if u["kind"] == "call"]
         wav = corpus / f"{name}-{condition}.wav"
-        sure, held = hear_session(recogniser, wav)
-        for k, v in align(truth, sure).items():
+        sure, held, held_other = hear_session(recogniser, wav, calls)
+        for k, v in align([c["words"] for c in calls], sure).items():
             totals[k] += v
-        totals["calls"] += len(truth)
+        totals["calls"] += len(calls)
         totals["held"] += held
+        totals["held_other"] += held_other
         totals["seconds"] += (wav.stat().st_size - 44) / 32_000
     totals["cpu"] = time.process_time() - cpu
     return totals
@@ -160,7 +165,8 @@ def pct(n: float, d: float) -> str:
 def report(name: str, t: dict) -> None:
     print(f"{name:26} calls {t['calls']:5}  right {pct(t['match'], t['calls'])}  "
           f"spurious {pct(t['ins'], t['calls'])}  wrong {pct(t['sub'], t['calls'])}  "
-          f"held {pct(t['held'], t['calls'])}  missed {pct(t['del'] - t['held'], t['calls'])}  "
+          f"held {pct(t['held'], t['calls'])} (+{t['held_other']} not calls)  "
+          f"missed {pct(t['del'] - t['held'], t['calls'])}  "
           f"{t['seconds'] / max(t['cpu'], 1e-9):5.0f}x real time")
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from feeds.listen.audio import RATE, WIDTH, AudioSource
 
 FRAME = RATE // 100  # 10 ms of samples
-ABOVE = 9.0  # dB over the noise floor that a speech frame reaches
+ABOVE = 6.5  # dB over the noise floor that a speech frame reaches
 FLOOR_SECONDS = 4.0
 FLOOR_PERCENTILE = 10
 ONSET = 3  # speech frames of the last 5 that start an utterance
