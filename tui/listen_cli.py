@@ -62,7 +62,13 @@ def cmd_listen(args: argparse.Namespace, run_count, header_flags) -> int:
     except (ModelError, AudioError, ListenUnavailable, CountSetupError, FeedError) as exc:
         return fail([str(exc)])
     if not args.headless:
+        from feeds.listen.transcribe import speech_problem
         from tui.listen_app import ListenDashboard
+
+        problem = speech_problem(args.audio)  # a file of silence: said now, not after the screen starts
+        if problem:
+            source.close()
+            return fail([problem])
 
         args.dashboard = partial(ListenDashboard, recogniser=recogniser, source=source)
         return run_count(args)

@@ -25,6 +25,7 @@ FLOOR_SECONDS = 4.0
 FLOOR_PERCENTILE = 10
 ONSET = 3  # speech frames of the last 5 that start an utterance
 PAD = 0.15  # seconds of audio kept before the first and after the last speech frame
+WARM_UP = 30  # frames (0.3 s) heard before anything counts as speech
 QUIET_DB = 25.0  # frames under this energy are silence whatever the floor (a muted line)
 
 
@@ -60,8 +61,9 @@ def utterances(source: AudioSource, pause: float) -> Iterator[tuple[float, float
         samples = np.frombuffer(data[: len(data) // WIDTH * WIDTH], dtype="<i2")
         for energy, raw in zip(frame_energies(samples), _frames(data)):
             history.append(energy)
-            floor = float(np.percentile(history, FLOOR_PERCENTILE)) if len(history) > 20 else 0.0
-            speech = energy > max(floor + ABOVE, QUIET_DB)
+            # The first WARM_UP frames only learn the floor: noise from the first sample on is not speech.
+            floor = float(np.percentile(history, FLOOR_PERCENTILE))
+            speech = len(history) > WARM_UP and energy > max(floor + ABOVE, QUIET_DB)
             recent.append(speech)
             if not in_speech:
                 ring.append(raw)

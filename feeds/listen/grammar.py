@@ -68,7 +68,7 @@ def parse_say(given: list[str]) -> dict[str, str]:
         name, sep, said = item.partition("=")
         if not sep or not name.strip() or not words_of(said):
             raise ModelError(f'--say {item!r}: give it as --say "NAME=how it is said", '
-                             'e.g. --say "UFCW Local 881=you eff see double you local eight eighty one"')
+                             'e.g. --say "UFCW Local 881=u f c w local eight eighty one"')
         says[name.strip()] = said
     return says
 

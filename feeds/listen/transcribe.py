@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from feeds.listen.audio import AudioError, AudioSource
-from feeds.listen.recogniser import Heard, Recogniser
+from feeds.listen import endpoint
+from feeds.listen.audio import AudioError, AudioSource, open_audio
+from feeds.listen.recogniser import PAUSE, Heard, Recogniser
 from tally.schema import CHALLENGED
 
 
@@ -40,9 +41,27 @@ def transcribe(recogniser: Recogniser, source: AudioSource) -> Transcript:
             transcript.calls.append(heard)
     transcript.seconds = source.seconds
     if transcript.utterances == 0:
-        raise AudioError(f"{source.name}: no speech in {source.seconds:.1f} s of audio "
-                         "(silence, or too quiet): nothing journaled")
+        raise AudioError(no_speech(source))
     return transcript
+
+
+def no_speech(source: AudioSource) -> str:
+    return (f"{source.name}: no speech in {source.seconds:.1f} s of audio (silence, or too quiet): "
+            "nothing journaled")
+
+
+def speech_problem(spec: str) -> str | None:
+    """Why a recording (not standard input) cannot be counted from, before a screen opens: no
+    speech in it at all. Standard input is not asked: a meeting may well start quiet."""
+    if spec == "-":
+        return None
+    source = open_audio(spec)
+    try:
+        if next(iter(endpoint.utterances(source, PAUSE)), None) is None:
+            return no_speech(source)
+    finally:
+        source.close()
+    return None
 
 
 def heard_fields(heard: Heard, start: datetime) -> dict:
