@@ -245,3 +245,20 @@ async def test_a_held_call_is_corrected_with_slash_then_a_key_or_dropped(clips, 
         note = journal(path)[-1]
         assert note["type"] == "note" and note["text"].startswith("dropped: heard 'yes' at ")
         assert app.live.count.snapshot().votes == (0, 1)
+
+
+def test_heard_is_a_field_of_ballot_and_challenged_in_the_format():
+    """How an entry was made is journaled: `heard` (0-1) when heard, nothing when typed."""
+    from tally.schema import EventError, json_schema, parse_event
+
+    assert parse_event('{"seq":2,"type":"ballot","choice":"yes","heard":0.93}').heard == 0.93
+    assert parse_event('{"seq":2,"type":"challenged","heard":1}').heard == 1
+    assert parse_event('{"seq":2,"type":"ballot","choice":"yes"}').heard is None
+    for bad in ('1.5', '-0.1', '"0.9"', 'true'):
+        with pytest.raises(EventError):
+            parse_event(f'{{"seq":2,"type":"ballot","choice":"yes","heard":{bad}}}')
+    with pytest.raises(EventError, match="unknown field 'heard'"):
+        parse_event('{"seq":2,"type":"note","text":"x","heard":0.5}')
+    schema = json.loads(json_schema())
+    assert {"Ballot", "Challenged"} <= {name for name, model in schema["$defs"].items()
+                                        if "heard" in model["properties"]}
