@@ -262,3 +262,46 @@ def test_heard_is_a_field_of_ballot_and_challenged_in_the_format():
     schema = json.loads(json_schema())
     assert {"Ballot", "Challenged"} <= {name for name, model in schema["$defs"].items()
                                         if "heard" in model["properties"]}
+
+
+def test_audio_piped_in_while_the_keys_come_from_the_terminal(clips, tmp_path):
+    """`--audio -` with a screen: the samples (full of "q" and "y" bytes) are heard, never read
+    as keys; the keys typed in the terminal still count, and q quits."""
+    import os
+    import pty
+    import threading
+
+    from test_crash import ROOT, Terminal, lines
+
+    raw = clips["raw"].read_bytes()
+    assert b"q" in raw and b"y" in raw
+    path = tmp_path / "j.jsonl"
+    audio, feed = os.pipe()
+
+    class Piped(Terminal):
+        def __init__(self, *args: str) -> None:
+            self.pid, self.fd = pty.fork()
+            if self.pid == 0:  # the child: audio on standard input, the pty its terminal
+                os.dup2(audio, 0)
+                os.close(feed)
+                os.chdir(ROOT)
+                os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+                os.execv(sys.executable, [sys.executable, "-m", "tui.cli", *args])
+            self.output = b""
+
+    term = Piped("listen", str(path), "--audio", "-")
+    os.close(audio)
+
+    def send() -> None:
+        with os.fdopen(feed, "wb") as out:
+            out.write(raw)
+
+    threading.Thread(target=send, daemon=True).start()
+    term.wait_for(lambda: lines(path) == 6, timeout=60)  # the header and five heard calls
+    assert [e.get("heard") is not None for e in journal(path)[1:]] == [True] * 5
+    term.read(0.5)
+    term.type("n")
+    term.wait_for(lambda: lines(path) == 7)
+    assert journal(path)[-1]["choice"] == "no" and "heard" not in journal(path)[-1]
+    said = term.quit()
+    assert "Traceback" not in said

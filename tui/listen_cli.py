@@ -58,7 +58,10 @@ def cmd_listen(args: argparse.Namespace, run_count, header_flags) -> int:
     try:
         election = _election(args.journal, flags)
         recogniser = Recogniser(election, parse_say(args.say))
-        source = open_audio(args.audio)
+        piped = args.audio == "-" and not args.headless
+        source = open_audio(args.audio, audio_from_stdin() if piped else None)
+        if piped:
+            keys_from_terminal()
     except (ModelError, AudioError, ListenUnavailable, CountSetupError, FeedError) as exc:
         return fail([str(exc)])
     if not args.headless:
@@ -98,6 +101,40 @@ def cmd_listen(args: argparse.Namespace, run_count, header_flags) -> int:
         opened.journal.close()
     say(summary(transcript, args.journal))
     return EXIT_OK
+
+
+def audio_from_stdin():
+    """Standard input's pipe on a descriptor of its own: the screen takes descriptor 0 next."""
+    import io
+    import os
+    import sys
+
+    stream = sys.stdin.buffer
+    try:
+        fd = stream.fileno()
+    except (OSError, io.UnsupportedOperation):  # not a descriptor (a test's stream): as it is
+        return stream
+    return os.fdopen(os.dup(fd), "rb")
+
+
+def keys_from_terminal() -> None:
+    """Standard input carries the audio, so the screen's keys must come from the terminal itself.
+
+    Textual reads keys from file descriptor 0: left alone, it would read the audio as key
+    presses (and a "q" in the samples quits). The audio has moved to a descriptor of its own
+    (`audio_from_stdin`); descriptor 0 becomes the controlling terminal.
+    """
+    import os
+
+    from feeds.listen.audio import AudioError
+
+    try:
+        terminal = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        raise AudioError("the audio is on standard input, and there is no terminal for the keys: "
+                         "run tally listen in a terminal, or use --headless") from None
+    os.dup2(terminal, 0)
+    os.close(terminal)
 
 
 def _election(journal: str, flags: dict):

@@ -102,6 +102,8 @@ def _open_wav(name: str, stream: BinaryIO) -> AudioSource:
 
 def _open_stdin(stream: BinaryIO) -> AudioSource:
     """Standard input: waits for its first bytes, to refuse an empty stream or text at once."""
+    if stream.isatty():
+        raise AudioError(f"standard input is the terminal, not audio: {PIPE}")
     head = stream.peek(PEEK)[:PEEK] if hasattr(stream, "peek") else b""
     if not head:
         raise AudioError(f"standard input ended before any audio: {PIPE}")
