@@ -21,14 +21,14 @@ from typing import Callable
 from tally.schema import CHALLENGED, VOID, Election
 
 OTHER_SPEECH = (
-    "okay", "next one", "next", "hold on", "wait", "just a moment", "all right", "alright",
-    "sorry", "thank you", "let me see", "again", "a second", "hang on",
-    "next ballot", "moving on", "that is", "here we go", "and", "okay next", "one moment",
-    "repeat that", "please", "can everyone hear me", "we are back", "mute", "there",
+    "okay", "next one", "next", "hold on", "just a moment", "all right", "alright", "thank you",
+    "let me see", "a second", "hang on", "next ballot", "moving on", "that is", "here we go",
+    "okay next", "one moment", "repeat that", "can everyone hear me", "we are back",
 )
 """Said between the calls of a count: the reject path's words. Short function words ("a",
-"to", "one" alone) and hesitations ("um", "uh", "got it") are left out: they match part of
-some voices' calls ("no", "challenged") and steal true calls (measured: bench/bench_listen.py)."""
+"to", "one" alone), hesitations ("um", "uh") and short words ("there", "and", "wait", "mute",
+"sorry", "again", "got it") are left out: each took true calls of some voice ("no" heard as
+"there" or "um", "challenged" as "and", "void" as "wait"; bench/bench_listen.py)."""
 
 
 class ModelError(Exception):
