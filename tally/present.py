@@ -980,6 +980,11 @@ def listening_words(seconds: float, counted: int, stopped: str | None) -> str:
     return f"listening: {seconds:,.0f} s of audio, {counted:,} calls heard and counted"
 
 
+def made_words(heard: float | None) -> str:
+    """How an entry was made, after "saved: entry 7": heard (and how sure), or typed."""
+    return "typed" if heard is None else f"heard, confidence {heard:.2f}"
+
+
 def dropped_words(words: str, confidence: float, seconds: float) -> str:
     """The note a dropped held call leaves in the journal."""
     return f"dropped: heard {words!r} at {seconds:.1f} s, confidence {confidence:.2f}"

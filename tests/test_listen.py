@@ -220,6 +220,7 @@ async def test_the_screen_holds_an_unsure_call_until_enter_counts_it(clips, tmp_
         events = journal(path)
         assert events[-1]["type"] == "ballot" and events[-1]["choice"] == "yes"
         assert events[-1]["heard"] < 0.6  # under the sure threshold: a person confirmed it
+        assert "(heard, confidence 0." in text(app, "#said")
         assert app.live.count.snapshot().votes == (1, 0)
         shown = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
         assert "enter" not in shown
@@ -228,6 +229,7 @@ async def test_the_screen_holds_an_unsure_call_until_enter_counts_it(clips, tmp_
         await until(pilot, lambda: len(journal(path)) == len(events) + 1)
         assert journal(path)[-1] == {**journal(path)[-1], "type": "ballot", "choice": "yes"}
         assert "heard" not in journal(path)[-1]
+        assert text(app, "#said").endswith("(typed)")
 
 
 async def test_a_held_call_is_corrected_with_slash_then_a_key_or_dropped(clips, tmp_path):

@@ -21,7 +21,7 @@ from textual.widgets import Footer
 from feeds.listen.recogniser import Heard, Recogniser
 from feeds.listen.audio import AudioSource
 from feeds.listen.transcribe import heard_fields
-from tally.present import dropped_words, held_call_words, listening_words
+from tally.present import dropped_words, held_call_words, listening_words, made_words
 from tui.count_app import CountDashboard
 from tui.widgets.readout import Readout
 
@@ -84,6 +84,14 @@ class ListenDashboard(CountDashboard):
         self.stopped = why
         self.notify(why, title="Listening stopped", severity="warning", timeout=10, markup=False)
         self._show_listening()
+
+    @staticmethod
+    def _saved_words(event, count) -> str:
+        """Count's words for an entry, and whether it was heard or typed (ballots, challenged)."""
+        said = CountDashboard._saved_words(event, count)
+        if event.type in ("ballot", "challenged"):
+            return f"{said} ({made_words(event.heard)})"
+        return said
 
     # -- held calls ------------------------------------------------------------------
     def action_confirm_held(self) -> None:
