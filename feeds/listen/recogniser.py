@@ -92,17 +92,24 @@ class Recogniser:
         return endpoint.utterances(source, PAUSE)
 
     def hear(self, start: float, end: float, pcm: bytes) -> Heard | None:
-        """The call in one utterance, with its confidence; None when it is no call."""
+        """The call in one utterance, with its confidence; None when it is no call.
+
+        Heard as other speech: no call. Heard as nothing whole (the search reached the
+        grammar's end with neither a call nor a phrase of other speech) but as a call by the
+        calls alone: held, for the person (a voice the model fits badly says its calls so).
+        """
         if end - start > LONGEST:
             return None
-        words = self._decode(self.decoder, pcm)
-        choice = self.grammar.call(tuple(w for w, _ in words))
-        if choice is None:
+        words = tuple(w for w, _ in self._decode(self.decoder, pcm))
+        if words and self.grammar.call(words) is None:
             return None
         weighed = self._decode(self.weigher, pcm)
-        same = [w for w, _ in weighed] == [w for w, _ in words]
-        confidence = min(p for _, p in weighed) if same else DISAGREE
-        return Heard(choice, " ".join(w for w, _ in words), round(confidence, 2), start, end)
+        heard = tuple(w for w, _ in weighed)
+        choice = self.grammar.call(words or heard)
+        if choice is None:
+            return None
+        confidence = min(p for _, p in weighed) if heard == words else DISAGREE
+        return Heard(choice, " ".join(words or heard), round(confidence, 2), start, end)
 
     @staticmethod
     def _decode(decoder, pcm: bytes) -> list[tuple[str, float]]:
