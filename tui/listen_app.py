@@ -66,10 +66,14 @@ class ListenDashboard(CountDashboard):
                     self.call_from_thread(self._heard, heard)
         except OSError as exc:  # the pipe broke, the device went away
             why = f"the audio failed ({exc.strerror or exc})"
+        except RuntimeError:  # the screen closed while a call was being heard
+            return
         finally:
             self.source.close()
-        if self.is_running:
+        try:
             self.call_from_thread(self._stop, f"{why} after {self.source.seconds:,.1f} s")
+        except RuntimeError:  # ... or just as the audio ended: nothing to show it on
+            pass
 
     def _heard(self, heard: Heard) -> None:
         if heard.sure:
