@@ -307,3 +307,28 @@ def test_audio_piped_in_while_the_keys_come_from_the_terminal(clips, tmp_path):
     assert journal(path)[-1]["choice"] == "no" and "heard" not in journal(path)[-1]
     said = term.quit()
     assert "Traceback" not in said
+
+
+@settings(max_examples=40)
+@given(st.lists(st.tuples(st.integers(0, 12_000), st.floats(0.0, 0.6)), min_size=1, max_size=8),
+       st.integers(0, 2**16))
+def test_utterances_lie_inside_the_audio_whatever_it_holds(bursts, seed):
+    """Bursts of noise of any loudness and length, with silences: each utterance found starts
+    before it ends, lies inside the audio, and carries exactly its own samples."""
+    import numpy as np
+
+    from feeds.listen.audio import RATE, AudioSource
+    from feeds.listen.endpoint import utterances
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for loudness, seconds in bursts:
+        parts += [rng.normal(0, loudness + 1, int(seconds * RATE)), np.zeros(int(0.4 * RATE))]
+    samples = np.clip(np.concatenate(parts), -32768, 32767).astype("<i2")
+    source = AudioSource("test", io.BytesIO(samples.tobytes()))
+    found = list(utterances(source, 0.25))
+    duration = len(samples) / RATE
+    for start, end, pcm in found:
+        assert 0 <= start < end <= duration + 0.01
+        assert len(pcm) == pytest.approx((end - start) * RATE * 2, abs=2 * 160 * 2)
+    assert all(a[1] <= b[0] for a, b in zip(found, found[1:]))  # in order, never overlapping
