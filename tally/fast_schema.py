@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tally.schema import Election, _offset_in_range
 
-MADE_FROM = '712b21d631b58894fefdafa375dca40657f063dd3010039b61f1da445b965011'
+MADE_FROM = '7dfe1c210df0383120261cc7cc61760f47232931abe542d6ebda976aa22ef0c1'
 
 FAST_SCHEMA = {
     'type': 'list',
@@ -325,6 +325,18 @@ FAST_SCHEMA = {
                         },
                         'required': False,
                     },
+                    'heard': {
+                        'type': 'typed-dict-field',
+                        'schema': {
+                            'type': 'nullable',
+                            'schema': {
+                                'type': 'float',
+                                'ge': 0,
+                                'le': 1,
+                            },
+                        },
+                        'required': False,
+                    },
                 },
                 'extra_behavior': 'forbid',
                 'config': {
@@ -397,6 +409,18 @@ FAST_SCHEMA = {
                             'type': 'int',
                             'ge': 1,
                             'le': 10000000,
+                        },
+                        'required': False,
+                    },
+                    'heard': {
+                        'type': 'typed-dict-field',
+                        'schema': {
+                            'type': 'nullable',
+                            'schema': {
+                                'type': 'float',
+                                'ge': 0,
+                                'le': 1,
+                            },
                         },
                         'required': False,
                     },

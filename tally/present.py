@@ -1262,3 +1262,29 @@ def face_words(name: str, **args: Any) -> str:
 def is_working(no_chance: str | None) -> bool:
     """Whether a model's (or a row's) `no_chance` says WORKING, in whichever language it was made."""
     return no_chance is not None and no_chance in (WORKING, t(WORKING))
+
+
+# -- counting by ear (issue 20) --------------------------------------------------
+
+def held_call_words(words: str, confidence: float, seconds: float, more: int) -> str:
+    """A call `tally listen` is unsure of, held for the person: never counted until confirmed."""
+    rest = f" (+{more} more held)" if more else ""
+    return (f"held: heard {words!r} at {seconds:.1f} s, confidence {confidence:.2f}{rest} — "
+            "enter counts it · / then a ballot key corrects it · backspace drops it")
+
+
+def listening_words(seconds: float, counted: int, stopped: str | None) -> str:
+    """The listening state under the dashboard: how much audio, how many calls heard, or why not."""
+    if stopped:
+        return f"listening stopped: {stopped} · keys go on"
+    return f"listening: {seconds:,.0f} s of audio, {counted:,} calls heard and counted"
+
+
+def made_words(heard: float | None) -> str:
+    """How an entry was made, after "saved: entry 7": heard (and how sure), or typed."""
+    return "typed" if heard is None else f"heard, confidence {heard:.2f}"
+
+
+def dropped_words(words: str, confidence: float, seconds: float) -> str:
+    """The note a dropped held call leaves in the journal."""
+    return f"dropped: heard {words!r} at {seconds:.1f} s, confidence {confidence:.2f}"

@@ -168,12 +168,19 @@ class Election(_Event):
         return self.choices == YES_NO
 
 
+Heard = Annotated[float, Field(ge=0, le=1, description=(
+    "present when `tally listen` heard the call (its confidence, 0 to 1); absent when a person "
+    "typed it. Under the sure threshold the call was held and a person confirmed it"))]
+"""How an entry was made: heard by `tally listen` (with its confidence) or typed (no field)."""
+
+
 class Ballot(_Event):
     """Ballots opened and called: ``count`` of them for ``choice`` (or "void")."""
 
     type: Literal["ballot"]
     choice: ChoiceName
     count: Count = 1
+    heard: Heard | None = None
 
 
 class Challenged(_Event):
@@ -181,6 +188,7 @@ class Challenged(_Event):
 
     type: Literal["challenged"]
     count: Count = 1
+    heard: Heard | None = None
 
 
 class Retract(_Event):

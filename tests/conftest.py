@@ -12,3 +12,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 # busy. A test's own @settings still chooses its number of examples.
 settings.register_profile("tally", derandomize=True, database=None, deadline=None)
 settings.load_profile("tally")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory):
+    """`tally listen`'s test clips, said by espeak-ng once a session (tests/listenkit.py)."""
+    from listenkit import make_clips, require_speech
+
+    require_speech()
+    return make_clips(tmp_path_factory.mktemp("clips"))

@@ -128,7 +128,8 @@ def cmd_count(args: argparse.Namespace) -> int:
         say(served.where)
     from tui.count_app import CountDashboard
 
-    app = CountDashboard(opened.journal, opened.live, opened.repaired, publisher, args.shots, served)
+    make = getattr(args, "dashboard", None) or CountDashboard  # tally listen's screen hears too
+    app = make(opened.journal, opened.live, opened.repaired, publisher, args.shots, served)
     try:
         summary, code = run_app(app)
     finally:
@@ -325,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_count)
+    from tui import listen_cli; listen_cli.add_command(sub, p, cmd_count, HEADER_FLAGS)  # count's flags
 
     p = sub.add_parser("watch", help="watch a count live from a hub (read-only)")
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
