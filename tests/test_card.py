@@ -178,7 +178,7 @@ async def test_the_count_page_previews_itself_and_the_card_is_made_off_the_loop(
             for frame in events[300:400]:
                 assert "ack" in await ask(ws, frame)
                 await asyncio.sleep(0.01)
-            await until(lambda: hub.cards.cards["ldj5"].state == (400, 0), "the card of the last state")
+            await until(lambda: hub.cards.cards["ldj5", "en"].state == (400, 0), "the card of the last state")
             elapsed = time.monotonic() - started
             assert hub.cards.made - made <= 1 + elapsed / hub.cards.every
             status, png = await get(url, "/card/ldj5.png", host)
@@ -192,7 +192,7 @@ async def test_the_count_page_previews_itself_and_the_card_is_made_off_the_loop(
             assert "ack" in await ask(ws, header("other"))
         hub.cards.most = 1  # asking for every election's card cannot hold the hub's memory
         assert (await get(url, "/card/other.png", host))[0] == 200
-        assert list(hub.cards.cards) == ["other"]
+        assert list(hub.cards.cards) == [("other", "en")]
         status, page = await get(url, "/e/nope", host)
         assert status == 200 and b'property="og:' not in page  # a count the hub does not have: no tags
         status, page = await get(url, "/e/ldj5", 'evil.invalid"><script>alert(1)</script>')
@@ -210,3 +210,28 @@ async def test_a_hostile_title_in_the_page_head_is_text(tmp_path):
         assert [a for t, a in tags.tags if t == "script"] == [{"src": "/static/tally.js", "defer": None}]
         assert tags.meta["og:title"].startswith(title)
         assert tags.meta["og:image"] == "http://127.0.0.1/card/xss.png"
+
+
+async def test_a_spanish_page_previews_itself_with_a_spanish_card(tmp_path):
+    """A page read in Spanish (Accept-Language or ?lang=es) names its card in Spanish; English stays the default."""
+    from tally.lang import use
+
+    events = [e.model_dump_json(exclude_none=True) for e in replay("ldj5", 300)]
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        async with publishing(url, "ldj5") as ws:
+            for frame in events:
+                assert "ack" in await ask(ws, frame)
+        host = f"127.0.0.1:{url.rsplit(':', 1)[1]}"
+        status, page = await get(url, "/e/ldj5?lang=es", host)
+        meta = parsed(page.decode().split("<body")[0]).meta
+        assert meta["og:image"] == f"http://{host}/card/ldj5.png?lang=es"
+        assert meta["og:url"] == f"http://{host}/e/ldj5?lang=es"
+        snap = hub.elections["ldj5"].count.snapshot()
+        with use("es"):
+            spanish = model_lines(snap)
+        assert spanish != model_lines(snap)
+        status, png = await get(url, "/card/ldj5.png?lang=es", host)
+        assert status == 200 and card_lines(png) == spanish
+        status, png = await get(url, "/card/ldj5.png?lang=xx", host)  # a language tally does not speak
+        assert status == 200 and card_lines(png) == model_lines(snap)
+        assert set(hub.cards.cards) == {("ldj5", "es"), ("ldj5", "en")}

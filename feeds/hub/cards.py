@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
 from feeds.needle import end_workers, quiet_worker
+from tally.lang import ENGLISH, use
 from tally.reducer import Count
 from tally.verify import CheckResult
 
@@ -76,15 +77,20 @@ def _state(election: Election) -> tuple[int, int]:
     return election.last, election.checks_version
 
 
-def make_card(snap: Any, checks: list[CheckResult], budget: float) -> bytes:
-    """The worker's job (imports Pillow there, never in the hub's own process)."""
+def make_card(snap: Any, checks: list[CheckResult], budget: float, lang: str = ENGLISH) -> bytes:
+    """The worker's job (imports Pillow there, never in the hub's own process), in `lang`."""
     from feeds.card import count_card
 
-    return count_card(snap, checks, budget)
+    with use(lang):
+        return count_card(snap, checks, budget)
 
 
 class Cards:
-    """Every asked-for election's card, made in a worker process, at most once every `every` seconds."""
+    """Every asked-for election's card, made in a worker process, at most once every `every` seconds.
+
+    One card per election and language asked for (a Spanish page's preview
+    names its card with ``?lang=es``): keyed ``(election id, language)``.
+    """
 
     def __init__(self, elections: Mapping[str, Election], every: float = EVERY, keep: float = KEEP,
                  budget: float = BUDGET, most: int = MOST,
@@ -94,42 +100,48 @@ class Cards:
         self.keep = keep
         self.most = most
         self.budget = budget
-        self.cards: dict[str, Card] = {}
+        self.cards: dict[tuple[str, str], Card] = {}
         self._pool: Executor | None = None
         self._new_executor = executor or self._process_pool
         self.made = 0
         """Cards made since the start (for tests and the benchmark)."""
 
-    async def png(self, election_id: str) -> bytes | None:
-        """The election's card: the last made if it is fresh or one is on its way, else a new one."""
+    async def png(self, election_id: str, lang: str = ENGLISH) -> bytes | None:
+        """The election's card in `lang`: the last made if it is fresh or one is on its way, else a new one."""
         election = self.elections.get(election_id)
         if election is None:
             return None
-        card = self.cards.get(election_id)
+        key = (election_id, lang)
+        card = self.cards.get(key)
         if card is None:
-            card = self.cards[election_id] = Card(asked_at=time.monotonic())
+            card = self.cards[key] = Card(asked_at=time.monotonic())
             self._forget_beyond(self.most)
         now = time.monotonic()
         lapsed = now - card.asked_at > self.keep
         card.asked_at = now
         if card.png is not None and (card.state == _state(election) or not lapsed):
-            self.changed(election_id)  # kept fresh from now on
+            self._due(key)  # kept fresh from now on
             return card.png
         waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         card.waiters.append(waiter)
-        self.changed(election_id)
+        self._due(key)
         return await waiter
 
     def _forget_beyond(self, most: int) -> None:
         """Drop the least recently asked-for cards that nothing waits for, down to `most`."""
         idle = [i for i, c in self.cards.items() if not (c.making or c.waiters or c.timer)]
-        for election_id in sorted(idle, key=lambda i: self.cards[i].asked_at)[:max(0, len(self.cards) - most)]:
-            del self.cards[election_id]
+        for key in sorted(idle, key=lambda k: self.cards[k].asked_at)[:max(0, len(self.cards) - most)]:
+            del self.cards[key]
 
     def changed(self, election_id: str) -> None:
-        """The election changed (or its card was asked for): a new card, if it is wanted and due."""
-        card = self.cards.get(election_id)
-        election = self.elections.get(election_id)
+        """The election changed: a new card in each language asked for, if it is wanted and due."""
+        for key in [k for k in self.cards if k[0] == election_id]:
+            self._due(key)
+
+    def _due(self, key: tuple[str, str]) -> None:
+        """A new card of (election, language), if it is wanted and due (or it was just asked for)."""
+        card = self.cards.get(key)
+        election = self.elections.get(key[0])
         if card is None or election is None or card.making or card.timer is not None:
             return  # not asked for; or the card being made looks again once it is back
         if card.state == _state(election) and card.png is not None:
@@ -138,23 +150,24 @@ class Cards:
             return  # nobody has asked for a while: not made until asked again
         loop = asyncio.get_running_loop()
         delay = max(0.0, card.made_at + self.every - loop.time())
-        card.timer = loop.call_later(delay, self._make, election_id)
+        card.timer = loop.call_later(delay, self._make, key)
 
-    def _make(self, election_id: str) -> None:
-        card = self.cards[election_id]
+    def _make(self, key: tuple[str, str]) -> None:
+        card = self.cards[key]
         card.timer = None
-        election = self.elections.get(election_id)
+        election = self.elections.get(key[0])
         if election is None:
             return
         card.making = True
         card.made_at = asyncio.get_running_loop().time()
         state = _state(election)
         job = asyncio.get_running_loop().run_in_executor(
-            self._executor(), make_card, election.count.snapshot(), election.results(), self.budget)
-        job.add_done_callback(lambda job: self._back(election_id, state, job))
+            self._executor(), make_card, election.count.snapshot(), election.results(), self.budget, key[1])
+        job.add_done_callback(lambda job: self._back(key, state, job))
 
-    def _back(self, election_id: str, state: tuple[int, int], job: asyncio.Future[bytes]) -> None:
-        card = self.cards[election_id]
+    def _back(self, key: tuple[str, str], state: tuple[int, int], job: asyncio.Future[bytes]) -> None:
+        election_id = key[0]
+        card = self.cards[key]
         card.making = False
         if job.cancelled():
             return
@@ -173,7 +186,7 @@ class Cards:
             if not waiter.done():
                 waiter.set_result(card.png)
         card.waiters.clear()
-        self.changed(election_id)  # the count moved on while it was made: once more, when due
+        self._due(key)  # the count moved on while it was made: once more, when due
 
     def _executor(self) -> Executor:
         if self._pool is None:

@@ -41,7 +41,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 from feeds.hub.headers import HttpError, header, refusal
-from tally.lang import from_accept_language, language_of, use
+from tally.lang import ENGLISH, current, from_accept_language, language_of, use
 from tally.present import page_words, preview_description, preview_site, preview_title
 from tally.reducer import Snapshot
 from tally.text import literal
@@ -104,8 +104,9 @@ def preview_tags(snap: Snapshot, host: str | None, secure: bool) -> str:
             ("name", "twitter:title", title), ("name", "twitter:description", description)]
     if host and HOST.fullmatch(host):
         base = f"{'https' if secure else 'http'}://{host}"
-        image = f"{base}/card/{election_id}.png"
-        tags += [("property", "og:url", f"{base}/e/{election_id}"), ("property", "og:image", image),
+        lang = "" if current() == ENGLISH else f"?lang={current()}"  # the card in the page's language
+        image = f"{base}/card/{election_id}.png{lang}"
+        tags += [("property", "og:url", f"{base}/e/{election_id}{lang}"), ("property", "og:image", image),
                  ("property", "og:image:type", "image/png"),
                  ("property", "og:image:width", str(CARD_SIZE[0])),
                  ("property", "og:image:height", str(CARD_SIZE[1])),
@@ -127,7 +128,7 @@ class Pages:
 
     def __init__(self, static: Path = STATIC,
                  snapshot: Callable[[str], Snapshot | None] = lambda election_id: None,
-                 card: Callable[[str], Awaitable[bytes | None]] | None = None) -> None:
+                 card: Callable[[str, str], Awaitable[bytes | None]] | None = None) -> None:
         self.files = {name: (static / name).read_bytes() for name in
                       {*FILES.values(), "count.html", "overlay.html"}}
         self.snapshot = snapshot
@@ -169,7 +170,8 @@ class Pages:
         headers["Content-Type"] = TYPES[Path(name).suffix]
         head = request.method == "HEAD"
         if name == "card.png":
-            return self._card(connection, CARD_PATH.fullmatch(path)["id"], headers, head)
+            lang = language_of(parse_qs(request.path.partition("?")[2]).get("lang", [""])[0]) or ENGLISH
+            return self._card(connection, CARD_PATH.fullmatch(path)["id"], lang, headers, head)
         body = self.files[name]
         if name.endswith(".html"):
             # a list header: two of them are one list (RFC 9110 §5.3), not a request to refuse
@@ -190,12 +192,12 @@ class Pages:
             return page
         return page.replace(PREVIEW_SLOT, preview_tags(snap, host, secure).encode(), 1)
 
-    async def _card(self, connection: ServerConnection, election_id: str,
+    async def _card(self, connection: ServerConnection, election_id: str, lang: str,
                     headers: dict[str, str], head: bool) -> Response:
         """The election's card (404 when the hub has no such election; 503 when it could not be made)."""
         assert self.card is not None
         try:
-            png = await self.card(election_id)
+            png = await self.card(election_id, lang)
         except Exception as exc:  # noqa: BLE001 - the worker's failure, already logged by Cards
             return refusal(connection, HttpError(HTTPStatus.SERVICE_UNAVAILABLE,
                                                  f"the card could not be made ({type(exc).__name__})"))
