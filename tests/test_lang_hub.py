@@ -13,7 +13,8 @@ import json
 from websockets.asyncio.client import connect
 
 from feeds.files import load
-from hubkit import http, publishing, ask, replay, running_hub
+from hubkit import http, replay, running_hub
+from test_board_hub import publish_events
 from tally.lang import use
 from tally.odds import odds
 from tally.present import present
@@ -30,9 +31,7 @@ async def rows_until_settled(ws, election_id: str) -> dict:
 async def test_a_spanish_reader_gets_the_model_in_spanish_and_an_english_one_none_extra(tmp_path):
     events = replay("ldj5", 400)
     async with running_hub(tmp_path) as (hub, url):
-        async with publishing(url, "ldj5") as ws:
-            for event in events:
-                assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+        await publish_events(url, "ldj5", events)
         async with connect(f"{url}/board?id=ldj5") as english:
             row = await rows_until_settled(english, "ldj5")
             assert "models" not in row, "nobody reads Spanish: nothing more is made"
@@ -79,11 +78,8 @@ async def test_tally_board_in_spanish_asks_the_hub_for_spanish_rows(tmp_path):
     from feeds.board import BoardFollower
     from hubkit import until
 
-    events = replay("ldj5", 400)
     async with running_hub(tmp_path) as (hub, url):
-        async with publishing(url, "ldj5") as ws:
-            for event in events:
-                assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+        await publish_events(url, "ldj5", replay("ldj5", 400))
         with use("es"):
             follower = BoardFollower(url)
             task = asyncio.ensure_future(follower.run())
@@ -125,9 +121,7 @@ async def test_a_hub_in_a_spanish_process_still_sends_english_rows(tmp_path):
     lang.set_default("es")
     try:
         async with running_hub(tmp_path) as (hub, url):
-            async with publishing(url, "ldj5") as ws:
-                for event in events:
-                    assert "ack" in await ask(ws, event.model_dump_json(exclude_none=True))
+            await publish_events(url, "ldj5", events)
             async with connect(f"{url}/board?id=ldj5") as english:
                 row = await rows_until_settled(english, "ldj5")
     finally:

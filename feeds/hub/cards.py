@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol
 
 from feeds.needle import end_workers, quiet_worker
-from tally.lang import ENGLISH, use
+from tally.lang import ENGLISH, LANGUAGES, use
 from tally.reducer import Count
 from tally.verify import CheckResult
 
@@ -135,8 +135,9 @@ class Cards:
 
     def changed(self, election_id: str) -> None:
         """The election changed: a new card in each language asked for, if it is wanted and due."""
-        for key in [k for k in self.cards if k[0] == election_id]:
-            self._due(key)
+        for lang in LANGUAGES:
+            if (election_id, lang) in self.cards:
+                self._due((election_id, lang))
 
     def _due(self, key: tuple[str, str]) -> None:
         """A new card of (election, language), if it is wanted and due (or it was just asked for)."""

@@ -170,7 +170,7 @@ class Pages:
         headers["Content-Type"] = TYPES[Path(name).suffix]
         head = request.method == "HEAD"
         if name == "card.png":
-            lang = language_of(parse_qs(request.path.partition("?")[2]).get("lang", [""])[0]) or ENGLISH
+            lang = reader_language(request.path.partition("?")[2], None)  # ?lang= only; else English
             return self._card(connection, CARD_PATH.fullmatch(path)["id"], lang, headers, head)
         body = self.files[name]
         if name.endswith(".html"):
