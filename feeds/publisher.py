@@ -89,6 +89,9 @@ class Publisher:
     - ``"live"``: connected and sending; called again on each ack.
     - ``"offline"``: unreachable or dropped; ``attempt`` is the next attempt,
       ``detail`` why. The caller's list keeps growing; it is all sent on return.
+    - ``"waiting"``: a check count (``check=``) whose election the hub does
+      not hold yet: the hub was reached and said to come back later
+      (``"later": true``); ``attempt`` is the next try, ``detail`` the hub's words.
     - ``"refused"``: final. The hub refused the token (HTTP 401), or answered
       an event with an error (``detail`` says which seq and why). Retrying
       would get the same answer, so `run()` returns.
@@ -196,7 +199,7 @@ class Publisher:
                         self._report("offline", attempt=1, detail=describe(exc))
                     except HubNotYet as exc:
                         waited += 1  # counted: `tally publish` gives up as for a hub it cannot reach
-                        self._report("offline", attempt=waited + 1, detail=f"the hub: {exc}")
+                        self._report("waiting", attempt=waited + 1, detail=str(exc))
                         await asyncio.sleep(next(pauses))  # then ask again
                     except HubNotSaved as exc:
                         self._report("offline", attempt=1, detail=f"the hub: {exc}")

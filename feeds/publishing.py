@@ -47,6 +47,8 @@ class CountPublisher:
             return "live", f"hub has seq {link.seq}{queued}"
         if link.state == "offline":
             return "offline", f"hub offline (attempt {link.attempt}): counting locally{queued}"
+        if link.state == "waiting":  # a check started before its main count: the hub is there, the count not yet
+            return "offline", f"the main count is not on the hub yet (attempt {link.attempt}): counting locally{queued}"
         if link.state == "refused":
             return "offline", f"hub refused: {link.detail}"
         if link.state == "conflict":

@@ -72,3 +72,21 @@ async def test_a_check_of_an_election_that_never_comes_gives_up_in_one_line(tmp_
                                   f"published beside its main count, waiting for it; gave up after "
                                   f"{GIVE_UP_AFTER} attempts")
     assert len(capsys.readouterr().out.splitlines()) == GIVE_UP_AFTER
+
+
+async def test_a_check_counter_started_first_says_it_waits_for_the_main_count(tmp_path):
+    """`tally count --check` before the main count: its header says what it waits for, not "hub offline"."""
+    from feeds.publishing import CountPublisher
+
+    events = [parse_event(json.dumps({"seq": 1, **count_header(ballots=900)}))]
+    async with running_hub(tmp_path / "hub") as (hub, url):
+        counting = CountPublisher(events, url, TOKEN, wait=FAST, check="b")
+        running = asyncio.create_task(counting.run())
+        await until(lambda: counting.link.state == "waiting" and counting.link.attempt >= 2,
+                    "the hub to say: later")
+        state, words = counting.words()
+        counting.close()
+        await running
+    assert state == "offline"
+    assert words.startswith("the main count is not on the hub yet (attempt ")
+    assert words.endswith("): counting locally, 1 to send")  # its header, kept here

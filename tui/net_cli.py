@@ -301,10 +301,11 @@ async def publish_file(events: list, hub: str, token: str, speed: float | None,
             # What the hub already has is not paced: in the list before the publisher checks it.
             queue.extend(events[len(queue):publisher.hub_last])
             live.set()
-        elif link.state == "offline":
-            _say("publish", f"{hub} offline ({link.detail}); attempt {link.attempt} …")
+        elif link.state in ("offline", "waiting"):
+            what = "waiting for the main count" if link.state == "waiting" else "offline"
+            _say("publish", f"{hub} {what} ({link.detail}); attempt {link.attempt} …")
             if link.attempt > GIVE_UP_AFTER:
-                gave_up.append(link.detail)
+                gave_up.append(f"the hub: {link.detail}" if link.state == "waiting" else link.detail)
                 publisher.close()
 
     queue = list(events) if speed is None else events[:1]
