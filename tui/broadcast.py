@@ -15,6 +15,8 @@ reads "1517".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -90,6 +92,8 @@ class LastCall(Readout):
 class BroadcastScreen(Screen):
     """The dashboard for a room: b (or escape) goes back."""
 
+    # Its own rules, read when it is first pushed: a dashboard's first frame does not parse them.
+    CSS_PATH = Path(__file__).with_name("broadcast.tcss")
     BINDINGS = [Binding("escape", "app.broadcast", "Back", show=False)]
 
     def compose(self) -> ComposeResult:
