@@ -423,12 +423,12 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     # -- keys --------------------------------------------------------------------
     def action_broadcast(self) -> None:
         """b: the broadcast view over the dashboard, or back."""
-        from tui.broadcast import BroadcastScreen  # not needed before b: a shorter start
+        from tui.broadcast import BroadcastScreen, broadcast_screen  # not needed before b: a shorter start
 
         if isinstance(self.screen, BroadcastScreen):
             self.pop_screen()
         else:
-            self.push_screen(BroadcastScreen())
+            self.push_screen(broadcast_screen(self))
         self.call_after_refresh(self.redraw)
 
     def action_quit(self) -> None:
