@@ -18,13 +18,14 @@ from textual import events
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
+from counts import ballots, header, write
 from dash import replay_app, until
 from feeds import files
 from feeds.bundled import resolve
 from feeds.live import LiveCount
 import tally.schema
 from tui import cli, startup
-from tui.app import Dashboard, ReplayDashboard, breakpoint_classes
+from tui.app import ROLES_CSS, Dashboard, ReplayDashboard, breakpoint_classes
 from tui.exits import EXIT_OK
 
 
@@ -282,3 +283,38 @@ def test_a_replays_first_event_is_read_with_the_first_lines_only(validated):
     assert (n, header.type) == (1, "election")
     assert 0 < sum(validated) < 100, validated
     cursor.close()
+
+
+ROLE_RULES = {".-c0 .choice-name", "ChanceBar > .chancebar--c0", ".legend-item.-c11"}
+"""Some of the rules of the twelve choices' colours (tui/roles.tcss)."""
+
+
+async def test_a_yes_no_replay_parses_none_of_the_twelve_choices_colours():
+    # Fails before tui/roles.tcss: every first frame parsed c0…c11's 24 variables and 72 rules
+    # (a third of tally.tcss), which a yes/no ballot never shows.
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        assert not selectors(app) & ROLE_RULES
+        assert not app.stylesheet.has_source(str(ROLES_CSS))
+
+
+@pytest.mark.parametrize("choices", [["UFCW", "Teamsters", "none"], ["A", "B"]])
+async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
+    path = write(tmp_path / "other.jsonl", header(choices=choices), *ballots(*choices))
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        assert ROLE_RULES <= selectors(app)
+        assert "-c0" in app.screen.query(".choice-row").first().classes
+
+
+def test_every_other_dashboard_reads_the_choices_colours():
+    # Only a replay knows its ballot before it starts; a watch, a count and the board do not.
+    from tui.board_app import Board
+    from tui.count_app import CountDashboard
+    from tui.watch_app import WatchDashboard
+
+    for app_class in (Dashboard, WatchDashboard, CountDashboard, Board):
+        paths = app_class.CSS_PATH if isinstance(app_class.CSS_PATH, list) else [app_class.CSS_PATH]
+        assert ROLES_CSS in paths, app_class
