@@ -17,6 +17,12 @@ Target (issue 17): full frame ≤ 1.5× the smallest app's.
 --before DIR also measures the tally in DIR (a checkout of an earlier commit, e.g.
 `git archive main | tar -x -C DIR`), in the same rounds, with the same Python
 and packages: a change is judged against the code before it under the same load.
+
+--instructions counts, instead of timing, the instructions each executes from its start
+to the full frame (Valgrind's callgrind; each process ends as it hands that frame to the
+terminal): the same figure whatever else the machine runs, where the wall clock of a
+shared 2-core host moved by a third between runs (docs/PERFORMANCE.md). What it leaves out
+(the kernel's work: fork, exec, page faults, the terminal) is the same for both sides.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import re
 import select
 import signal
 import sys
+import tempfile
 import time
 
 from common import load_average, median, spread, tally_command
@@ -39,6 +46,18 @@ SMALLEST = ("from textual.app import App\nfrom textual.widgets import Static\n"
 TALLY_FULL = [b"Amazon LDJ5, Staten Island", b"PAUSED 100", b"Quit"]
 REPLAY = ["replay", "ldj5", "--paused"]
 TARGET = 1.5
+UNTIL_FULL_FRAME = """import os, re
+from textual.drivers.linux_driver import LinuxDriver
+_write, _seen = LinuxDriver.write, [b""]
+def _until(self, data):
+    _seen[0] += data.encode()
+    if all(m in re.sub({escape!r}, b"", _seen[0]) for m in {marks!r}):
+        os._exit(0)  # the frame is complete: callgrind's count ends here
+    return _write(self, data)
+LinuxDriver.write = _until
+"""
+"""Prepended to a measured program under --instructions: it ends when the terminal would get
+the full frame (the marks, as `launch` looks for them)."""
 
 
 def launch(argv: list[str], marks: list[bytes], timeout: float = 30.0,
@@ -78,6 +97,58 @@ def launch(argv: list[str], marks: list[bytes], timeout: float = 30.0,
     return first, full
 
 
+def instructions(code: str, marks: list[bytes], timeout: float = 600.0) -> int:
+    """Instructions `python -c code` executes to its first frame with all of `marks`, under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        program = UNTIL_FULL_FRAME.format(escape=ESCAPE.pattern, marks=marks) + code
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update(TERM="xterm-256color", COLUMNS="120", LINES="40")
+            os.execvp("valgrind", ["valgrind", "--tool=callgrind", "--dump-instr=no",
+                                   f"--callgrind-out-file={out}", sys.executable, "-c", program])
+        t0 = time.perf_counter()
+        try:
+            while time.perf_counter() - t0 < timeout:
+                if select.select([fd], [], [], 0.5)[0]:
+                    try:
+                        if not os.read(fd, 1 << 16):
+                            break
+                    except OSError:
+                        break
+                elif os.waitpid(pid, os.WNOHANG)[0]:
+                    pid = 0
+                    break
+        finally:
+            if pid:
+                os.waitpid(pid, 0)
+            os.close(fd)
+        found = re.search(r"^(?:totals|summary): (\d+)", open(out).read(), re.M) if os.path.exists(out) else None
+        if found is None:
+            sys.exit(f"callgrind counted nothing for {code[:60]!r}")
+        return int(found.group(1))
+
+
+def count_instructions(rounds: int, before: str | None) -> None:
+    """--instructions: each side's count (the least of `rounds`: a count moves only with the
+    threads' interleaving), the ratio against the smallest app's."""
+    tally = f"import sys; from tui.cli import main; sys.exit(main({REPLAY!r}))"
+    sides = {"tally replay ldj5 --paused:": (tally, TALLY_FULL)}
+    if before:
+        sides[f"the same, {os.path.basename(os.path.abspath(before))}:"] = (
+            f"import sys; sys.path.insert(0, {os.path.abspath(before)!r}); " + tally, TALLY_FULL)
+    sides["smallest Textual app:"] = (SMALLEST, [b"ready"])
+    counts: dict[str, list[int]] = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, (code, marks) in sides.items():
+            counts[name].append(instructions(code, marks))
+    base = min(counts["smallest Textual app:"])
+    print(f"instructions to the first full frame (callgrind), least of {rounds}:")
+    for name, found in counts.items():
+        print(f"  {name:<27} {min(found) / 1e6:,.0f} M ({', '.join(f'{c / 1e6:,.0f}' for c in found)})"
+              f"  ratio {min(found) / base:.3f}")
+
+
 def before_command(source: str) -> list[str]:
     """`tally replay ldj5 --paused` run from the source tree `source`, with this Python."""
     code = (f"import sys; sys.path.insert(0, {os.path.abspath(source)!r}); "
@@ -97,7 +168,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--before", metavar="DIR", help="also measure the tally in this source tree")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions to the full frame under callgrind instead of timing")
     args = parser.parse_args()
+    if args.instructions:
+        launch([tally_command(), *REPLAY], TALLY_FULL, warm=True)  # the bytecode, as below
+        if args.before:
+            launch(before_command(args.before), TALLY_FULL, warm=True)
+        count_instructions(args.rounds, args.before)
+        return
     tally = [tally_command(), *REPLAY]
     before = before_command(args.before) if args.before else None
     ours: list[tuple[float, float]] = []

@@ -21,6 +21,10 @@ from tally.schema import (EVENT, EVENTS, MAX_LINE, Event, as_event, explain, val
 MAX_PROBLEMS = 20
 BATCH = 64  # lines per call into pydantic-core on the line-by-line path
 BLOCK = MAX_LINE  # bytes read at a time: a whole line of the longest kind fits in one block
+FIRST_BLOCK = 4096
+"""Bytes of a file's first read: the header check and a replay's first frame need its first
+lines, not the ~900 events of a whole block validated (`runs` gives the same runs' items
+whatever the blocks; docs/PERFORMANCE.md, "Launch")."""
 
 
 def validate_batch(data: bytes) -> list:
@@ -314,8 +318,10 @@ def runs(path: str, f: BinaryIO, validate: Callable[[bytes], list] = validate_ev
     read = f.read
     n = 1  # the number of the next line
     carry = b""  # the start of a line whose end is not read yet
+    size = FIRST_BLOCK
     while True:
-        block = read(BLOCK)
+        block = read(size)
+        size = BLOCK
         if not block:
             break
         end = block.rfind(b"\n") + 1

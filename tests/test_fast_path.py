@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from counts import header, numbered
+from feeds import files
 from feeds.files import (BLOCK, MAX_LINE, Problem, _one_by_one, bounded_lines, load, load_bytes,
                          runs, stream)
 from tally.reducer import Count, RuleError
@@ -190,6 +191,16 @@ def test_blocks_of_lines_read_as_each_line_alone(lines, last_newline):
     data = b"\n".join(lines) + (b"\n" if last_newline else b"")
     assert read_fast("f", data) == reference("f", data)
 
+
+
+@SETTINGS
+@given(lines=st.lists(odd_lines, max_size=12), first=st.integers(1, 200), last_newline=st.booleans())
+def test_a_small_first_block_reads_the_same_lines(monkeypatch, lines, first, last_newline):
+    # A file's first read is FIRST_BLOCK bytes (a launch validates its first lines only, not a whole
+    # block): wherever that read ends, inside a line or between two, each line reads as alone.
+    monkeypatch.setattr(files, "FIRST_BLOCK", first)
+    data = b"\n".join(lines) + (b"\n" if last_newline else b"")
+    assert read_fast("f", data) == reference("f", data)
 
 def test_lines_that_make_events_only_when_joined_are_each_refused(tmp_path, capsys):
     # Joined with commas, line 2 and 3 make one note and line 4 two closes: as many events

@@ -18,10 +18,14 @@ from textual import events
 from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
+from counts import ballots, header, write
 from dash import replay_app, until
+from feeds import files
+from feeds.bundled import resolve
 from feeds.live import LiveCount
+import tally.schema
 from tui import cli, startup
-from tui.app import Dashboard, ReplayDashboard, breakpoint_classes
+from tui.app import ROLES_CSS, Dashboard, ReplayDashboard, breakpoint_classes
 from tui.exits import EXIT_OK
 
 
@@ -224,3 +228,93 @@ def test_hold_and_release_leave_a_collector_turned_off_by_someone_else_off(colle
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- what the first frame reads -------------------------------------------------------------
+
+def selectors(app) -> set[str]:
+    return {selector.css for rule in app.stylesheet.rules for selector in rule.selector_set}
+
+
+NOT_THE_DASHBOARDS = {"BroadcastScreen", "#big-counts", ".big-count", "#big-stats", "EntryLine", "#dialog"}
+"""Selectors of the broadcast view's rules (b) and of `tally count`'s entry line and dialogs."""
+
+
+async def test_the_first_frame_parses_only_the_dashboards_own_rules():
+    # Fails before tui/broadcast.tcss and the move to tui/count.tcss: the replay's first frame
+    # parsed the broadcast view's and tally count's rules too (~25 % of tally.tcss's tokens).
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        before = {id(rule) for rule in app.stylesheet.rules}
+        assert not {s.split()[0] for s in selectors(app)} & NOT_THE_DASHBOARDS
+        await pilot.press("b")
+        await until(pilot, lambda: type(app.screen).__name__ == "BroadcastScreen")
+        assert {"BroadcastScreen", "#big-counts"} <= {s.split()[0] for s in selectors(app)}
+        # Only the broadcast view's file was parsed: the rules already there are the same objects.
+        assert before <= {id(rule) for rule in app.stylesheet.rules}
+
+
+@pytest.fixture
+def validated(monkeypatch):
+    """How many events the fast path validates (the header check's and a replay's reader)."""
+    real = tally.schema._fast_validator()
+    seen = []
+
+    class Counting:
+        def validate_json(self, data):
+            events = real.validate_json(data)
+            seen.append(len(events))
+            return events
+
+    monkeypatch.setattr(tally.schema, "_fast_validator", Counting)
+    return seen
+
+
+def test_the_header_check_validates_the_first_lines_only(validated):
+    # Fails before FIRST_BLOCK: the check validated LDJ5's first 64 KiB (~900 events) to read one.
+    assert files.header_problem(resolve("ldj5")) is None
+    assert 0 < sum(validated) < 100, validated
+
+
+def test_a_replays_first_event_is_read_with_the_first_lines_only(validated):
+    cursor = files.Cursor(resolve("ldj5"))
+    n, header = next(cursor)
+    assert (n, header.type) == (1, "election")
+    assert 0 < sum(validated) < 100, validated
+    cursor.close()
+
+
+ROLE_RULES = {".-c0 .choice-name", "ChanceBar > .chancebar--c0", ".legend-item.-c11"}
+"""Some of the rules of the twelve choices' colours (tui/roles.tcss)."""
+
+
+async def test_a_yes_no_replay_parses_none_of_the_twelve_choices_colours():
+    # Fails before tui/roles.tcss: every first frame parsed c0…c11's 24 variables and 72 rules
+    # (a third of tally.tcss), which a yes/no ballot never shows.
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        assert not selectors(app) & ROLE_RULES
+        assert not app.stylesheet.has_source(str(ROLES_CSS))
+
+
+@pytest.mark.parametrize("choices", [["UFCW", "Teamsters", "none"], ["A", "B"]])
+async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
+    path = write(tmp_path / "other.jsonl", header(choices=choices), *ballots(*choices))
+    app = replay_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        assert ROLE_RULES <= selectors(app)
+        assert "-c0" in app.screen.query(".choice-row").first().classes
+
+
+def test_every_other_dashboard_reads_the_choices_colours():
+    # Only a replay knows its ballot before it starts; a watch, a count and the board do not.
+    from tui.board_app import Board
+    from tui.count_app import CountDashboard
+    from tui.watch_app import WatchDashboard
+
+    for app_class in (Dashboard, WatchDashboard, CountDashboard, Board):
+        paths = app_class.CSS_PATH if isinstance(app_class.CSS_PATH, list) else [app_class.CSS_PATH]
+        assert ROLES_CSS in paths, app_class

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from feeds.files import Cursor, FeedError
 from feeds.live import LiveCount, View, presented
 from tally.lang import N_
 from tally.timeline import Point
@@ -57,6 +58,24 @@ STILL = 1.0  # seconds without a change: the count is still (not a flood, not mi
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+ROLES_CSS = Path(__file__).with_name("roles.tcss")
+"""The twelve choices' colours (c0…c11), which only a ballot that is not yes/no shows."""
+
+
+def yes_no_file(path: Path) -> bool:
+    """Whether the event file at `path` counts a yes/no ballot, as its header says; False when
+    it cannot tell (not a file, no header), so a dashboard reads every colour as before."""
+    cursor = Cursor(path)
+    try:
+        for _, item in cursor:
+            return getattr(item, "type", None) == "election" and item.yes_no
+    except FeedError:
+        pass
+    finally:
+        cursor.close()
+    return False
 
 
 def breakpoint_classes(size: int, breakpoints: list[tuple[int, str]]) -> list[str]:
@@ -262,7 +281,7 @@ class FirstFrameScreen(Screen):
 class Dashboard(Screenshots, NeedleWork, App[str]):
     """The dashboard of one count, fed by whatever feeds `live`; b shows its broadcast view."""
 
-    CSS_PATH = Path(__file__).with_name("tally.tcss")
+    CSS_PATH = [Path(__file__).with_name("tally.tcss"), ROLES_CSS]
     TITLE = "tally"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
@@ -423,12 +442,12 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
     # -- keys --------------------------------------------------------------------
     def action_broadcast(self) -> None:
         """b: the broadcast view over the dashboard, or back."""
-        from tui.broadcast import BroadcastScreen  # not needed before b: a shorter start
+        from tui.broadcast import BroadcastScreen, broadcast_screen  # not needed before b: a shorter start
 
         if isinstance(self.screen, BroadcastScreen):
             self.pop_screen()
         else:
-            self.push_screen(BroadcastScreen())
+            self.push_screen(broadcast_screen(self))
         self.call_after_refresh(self.redraw)
 
     def action_quit(self) -> None:
@@ -450,6 +469,8 @@ class ReplayDashboard(ReplayKeys, Dashboard):
     def __init__(self, replay: Replay, shots: Path | str | None = None) -> None:
         super().__init__(replay.live, shots)
         self.replay = replay
+        if yes_no_file(replay.path):  # never shows c0…c11: its first frame parses a third less CSS
+            self.css_path = [path for path in self.css_path if path != ROLES_CSS]
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,

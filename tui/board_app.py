@@ -108,7 +108,7 @@ class CountScreen(NeedleWork, Screen[None]):
 class Board(Screenshots, App[None]):
     """Every election of a source, one line each, in a stable order."""
 
-    CSS_PATH = Path(__file__).with_name("tally.tcss")  # the dashboard's, for CountScreen
+    CSS_PATH = Dashboard.CSS_PATH  # the dashboard's, for CountScreen
     CSS = """
     #board-status { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     #board-heading { height: 1; }

@@ -75,7 +75,7 @@ class Serving(Protocol):
 class CountDashboard(Dashboard):
     """The dashboard plus the keys that enter ballots into a journal."""
 
-    CSS_PATH = [Dashboard.CSS_PATH, Path(__file__).with_name("count.tcss")]
+    CSS_PATH = [*Dashboard.CSS_PATH, Path(__file__).with_name("count.tcss")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("v", "enter('v')", "Void"),
