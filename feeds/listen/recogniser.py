@@ -112,17 +112,22 @@ class Recogniser:
         if end - start > LONGEST:
             return None
         pcm = with_noise_floor(subtract_noise(pcm), seed=int(start * 100))
+        grammar = self.grammar
         words = tuple(w for w, _ in self._decode(self.decoder, pcm))
-        alike = self.grammar.sounds_like_a_call(words)
-        if words and self.grammar.call(words) is None and not alike:
+        if words and grammar.call(words) is None and grammar.sounds_like(words) is None:
             return None
         weighed = self._decode(self.weigher, pcm)
         heard = tuple(w for w, _ in weighed)
-        choice = self.grammar.call(heard) or self.grammar.call(words)
+        confidence = self.confidence(words, heard, [p for _, p in weighed])
+        # The call is named by the calls-only decoder when it is trusted (`confidence`) or the
+        # other heard no call; a call held because the two differ keeps the reject-path
+        # decoder's name, the one that heard it among everything else.
+        named = heard if confidence >= NAMES or grammar.call(words) is None else words
+        choice = grammar.call(named) or grammar.call(words) or grammar.sounds_like(words)
         if choice is None:
             return None
-        confidence = self.confidence(words, heard, [p for _, p in weighed])
-        return Heard(choice, " ".join(words if alike else heard or words), round(confidence, 2), start, end)
+        said = words if grammar.sounds_like(words) else named or words
+        return Heard(choice, " ".join(said), round(confidence, 2), start, end)
 
     def confidence(self, words: tuple[str, ...], heard: tuple[str, ...], posteriors: list[float]) -> float:
         """How sure the call is: the calls-only decoder's posterior, or DISAGREE (held).
@@ -137,7 +142,7 @@ class Recogniser:
         is held.
         """
         sure = min(posteriors, default=0.0)
-        if heard == words:
+        if heard == words and self.grammar.call(heard) is not None:
             return sure
         if self.grammar.call(words) is not None and self.grammar.call(heard) is not None and sure >= NAMES:
             return sure
