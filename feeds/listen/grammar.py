@@ -35,7 +35,7 @@ of 800 calls at 10 dB SNR and rejected 3 pieces of other speech; "hang on" (n an
 vowel, as a British "no") took 11 and rejected 4. "i know" holds the call's homophone: it is
 rejected as a whole phrase only (a call is one word alone)."""
 
-SOUND_ALIKES = {"yes": ("yeah",), "no": ("nah", "now"), "void": ("boy", "toy")}
+SOUND_ALIKES = {"yes": ("yeah",), "no": ("nah", "now", "new"), "void": ("boy", "toy")}
 """Common words that sound like a call word ("yeah" and "yes", "nah" and "no", "boy" and
 "void"): said alone between calls they are no call, but a grammar without them has only a call
 to match them to, and matched them surely. They are on the reject path, and an utterance
@@ -44,10 +44,12 @@ true call heard so costs one key, not a ballot. (In the calls-only decoder's gra
 split its posterior, they took 10 dB SNR from 87.4 % right to 72.3 %, held 22.5 %: not kept.)
 
 Only words whose vowel or first sound differs from the call's. Words that are a call with one
-consonant added or changed at its end ("nope", "yep", "yup", "yet", "challenge") and "new",
-"knew" and "noise" were tried and took true calls: "nope" 38 of 400 clean "no"s, "yep" and
-"yup" 141 and "yet" 217 of the "yes"es at 10 dB SNR (bench/bench_listen.py, 8 sessions): a
-final consonant is what a noisy line, and this acoustic model, loses first. "know" is said
+consonant added or changed at its end ("nope", "yep", "yup", "yet", "challenge") and "noise"
+were tried and took true calls: "nope" 38 of 400 clean "no"s, "yep" and "yup" 141 and "yet"
+217 of the "yes"es at 10 dB SNR (bench/bench_listen.py, 8 sessions): a final consonant is what
+a noisy line, and this acoustic model, loses first. "new" costs some noisy "no"s (0.5 points
+of right calls at 10 dB) but is needed: the British "no" the reject-path decoder knows
+(recogniser.ACCENTS, N AH UW) is one sound from it, and without it "new" was counted. "know" is said
 exactly as "no" (N OW): alone it cannot be told from it by sound at all; in a phrase
 ("i know") it is OTHER_SPEECH."""
 
