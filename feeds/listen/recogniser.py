@@ -107,8 +107,8 @@ class Recogniser:
         Heard as other speech: no call. Heard as nothing whole (the search reached the
         grammar's end with neither a call nor a phrase of other speech) but as a call by the
         calls alone: held, for the person (a voice the model fits badly says its calls so).
-        Heard as a word that sounds like a call ("yeah", "nope": grammar.SOUND_ALIKES): held
-        with that word, never counted.
+        Heard as a word that sounds like a call ("yeah", "nah": grammar.SOUND_ALIKES): held
+        with that word, as the call it sounds like, never counted.
         """
         if end - start > LONGEST:
             return None
@@ -137,10 +137,9 @@ class Recogniser:
         all; the calls-only decoder says which call, its lattice weighing the
         calls against each other alone. When both hear a call but not the same
         one, the calls-only decoder names it if it is sure (`NAMES`): at 10 dB
-        SNR, of 61 such calls it was right 54 times and the other 7 (the reject
-        path's Viterbi search, pruned harder over a larger grammar, hears a
-        noisy "no" as "void"; bench/bench_listen.py). Anything else that differs
-        is held.
+        SNR it was right in 54 of 61 such calls, the other decoder in 7 (its
+        Viterbi search, pruned harder over a larger grammar, hears a noisy "no"
+        as "void"; bench/bench_listen.py). Anything else that differs is held.
         """
         sure = min(posteriors, default=0.0)
         if heard == words and self.grammar.call(heard) is not None:
