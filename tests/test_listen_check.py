@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from hubkit import FAST, TOKEN, http, running_hub
@@ -112,3 +114,25 @@ def test_a_check_item_says_heard_only_when_so_and_reads_back():
     assert heard.as_json() == {"counter": "b", "agree": True, "at": 5, "check_heard": True}
     assert CheckResult.from_json(heard.as_json()) == heard
     assert "check_heard" not in CheckResult("b", True, 5).as_json()
+
+
+JUNK = st.none() | st.integers() | st.text(max_size=4) | st.lists(st.booleans(), max_size=2)
+
+
+@settings(max_examples=60)
+@given(agree=st.booleans(), main_heard=st.booleans() | JUNK, check_heard=st.booleans() | JUNK)
+def test_a_checks_item_with_any_heard_marks_is_read_right_or_left_out(agree, main_heard, check_heard):
+    """What a hub sends as `main_heard` / `check_heard` is true, false or the item is not shown."""
+    from feeds.live import readable_check
+
+    item = {"counter": "b", "agree": agree, "at": 9, "main_heard": main_heard, "check_heard": check_heard}
+    if not agree:
+        item["since"] = 4
+    read = readable_check(item)
+    if type(main_heard) is not bool or type(check_heard) is not bool:
+        assert read is None
+        return
+    assert (read.main_heard, read.check_heard) == (main_heard, check_heard)
+    assert readable_check(read.as_json(totals=True)) == read
+    line = verification_line(snapshot(), [read])
+    assert "\n" not in line and (("typed count" in line) == (main_heard != check_heard))
