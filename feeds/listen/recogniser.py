@@ -37,7 +37,7 @@ NAMES = 0.8
 different calls (`confidence`)."""
 TOPN = 8
 """Gaussians scored per mixture (pocketsphinx's -topn, 4 by default): a noisy frame's best
-matches are spread wider (10 dB SNR: 78.1 % → 79.5 % right, 5 % more CPU)."""
+matches are spread wider (10 dB SNR, after the subtraction: 78.1 % → 79.5 % right)."""
 
 
 class ListenUnavailable(Exception):
