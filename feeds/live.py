@@ -103,14 +103,16 @@ def presented(view: View, needle: Needle | None, now: datetime, local_times: boo
 
 def readable_check(item: object) -> CheckResult | None:
     """One item of a hub's checks frame as a CheckResult, or None if it is not one (wrong types, a
-    disagreement without its ``since``, figures that are not whole numbers ≥ 0)."""
+    disagreement without its ``since``, figures that are not whole numbers ≥ 0, a ``main_heard`` or
+    ``check_heard`` that is not true or false)."""
     if not isinstance(item, dict):
         return None
     counter, agree, at, since = (item.get(k) for k in ("counter", "agree", "at", "since"))
     figures = [item.get("main", []), item.get("check", [])]
     if (type(counter) is not str or type(agree) is not bool or type(at) is not int or at < 0
             or not (since is None or type(since) is int) or (not agree and since is None)
-            or not all(isinstance(f, list) and all(type(x) is int and x >= 0 for x in f) for f in figures)):
+            or not all(isinstance(f, list) and all(type(x) is int and x >= 0 for x in f) for f in figures)
+            or not all(type(item.get(k, False)) is bool for k in ("main_heard", "check_heard"))):
         return None
     return CheckResult.from_json(item)
 

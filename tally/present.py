@@ -930,6 +930,28 @@ def _standing_checkpoint(snap: Snapshot) -> Compared | None:
     return unresolved[-1] if unresolved else (snap.checkpoints[-1] if snap.checkpoints else None)
 
 
+EARS_AGREE = {
+    (False, True): N_("✓ the typed count and the heard count agree at ballot {at}"),
+    (True, False): N_("✓ the heard count and the typed count agree at ballot {at}"),
+}
+EARS_DIFFER = {
+    (False, True): N_("✗ the typed count and the heard count differ since ballot {since}"),
+    (True, False): N_("✗ the heard count and the typed count differ since ballot {since}"),
+}
+"""The counters' part when one count was typed and the other heard (`tally listen`, issue 20):
+main count first, as "main · check" is everywhere else."""
+
+
+def ears_of(checks: Sequence[CheckResult]) -> tuple[bool, bool] | None:
+    """(main heard, check heard) when the line may say how each count was made, else None.
+
+    Only for one check counter: "the typed count and the heard count" names
+    two counts; with more, "3 counters agree" says it, and which of them were
+    heard is each counter's own business.
+    """
+    return (checks[0].main_heard, checks[0].check_heard) if len(checks) == 1 else None
+
+
 def counters_words(snap: Snapshot, checks: Sequence[CheckResult]) -> str:
     """The counters' part of the line: all agree at the last ballot all reached, or the first difference.
 
@@ -939,11 +961,17 @@ def counters_words(snap: Snapshot, checks: Sequence[CheckResult]) -> str:
     if not checks:
         return t(ONE_COUNTER)
     differ = sorted((c for c in checks if not c.agree), key=lambda c: (c.since, c.counter))
+    ears = ears_of(checks)
     if not differ:
         at = min(c.at for c in checks)
+        if ears in EARS_AGREE:
+            return t(EARS_AGREE[ears], at=number(at))
         return t("✓ {n} counters agree at ballot {at}", n=len(checks) + 1, at=number(at))
     first = differ[0]
-    words = t("✗ counters differ since ballot {since}", since=number(first.since))
+    if ears in EARS_DIFFER:
+        words = t(EARS_DIFFER[ears], since=number(first.since))
+    else:
+        words = t("✗ counters differ since ballot {since}", since=number(first.since))
     if first.main and first.check:
         slots = compared_slots(snap, first.main, first.check)
         words += " " + t("(main {main} · check {counter} {check})", main=figures_words(snap, first.main, slots),

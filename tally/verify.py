@@ -30,7 +30,7 @@ from operator import sub
 from typing import Any
 
 from tally.reducer import Count
-from tally.schema import Election
+from tally.schema import Election, parse_event
 
 SAVE_EVERY = 32
 """Runs walked between saved points, at least; the gap grows with the saves already kept (a
@@ -67,7 +67,9 @@ class CheckResult:
     """One check counter against the main count: what a hub reports and every face words.
 
     `main` and `check` as in `Agreement` (empty when not known: the hub's
-    JSON item carries them only on request).
+    JSON item carries them only on request). `main_heard` and `check_heard`:
+    whether that count was made by ear (`counted_by_ear`), so the line can say
+    "the typed count and the heard count agree".
     """
 
     counter: str
@@ -76,11 +78,14 @@ class CheckResult:
     since: int | None = None
     main: tuple[int, ...] = ()
     check: tuple[int, ...] = ()
+    main_heard: bool = False
+    check_heard: bool = False
 
     @classmethod
-    def of(cls, counter: str, agreement: Agreement) -> CheckResult:
+    def of(cls, counter: str, agreement: Agreement, main_heard: bool = False,
+           check_heard: bool = False) -> CheckResult:
         return cls(counter, agreement.agree, agreement.at, agreement.since, agreement.main,
-                   agreement.check)
+                   agreement.check, main_heard, check_heard)
 
     def as_json(self, totals: bool = False) -> dict[str, Any]:
         """{"counter": NAME, "agree": …, "at": n[, "since": k]}; with `totals`, "main" and "check" too."""
@@ -89,12 +94,47 @@ class CheckResult:
             out["since"] = self.since
         if totals:
             out["main"], out["check"] = list(self.main), list(self.check)
+        for key in ("main_heard", "check_heard"):
+            if getattr(self, key):  # only when true: a hub of before issue 20 never said it
+                out[key] = True
         return out
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> CheckResult:
         return cls(item["counter"], item["agree"], item["at"], item.get("since"),
-                   tuple(item.get("main", ())), tuple(item.get("check", ())))
+                   tuple(item.get("main", ())), tuple(item.get("check", ())),
+                   item.get("main_heard") is True, item.get("check_heard") is True)
+
+
+HEARD_KEY = '"heard":'
+"""How an event made by ear shows in its stored JSON: a quote inside a string value is always
+escaped (`\\"`), so this can only be the event's own key."""
+
+
+class EarMark:
+    """Whether a count, as its stored JSON lines, was made by ear: follows the lines as they grow.
+
+    A count is *heard* once any of its entries carries `heard` (`tally listen`
+    made it): a listening counter types over what it mishears, so its count
+    holds typed entries too, but a count typed at the keyboard never holds a
+    heard one. Each line is looked at once (a substring search; the few that
+    have the key are parsed to be sure), so following a count costs nothing
+    per event once it is known to be heard.
+    """
+
+    def __init__(self) -> None:
+        self.heard = False
+        self._seen = 0
+
+    def follow(self, lines: list[str]) -> bool:
+        """Whether the count of `lines` (each a stored event) is heard, looking only at new lines."""
+        if not self.heard:
+            for line in lines[self._seen:]:
+                if HEARD_KEY in line and getattr(parse_event(line), "heard", None) is not None:
+                    self.heard = True
+                    break
+        self._seen = len(lines)
+        return self.heard
 
 
 def different_elections(a: Election, b: Election) -> str | None:

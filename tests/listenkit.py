@@ -60,6 +60,9 @@ def make_clips(where: Path) -> dict[str, Path]:
         "runoff": session("teamsters local seven twenty seven", "you eff see double you", "void",
                           "you eff see double you"),
         "multi": session("teamsters", "carpenters", "neither", "carpenters", "challenged"),
+        # Words that sound like calls, between true calls: held or dropped, never counted.
+        "alike": session("yes", "nah", "no", "toy", "void", "new", "I know", "challenged", "boy",
+                         ("now", "en-gb-scotland", 160), "yes"),
     }
     # Noise at 5 dB SNR (sox -R, seed 3): this mix makes the yes unsure and the void sure; another
     # seed may not (the assertion in test_listen.py says so at once).

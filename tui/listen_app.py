@@ -55,7 +55,9 @@ class ListenDashboard(CountDashboard):
 
     def on_mount(self) -> None:
         self._show_listening()
-        self.run_worker(self._listen, thread=True, name="listen", exclusive=False)
+        # A group of its own: count's publishing worker is started `exclusive`, which cancels every
+        # other worker of its group (the default one): with --publish or --serve nothing was heard.
+        self.run_worker(self._listen, thread=True, name="listen", group="listen", exclusive=False)
 
     # -- hearing (the worker's thread; the screen's thread does the rest) ---------------
     def _listen(self) -> None:

@@ -35,7 +35,7 @@ def add_command(sub, count: argparse.ArgumentParser, run_count: Callable[[argpar
                    help="no screen: hear all of --audio FILE into JOURNAL, print one summary line")
     p.set_defaults(run=partial(cmd_listen, run_count=run_count, header_flags=header_flags),
                    known=set(header_flags) | {"journal", "publish", "token_file", "check", "shots",
-                                              *LISTEN_OWN})
+                                              "serve", "tls_cert", "tls_key", "cafile", *LISTEN_OWN})
 
 
 def cmd_listen(args: argparse.Namespace, run_count, header_flags) -> int:
@@ -54,6 +54,8 @@ def cmd_listen(args: argparse.Namespace, run_count, header_flags) -> int:
                      "standard input; the README says how to pipe a meeting's audio)"])
     if args.headless and args.publish:
         return fail(["--headless writes the journal only: publish it afterwards with tally publish"])
+    if args.headless and args.serve is not None:
+        return fail(["--headless writes the journal only: serve it afterwards with tally serve"])
     flags = {k: getattr(args, k) for k in header_flags if getattr(args, k) is not None}
     try:
         election = _election(args.journal, flags)

@@ -63,7 +63,7 @@ from tally.reducer import Count, RuleError, Snapshot
 from tally.report import result_line
 from tally.schema import Election as Header
 from tally.schema import Event, EventError, dump_event, parse_event
-from tally.verify import CheckResult, Comparison, different_elections
+from tally.verify import CheckResult, Comparison, EarMark, different_elections
 
 log = logging.getLogger("tally.hub")
 
@@ -197,18 +197,20 @@ class Check:
         """The counter publishing it now: one writer per check, as per election file."""
         self.comparison: Comparison | None = None
         self.result: CheckResult | None = None
+        self.ears = EarMark()
+        """Whether this count was made by ear (issue 20): the line then says "the heard count"."""
 
     @property
     def last(self) -> int:
         return len(self.frames)
 
-    def compare(self, main: Count) -> bool:
+    def compare(self, main: Count, main_heard: bool = False) -> bool:
         """Bring `result` up to date with both counts; whether it changed."""
         if self.count.election is None or main.election is None:
             return False
         if self.comparison is None:
             self.comparison = Comparison(main, self.count)
-        result = CheckResult.of(self.name, self.comparison.update())
+        result = CheckResult.of(self.name, self.comparison.update(), main_heard, self.ears.follow(self.frames))
         changed, self.result = result != self.result, result
         return changed
 
@@ -236,6 +238,8 @@ class Election:
         self.telling: asyncio.TimerHandle | None = None
         """The ``{"checks": …}`` frame on its way to those hearing (`Hub._checks_changed`)."""
         self.told_at = float("-inf")
+        self.ears = EarMark()
+        """Whether the main count was made by ear (issue 20), for its checks' line."""
 
     def results(self) -> list[CheckResult]:
         """Each check's comparison with the main count, by name."""
@@ -244,8 +248,9 @@ class Election:
     def compare(self) -> bool:
         """Update every check's comparison after an event of the main count; whether any changed."""
         changed = False
+        heard = self.ears.follow(self.frames) if self.checks else False
         for check in self.checks.values():
-            changed = check.compare(self.count) or changed
+            changed = check.compare(self.count, heard) or changed
         return changed
 
     def checks_changed(self) -> None:
@@ -447,7 +452,7 @@ class Hub:
             return
         check = Check(name, loaded.count, loaded.frames)
         election.checks[name] = check
-        check.compare(election.count)
+        check.compare(election.count, election.ears.follow(election.frames))
         election.checks_changed()
 
     def _checks_changed(self, election: Election) -> None:
@@ -916,7 +921,7 @@ class Hub:
             return _reply(seq, str(exc))
         check.count.apply(event)
         check.frames.append(stored)
-        if check.compare(election.count):
+        if check.compare(election.count, election.ears.follow(election.frames)):
             self._checks_changed(election)
         return _reply(seq)
 
