@@ -38,7 +38,6 @@ import asyncio
 import functools
 import json
 import logging
-import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -49,8 +48,8 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from feeds.hub.rows import RowJob, Rows, row_job
-from feeds.needle import OVER_BUDGET, end_workers, needle_within, quiet_worker, state_key
+from feeds.hub.rows import RowJob, Rows, row_job, worker_pool
+from feeds.needle import OVER_BUDGET, end_workers, needle_within, state_key
 from tally.lang import ENGLISH, Words
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
@@ -210,11 +209,7 @@ class Needles:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: the hub may have threads (a test's, a store's), and
-            # a forked child of a threaded process can inherit a held lock; nor spawn,
-            # which imports the hub's main module again in each worker.
-            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("forkserver"),
-                                             initializer=quiet_worker, initargs=(os.getpid(),))
+            self._pool = worker_pool(self.workers, idle=True)
         return self._pool
 
     def _back(self, snap: Snapshot, job: asyncio.Future) -> None:

@@ -25,7 +25,9 @@ import asyncio
 import json
 import logging
 import multiprocessing
+from multiprocessing import resource_tracker
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, NamedTuple
@@ -93,6 +95,27 @@ def make_row(job: RowJob) -> str:
 def working(job: RowJob) -> bool:
     """Whether the row of `job` says WORKING: its needle is not in and the count can have one."""
     return not job.worked and not no_odds_reason(job.snap)
+
+
+def worker_pool(workers: int, idle: bool) -> ProcessPoolExecutor:
+    """A pool of `workers` processes for the hub (`feeds.needle.quiet_worker`: `idle`, or at its priority).
+
+    forkserver, not fork: the hub may have threads (a test's, a store's), and
+    a forked child of a threaded process can inherit a held lock; nor spawn,
+    which imports the hub's main module again in each worker. The resource
+    tracker those need is started here with the process's real stderr: a hub
+    run inside a Textual app (`tally count --serve`) has a stderr whose
+    `fileno()` is -1, on which multiprocessing fails to start it
+    (``ValueError: bad value(s) in fds_to_keep``), so no row and no needle
+    was ever made there.
+    """
+    captured, sys.stderr = sys.stderr, sys.__stderr__ or sys.stderr
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
+    return ProcessPoolExecutor(workers, multiprocessing.get_context("forkserver"),
+                               initializer=quiet_worker, initargs=(os.getpid(), idle))
 
 
 class Rows:
@@ -164,9 +187,8 @@ class Rows:
         self.ready(election_id)
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:  # forkserver: as `feeds.hub.board.Needles._executor` says
-            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("forkserver"),
-                                             initializer=quiet_worker, initargs=(os.getpid(), False))
+        if self._pool is None:
+            self._pool = worker_pool(self.workers, idle=False)
         return self._pool
 
     def close(self) -> None:
