@@ -272,6 +272,7 @@ class Board:
         self._outbox: deque[tuple[str, str, list[ServerConnection]]] = deque()
         """Rows on their way out, oldest first: (election id, frame, the clients it has yet to reach)."""
         self._timer: asyncio.TimerHandle | None = None
+        self._draining: asyncio.Handle | None = None
         self._flushed_at = float("-inf")
 
     @property
@@ -300,7 +301,8 @@ class Board:
 
         Not made again for the newest state here: a count that moves faster than
         rows are made would then keep the worker making rows that never go out;
-        the next flush, an interval on, asks for the newest.
+        the next flush, an interval on, asks for the newest (this one only sends:
+        `_drain`, not `_flush`, which would make rows before the interval is up).
         """
         election = self.hub.elections.get(election_id)
         if election is None or not self.audience:
@@ -313,7 +315,7 @@ class Board:
             return
         del self._wanted[election_id]
         self._deliver(election, (spec[0], frame), asyncio.get_running_loop().time())
-        self._schedule(0.0)
+        self._drain()
 
     def _needle_back(self, election_id: str) -> None:
         """A needle came back: the election's row may go out (`_flush` decides which)."""
@@ -445,6 +447,15 @@ class Board:
             self._schedule(0.0)  # the next slice, after the loop's waiting I/O
         elif self._held:
             self._schedule(max(0.0, min(self._held.values()) + HOLD - now))
+
+    def _drain(self) -> None:
+        """Send what is on its way out, within BUDGET; the rest in the next slices."""
+        self._draining = None
+        deadline = time.perf_counter() + BUDGET
+        while self._outbox and time.perf_counter() < deadline:
+            self._send_some()
+        if self._outbox and self._draining is None:
+            self._draining = asyncio.get_running_loop().call_soon(self._drain)
 
     def _deliver(self, election: Election, out: tuple[int, str], now: float) -> None:
         """A row (the seq of its state, the frame) on its way to the election's clients, unless they
