@@ -426,7 +426,7 @@ class Board:
         """Summarize the changed elections and send each to its clients, within BUDGET."""
         self._timer = None
         now = self._flushed_at = asyncio.get_running_loop().time()
-        for election_id in [i for i, since in self._held.items() if now - since >= HOLD]:
+        for election_id in self._waiting(now):
             if election_id in self.hub.elections:
                 self._dirty.setdefault(election_id, self.hub.elections[election_id])
         deadline = time.perf_counter() + BUDGET
@@ -445,8 +445,13 @@ class Board:
                 self._deliver(election, out, now)
         if self._dirty or self._outbox:
             self._schedule(0.0)  # the next slice, after the loop's waiting I/O
-        elif self._held:
-            self._schedule(max(0.0, min(self._held.values()) + HOLD - now))
+        elif held := [since for i, since in self._held.items() if i not in self._wanted]:
+            self._schedule(max(0.0, min(held) + HOLD - now))
+
+    def _waiting(self, now: float) -> list[str]:
+        """Elections held for HOLD already, whose row is not being made (that one goes out when back:
+        looked at again meanwhile, they would keep the loop busy until it is)."""
+        return [i for i, since in self._held.items() if now - since >= HOLD and i not in self._wanted]
 
     def _drain(self) -> None:
         """Send what is on its way out, within BUDGET; the rest in the next slices."""
