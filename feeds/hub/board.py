@@ -18,10 +18,12 @@ ballots: ~9 s of pure Python). So:
 - needles are **coalesced**: at most one per election waits for a worker,
   for its newest state (a newer state takes the place of an older one, in
   its turn), so the queue is never longer than the number of elections;
-- a summary is made **once per change**, never per reader: serialized once,
-  the same frame is broadcast to every board client, SEND_AT_ONCE clients
-  per step, so that the loop's other I/O (a publisher's ack) never waits
-  for a whole crowd; each client gets its rows in the order they were made;
+- a summary is made **once per change**, never per reader, and **never on
+  the event loop either**: the loop says what a row is made of, a worker
+  process makes it and its JSON (`feeds.hub.rows`), and the same frame is
+  broadcast to every board client, SEND_AT_ONCE clients per step, so that
+  the loop's other I/O (a publisher's ack) never waits for a row or for a
+  whole crowd; each client gets its rows in the order they were made;
 - changes are **coalesced** by one timer per hub: an election that takes a
   hundred events a second is summarized at most ``1 / interval`` times a
   second, and a change that is not a new event (a watcher coming or going)
