@@ -153,7 +153,7 @@ WITHOUT_A_STDERR = textwrap.dedent("""
     from hubkit import running_hub
     from websockets.asyncio.client import connect
 
-    class Captured:  # what Textual puts in sys.stderr while an app runs (`tally count --serve`)
+    class Captured:  # what Textual puts in sys.stderr while an app runs
         def write(self, text): return len(text)
         def flush(self): pass
         def fileno(self): return -1
@@ -174,7 +174,7 @@ WITHOUT_A_STDERR = textwrap.dedent("""
 
 
 def test_a_hub_inside_an_app_works_out_rows_and_needles(tmp_path):
-    """A hub whose process's stderr has no file (Textual's capture, as in `tally count --serve`)
+    """A hub started while its process's stderr has no file (Textual's capture while an app runs)
     still starts its worker processes: multiprocessing's resource tracker is started with the
     real stderr. A fresh process, so that no tracker was started before."""
     write(tmp_path / "small.jsonl", header(id="small", ballots=40), *ballots("yes", "no"))

@@ -103,11 +103,12 @@ def worker_pool(workers: int, idle: bool) -> ProcessPoolExecutor:
     forkserver, not fork: the hub may have threads (a test's, a store's), and
     a forked child of a threaded process can inherit a held lock; nor spawn,
     which imports the hub's main module again in each worker. The resource
-    tracker those need is started here with the process's real stderr: a hub
-    run inside a Textual app (`tally count --serve`) has a stderr whose
-    `fileno()` is -1, on which multiprocessing fails to start it
-    (``ValueError: bad value(s) in fds_to_keep``), so no row and no needle
-    was ever made there.
+    tracker those need is started here with the process's real stderr: in a
+    process where a Textual app runs, stderr's `fileno()` is -1, on which
+    multiprocessing fails to start it (``ValueError: bad value(s) in
+    fds_to_keep``), and no row nor needle would be made (`tally count --serve`
+    starts it before its screen: `feeds.serving.start_needle_helpers`; a hub
+    started otherwise did not).
     """
     captured, sys.stderr = sys.stderr, sys.__stderr__ or sys.stderr
     try:
