@@ -347,17 +347,19 @@ class Board:
             self._wanted[election.id] = spec
         return frame
 
-    async def _current(self, election: Election) -> tuple[int, str]:
+    async def _current(self, election: Election) -> tuple[int, str, bool]:
         """A row of the election for a client's snapshot: its newest state's (needle if in, else
-        WORKING), or, if the count moved on while it was being made, the row that came back."""
+        WORKING), or, if the count moved on while it was being made, the row that came back;
+        and whether it is final for its state (its needle is in, or it can have none)."""
         while True:
             snap = election.count.snapshot()
-            frame = self._row(election, snap, self.needles.get(snap))
+            worked = self.needles.get(snap)
+            frame = self._row(election, snap, worked)
             if frame is not None:
-                return snap.last_seq, frame
+                return snap.last_seq, frame, worked is not None or bool(no_odds_reason(snap))
             await self.rows.back(election.id)
             if (latest := self.rows.latest(election.id)) is not None:
-                return latest
+                return (*latest, False)
 
     def _row_to_send(self, election: Election, now: float) -> tuple[int, str] | None:
         """What the clients of a changed election get now: (the seq of its state, the frame), or nothing yet.
@@ -514,11 +516,18 @@ class Board:
             self.readers[lang] = self.readers.get(lang, 0) + 1
         try:
             sent: dict[str, tuple[int, str]] = {}
+            unsettled = []
             for election in self._elections(only):
-                sent[election.id] = await self._current(election)
-                self._seen(election.id, sent[election.id][0])
-                await ws.send(sent[election.id][1])
+                seq, frame, settled = await self._current(election)
+                sent[election.id] = seq, frame
+                self._seen(election.id, seq)
+                if not settled:
+                    unsettled.append(election)
+                await ws.send(frame)
             self._join(ws, only)
+            for election in unsettled:  # a needle back before this client joined went to nobody
+                self._dirty.setdefault(election.id, election)
+            self._schedule()
             for election in self._elections(only):  # what went to the others meanwhile
                 shown, got = self._shown.get(election.id), sent.get(election.id)
                 if shown is not None and shown != got and (got is None or shown[0] > got[0] or (

@@ -92,9 +92,15 @@ def make_row(job: RowJob) -> str:
         return json.dumps(with_checks(row, snap, job.checks), separators=(",", ":"))
 
 
-def working(job: RowJob) -> bool:
-    """Whether the row of `job` says WORKING: its needle is not in and the count can have one."""
-    return not job.worked and not no_odds_reason(job.snap)
+def make_rows(jobs: list[RowJob]) -> list[str | Exception]:
+    """`make_row` of each job, in order; a row that could not be made is its exception (the others go out)."""
+    rows: list[str | Exception] = []
+    for job in jobs:
+        try:
+            rows.append(make_row(job))
+        except Exception as exc:  # a bug: said in the hub's log, the other rows made all the same
+            rows.append(exc)
+    return rows
 
 
 def worker_pool(workers: int, idle: bool) -> ProcessPoolExecutor:
@@ -130,6 +136,9 @@ class Rows:
         self.workers = workers
         self._made: dict[str, dict[tuple, str]] = {}
         self._running: dict[str, asyncio.Future] = {}
+        """The rows being made, one per election at most: each election's is done when it is back."""
+        self._batch: list[tuple[str, tuple, RowJob]] = []
+        """Rows asked for in this turn of the loop: they go to the worker as one job (`_submit`)."""
         self._pool: ProcessPoolExecutor | None = None
         self.made = 0
         """Rows asked of the worker since the start (for tests and the benchmark)."""
@@ -142,10 +151,19 @@ class Rows:
             return made[spec]
         if election_id not in self._running:
             self.made += 1
-            future = asyncio.get_running_loop().run_in_executor(self._executor(), make_row, job())
-            future.add_done_callback(lambda f: self._back(election_id, spec, f))
-            self._running[election_id] = future
+            loop = asyncio.get_running_loop()
+            self._running[election_id] = loop.create_future()
+            self._batch.append((election_id, spec, job()))
+            if len(self._batch) == 1:
+                loop.call_soon(self._submit)
         return None
+
+    def _submit(self) -> None:
+        """The rows asked for in this turn of the loop, to the worker in one job: each job costs the
+        loop a wake-up of the executor's threads (a pipe write, GIL hand-offs), not each row."""
+        batch, self._batch = self._batch, []
+        work = asyncio.get_running_loop().run_in_executor(self._executor(), make_rows, [job for _, _, job in batch])
+        work.add_done_callback(lambda work: self._back(batch, work))
 
     def made_row(self, election_id: str, spec: tuple) -> str | None:
         """The row `spec` of the election, if it is made (nothing is asked for)."""
@@ -169,23 +187,26 @@ class Rows:
         if future is not None:
             await asyncio.wait({future})
 
-    def _back(self, election_id: str, spec: tuple, future: asyncio.Future) -> None:
-        del self._running[election_id]
-        if future.cancelled():
-            return
-        if (exc := future.exception()) is not None:
-            if isinstance(exc, BrokenProcessPool):  # a worker died (killed, out of memory): start another
-                self._pool = None
+    def _back(self, batch: list[tuple[str, tuple, RowJob]], work: asyncio.Future) -> None:
+        failed = None if work.cancelled() else work.exception()
+        if isinstance(failed, BrokenProcessPool):  # a worker died (killed, out of memory): start another
+            self._pool = None
+        rows = [] if work.cancelled() or failed is not None else work.result()
+        for n, (election_id, spec, _) in enumerate(batch):
+            self._running.pop(election_id).set_result(None)
+            row = rows[n] if rows else failed
+            if isinstance(row, str):
+                made = self._made.setdefault(election_id, {})
+                made.pop(spec, None)  # newest last (`latest`)
+                made[spec] = row
+                while len(made) > KEEP:
+                    del made[next(iter(made))]
+            elif row is not None and not isinstance(row, BrokenProcessPool):
+                # a bug: said once, made again at the election's next change, not in a loop
+                log.error("%s: a board row could not be made: %s: %s", election_id, type(row).__name__, row)
+                continue
+            if not work.cancelled():
                 self.ready(election_id)
-            else:  # a bug: said once, made again at the election's next change, not in a loop
-                log.error("%s: a board row could not be made: %s: %s", election_id, type(exc).__name__, exc)
-            return
-        made = self._made.setdefault(election_id, {})
-        made.pop(spec, None)  # newest last (`latest`)
-        made[spec] = future.result()
-        while len(made) > KEEP:
-            del made[next(iter(made))]
-        self.ready(election_id)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
