@@ -105,6 +105,8 @@ SEND_AT_ONCE = 10
 """Board clients sent one row in one step of a slice: a row to 100 clients is ~1 ms
 of the loop (websockets frames it for each), so it goes out in steps, between
 which the loop's budget is looked at."""
+AHEAD = 32
+"""Rows of a client's snapshot asked for ahead of the one it waits for (they go to the worker as one job)."""
 HOLD = 0.5
 """Seconds a changed row may wait for its needle before it goes out saying WORKING."""
 NEEDLE_BUDGET = 30.0
@@ -354,6 +356,8 @@ class Board:
         while True:
             snap = election.count.snapshot()
             worked = self.needles.get(snap)
+            if (made := self.rows.made_of(election.id, self._key(election))) is not None:
+                return snap.last_seq, made, False  # made already (asked for `AHEAD`): a needle in follows
             frame = self._row(election, snap, worked)
             if frame is not None:
                 return snap.last_seq, frame, worked is not None or bool(no_odds_reason(snap))
@@ -517,7 +521,12 @@ class Board:
         try:
             sent: dict[str, tuple[int, str]] = {}
             unsettled = []
-            for election in self._elections(only):
+            elections = self._elections(only)
+            for n, election in enumerate(elections):
+                if n % AHEAD == 0:  # the next rows asked for at once: one job for the worker, not one each
+                    for later in elections[n:n + AHEAD]:
+                        snap = later.count.snapshot()
+                        self._row(later, snap, self.needles.get(snap))
                 seq, frame, settled = await self._current(election)
                 sent[election.id] = seq, frame
                 self._seen(election.id, seq)

@@ -171,7 +171,12 @@ class Rows:
 
     def has(self, election_id: str, made_of: tuple) -> bool:
         """Whether a row of the election was made of `made_of` (a `spec`'s start), needle or not."""
-        return any(spec[:len(made_of)] == made_of for spec in self._made.get(election_id, ()))
+        return self.made_of(election_id, made_of) is not None
+
+    def made_of(self, election_id: str, made_of: tuple) -> str | None:
+        """The row of the election made last of `made_of` (a `spec`'s start), needle or not."""
+        made = self._made.get(election_id, {})
+        return next((made[spec] for spec in reversed(made) if spec[:len(made_of)] == made_of), None)
 
     def latest(self, election_id: str) -> tuple[int, str] | None:
         """The row of the election made last: (the seq of its state, the frame)."""
