@@ -172,19 +172,21 @@ def needle_within(snap: Snapshot, budget: float) -> dict[str, Any] | None | str:
         signal.signal(signal.SIGALRM, before)
 
 
-def quiet_worker(hub: int) -> None:
-    """A worker process's start: below the hub's priority, and it ends with the hub (pid ``hub``).
+def quiet_worker(hub: int, idle: bool = True) -> None:
+    """A worker process's start: below the hub's priority (unless not `idle`: a board row's worker,
+    which the hub waits for), and it ends with the hub (pid ``hub``).
 
     Ctrl-C in the hub's terminal is for the hub, which ends its workers. A
     hub killed outright cannot: then the worker sees it gone and exits, not
     left waiting for work forever.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(WORKER_NICENESS)  # the hub's loop first: a needle can wait, an ack should not
-    try:  # Linux: run only when a core would otherwise idle; a waking hub preempts it at once
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        pass  # elsewhere the niceness alone
+    if idle:
+        os.nice(WORKER_NICENESS)  # the hub's loop first: a needle can wait, an ack should not
+        try:  # Linux: run only when a core would otherwise idle; a waking hub preempts it at once
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            pass  # elsewhere the niceness alone
     threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
 
 

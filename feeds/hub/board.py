@@ -18,10 +18,12 @@ ballots: ~9 s of pure Python). So:
 - needles are **coalesced**: at most one per election waits for a worker,
   for its newest state (a newer state takes the place of an older one, in
   its turn), so the queue is never longer than the number of elections;
-- a summary is made **once per change**, never per reader: serialized once,
-  the same frame is broadcast to every board client, SEND_AT_ONCE clients
-  per step, so that the loop's other I/O (a publisher's ack) never waits
-  for a whole crowd; each client gets its rows in the order they were made;
+- a summary is made **once per change**, never per reader, and **never on
+  the event loop either**: the loop says what a row is made of, a worker
+  process makes it and its JSON (`feeds.hub.rows`), and the same frame is
+  broadcast to every board client, SEND_AT_ONCE clients per step, so that
+  the loop's other I/O (a publisher's ack) never waits for a row or for a
+  whole crowd; each client gets its rows in the order they were made;
 - changes are **coalesced** by one timer per hub: an election that takes a
   hundred events a second is summarized at most ``1 / interval`` times a
   second, and a change that is not a new event (a watcher coming or going)
@@ -38,7 +40,6 @@ import asyncio
 import functools
 import json
 import logging
-import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -49,12 +50,12 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from feeds.needle import OVER_BUDGET, end_workers, needle_within, quiet_worker, state_key
-from tally.lang import ENGLISH, Words, use
+from feeds.hub.rows import RowJob, Rows, row_job, worker_pool
+from feeds.needle import OVER_BUDGET, end_workers, needle_within, state_key
+from tally.lang import ENGLISH, Words
 from tally.reducer import Count, Snapshot
 from tally.schema import Event, parse_event
 from tally.odds import no_odds_reason
-from tally.summary import needle_row, rules_row, with_checks
 from tally.timeline import TICKER_LINES, TickerLine, Timeline
 from tally.verify import CheckResult
 
@@ -104,6 +105,8 @@ SEND_AT_ONCE = 10
 """Board clients sent one row in one step of a slice: a row to 100 clients is ~1 ms
 of the loop (websockets frames it for each), so it goes out in steps, between
 which the loop's budget is looked at."""
+AHEAD = 32
+"""Rows of a client's snapshot asked for ahead of the one it waits for (they go to the worker as one job)."""
 HOLD = 0.5
 """Seconds a changed row may wait for its needle before it goes out saying WORKING."""
 NEEDLE_BUDGET = 30.0
@@ -125,10 +128,6 @@ class Worked:
     @property
     def key(self) -> tuple:
         return state_key(self.snap)
-
-    def row(self, calls: tuple[TickerLine, ...] = (), languages: tuple[str, ...] = ()) -> dict[str, Any]:
-        """The row of its state, needle, numbers and `calls` of that one state (its model in `languages` too)."""
-        return needle_row(self.snap, self.odds, self.why_not, calls=calls, languages=languages)
 
 
 def _state(election: Election) -> tuple[int, int]:
@@ -214,11 +213,7 @@ class Needles:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver, not fork: the hub may have threads (a test's, a store's), and
-            # a forked child of a threaded process can inherit a held lock; nor spawn,
-            # which imports the hub's main module again in each worker.
-            self._pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("forkserver"),
-                                             initializer=quiet_worker, initargs=(os.getpid(),))
+            self._pool = worker_pool(self.workers, idle=True)
         return self._pool
 
     def _back(self, snap: Snapshot, job: asyncio.Future) -> None:
@@ -265,9 +260,10 @@ class Board:
         self.readers: dict[str, int] = {}
         """Clients connected by the language they read (``/board?lang=es``), other than English."""
         self.needles = Needles(self._needle_back, **needles)
-        self._frames: dict[str, tuple[tuple, bool, str]] = {}
-        """Each election's summary as last made: (what it was made of, `_key`; whether its needle is in;
-        the frame)."""
+        self.rows = Rows(self._row_back)
+        """The rows, made in a worker process (feeds/hub/rows.py)."""
+        self._wanted: dict[str, tuple] = {}
+        """Rows a flush would have sent, being made: each goes out as it comes back (`Rows`' spec)."""
         self._shown: dict[str, tuple[int, str]] = {}
         """Each election's row as last broadcast: (the seq of its state, the frame)."""
         self._newest: dict[str, int] = {}
@@ -280,12 +276,17 @@ class Board:
         self._outbox: deque[tuple[str, str, list[ServerConnection]]] = deque()
         """Rows on their way out, oldest first: (election id, frame, the clients it has yet to reach)."""
         self._timer: asyncio.TimerHandle | None = None
+        self._draining: asyncio.Handle | None = None
         self._flushed_at = float("-inf")
-        self.made = 0
+
+    @property
+    def made(self) -> int:
         """Summaries made since the start (for tests and the benchmark)."""
+        return self.rows.made
 
     def close(self) -> None:
         self.needles.close()
+        self.rows.close()
 
     # -- what the hub tells us -------------------------------------------------
     def changed(self, election: Election) -> None:
@@ -293,11 +294,32 @@ class Board:
         or its checks changed."""
         if not self.audience:
             return  # made afresh for the next client that connects
-        cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == self._key(election):
+        if self.rows.has(election.id, self._key(election)):
             return  # a watcher came or went: the summary is the same
         self._dirty[election.id] = election
         self._schedule()
+
+    def _row_back(self, election_id: str) -> None:
+        """A row came back: out at once if a flush wanted it (the count may have moved on since:
+        it goes out all the same, unless a newer one went out meanwhile), else looked at again.
+
+        Not made again for the newest state here: a count that moves faster than
+        rows are made would then keep the worker making rows that never go out;
+        the next flush, an interval on, asks for the newest (this one only sends:
+        `_drain`, not `_flush`, which would make rows before the interval is up).
+        """
+        election = self.hub.elections.get(election_id)
+        if election is None or not self.audience:
+            return
+        spec = self._wanted.get(election_id)
+        frame = None if spec is None else self.rows.made_row(election_id, spec)
+        if frame is None:
+            self._dirty[election_id] = election
+            self._schedule()
+            return
+        del self._wanted[election_id]
+        self._deliver(election, (spec[0], frame), asyncio.get_running_loop().time())
+        self._drain()
 
     def _needle_back(self, election_id: str) -> None:
         """A needle came back: the election's row may go out (`_flush` decides which)."""
@@ -306,33 +328,42 @@ class Board:
             self._dirty[election_id] = election
             self._schedule()
 
-    def frame(self, election: Election) -> str:
-        """The election's summary now, made again only after a new event or once its needle is in.
+    def _row(self, election: Election, snap: Snapshot, worked: Worked | None, to_send: bool = False) -> str | None:
+        """The row of `snap` (the election's newest state, or the older one `worked` is of), with the
+        needle `worked` or none yet; None while it is being made (`Rows.get`), off the loop.
+        `to_send`: once made, it goes out as soon as it is back (`_row_back`).
 
-        Its needle is the one worked out for this very state (`Needles.get`),
-        or none yet (then it is asked for, and the row says WORKING).
+        What the loop does for a row: the snapshot, the last calls (they need the
+        live count: a correction names its call by the ballot numbers it had), and
+        the pickling of `feeds.hub.rows.RowJob`; never the model or its JSON.
         """
-        key = self._key(election)
-        cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == key and cached[1]:
-            return cached[2]
-        snap = election.count.snapshot()
-        worked = self.needles.get(snap)
-        if cached is not None and cached[0] == key and worked is None:
-            return cached[2]
-        calls = self._calls_of(election, election.last, snap.handled)
-        languages = key[-1]
-        with use(ENGLISH):  # a row's own model is English whatever the process speaks (`tally count --serve`)
-            if worked is not None:
-                row = needle_row(snap, worked.odds, worked.why_not, worked.snap.last_seq, calls, languages)
-            elif no_odds_reason(snap):  # a count that cannot have a needle
-                row = needle_row(snap, None, calls=calls, languages=languages)
-            else:
-                row = rules_row(snap, calls, languages)
-            frame = json.dumps(with_checks(row, snap, election.results()), separators=(",", ":"))
-        self._frames[election.id] = (key, not row["working"], frame)
-        self.made += 1
+        made_of = (snap.last_seq, election.checks_version, self.languages())
+        spec = (*made_of, None if worked is None else (worked.snap.last_seq, worked.why_not))
+
+        def job() -> RowJob:
+            calls = self._calls_of(election, snap.last_seq, snap.handled)
+            return row_job(snap, calls, worked, election.results(), made_of[-1])
+
+        frame = self.rows.get(election.id, spec, job)
+        if frame is None and to_send:
+            self._wanted[election.id] = spec
         return frame
+
+    async def _current(self, election: Election) -> tuple[int, str, bool]:
+        """A row of the election for a client's snapshot: its newest state's (needle if in, else
+        WORKING), or, if the count moved on while it was being made, the row that came back;
+        and whether it is final for its state (its needle is in, or it can have none)."""
+        while True:
+            snap = election.count.snapshot()
+            worked = self.needles.get(snap)
+            if (made := self.rows.made_of(election.id, self._key(election))) is not None:
+                return snap.last_seq, made, False  # made already (asked for `AHEAD`): a needle in follows
+            frame = self._row(election, snap, worked)
+            if frame is not None:
+                return snap.last_seq, frame, worked is not None or bool(no_odds_reason(snap))
+            await self.rows.back(election.id)
+            if (latest := self.rows.latest(election.id)) is not None:
+                return (*latest, False)
 
     def _row_to_send(self, election: Election, now: float) -> tuple[int, str] | None:
         """What the clients of a changed election get now: (the seq of its state, the frame), or nothing yet.
@@ -347,27 +378,22 @@ class Board:
         and its needle once it is still. Never a row older than the last.
 
         A row held is not made: held rows were made and dropped at every
-        flush (half the rows of a busy board, ~0.5 ms of the loop each).
+        flush (half the rows of a busy board). A row being made is nothing
+        yet: when it is back (`Rows`), the election is looked at again.
         """
+        snap = election.count.snapshot()
+        worked = self.needles.get(snap)  # asked for if not in
         newest = self._newest.get(election.id)
-        if newest is not None and not self._needle_in(election):
-            worked = self.needles.done.get(election.id)
-            if worked is not None and worked.snap.last_seq > newest:
-                calls = self._calls_of(election, worked.snap.last_seq, worked.snap.handled)
-                row = with_checks(worked.row(calls), worked.snap, election.results())
-                return worked.snap.last_seq, json.dumps(row, separators=(",", ":"))
+        if newest is not None and worked is None and not no_odds_reason(snap):
+            older = self.needles.done.get(election.id)
+            if older is not None and older.snap.last_seq > newest:
+                frame = self._row(election, older.snap, older, to_send=True)
+                return None if frame is None else (older.snap.last_seq, frame)
             since = self._held.setdefault(election.id, now)
             if now - since < HOLD:
                 return None
-        return election.last, self.frame(election)
-
-    def _needle_in(self, election: Election) -> bool:
-        """Whether the election's row, as it stands, can carry its needle (asked for if not)."""
-        cached = self._frames.get(election.id)
-        if cached is not None and cached[0] == _state(election) and cached[1]:
-            return True
-        snap = election.count.snapshot()
-        return self.needles.get(snap) is not None or bool(no_odds_reason(snap))
+        frame = self._row(election, snap, worked, to_send=True)
+        return None if frame is None else (snap.last_seq, frame)
 
     def _calls_of(self, election: Election, upto: int, handled: int) -> tuple[TickerLine, ...]:
         """`last_calls` of the election up to seq `upto`, kept until a newer state is asked for
@@ -408,7 +434,7 @@ class Board:
         """Summarize the changed elections and send each to its clients, within BUDGET."""
         self._timer = None
         now = self._flushed_at = asyncio.get_running_loop().time()
-        for election_id in [i for i, since in self._held.items() if now - since >= HOLD]:
+        for election_id in self._waiting(now):
             if election_id in self.hub.elections:
                 self._dirty.setdefault(election_id, self.hub.elections[election_id])
         deadline = time.perf_counter() + BUDGET
@@ -421,20 +447,43 @@ class Board:
             clients = self.everyone | self.following.get(election_id, set())
             if not clients:
                 continue
+            self._wanted.pop(election_id, None)  # asked again: the newest now
             out = self._row_to_send(election, now)
-            if out is None or out == self._shown.get(election_id):
-                continue
-            self._shown[election_id] = out
-            self._seen(election_id, out[0])
-            if out[0] == election.last:
-                self._held.pop(election_id, None)
-            else:
-                self._held[election_id] = now  # a newer row went out: the wait starts again
-            self._outbox.append((election_id, out[1], list(clients)))
+            if out is not None:
+                self._deliver(election, out, now)
         if self._dirty or self._outbox:
             self._schedule(0.0)  # the next slice, after the loop's waiting I/O
-        elif self._held:
-            self._schedule(max(0.0, min(self._held.values()) + HOLD - now))
+        elif held := [since for i, since in self._held.items() if i not in self._wanted]:
+            self._schedule(max(0.0, min(held) + HOLD - now))
+
+    def _waiting(self, now: float) -> list[str]:
+        """Elections held for HOLD already, whose row is not being made (that one goes out when back:
+        looked at again meanwhile, they would keep the loop busy until it is)."""
+        return [i for i, since in self._held.items() if now - since >= HOLD and i not in self._wanted]
+
+    def _drain(self) -> None:
+        """Send what is on its way out, within BUDGET; the rest in the next slices."""
+        self._draining = None
+        deadline = time.perf_counter() + BUDGET
+        while self._outbox and time.perf_counter() < deadline:
+            self._send_some()
+        if self._outbox and self._draining is None:
+            self._draining = asyncio.get_running_loop().call_soon(self._drain)
+
+    def _deliver(self, election: Election, out: tuple[int, str], now: float) -> None:
+        """A row (the seq of its state, the frame) on its way to the election's clients, unless they
+        have it or a newer one."""
+        election_id = election.id
+        clients = self.everyone | self.following.get(election_id, set())
+        if not clients or out == self._shown.get(election_id) or out[0] < self._newest.get(election_id, 0):
+            return
+        self._shown[election_id] = out
+        self._seen(election_id, out[0])
+        if out[0] == election.last:
+            self._held.pop(election_id, None)
+        else:
+            self._held[election_id] = now  # a newer row went out: the wait starts again
+        self._outbox.append((election_id, out[1], list(clients)))
 
     def _send_some(self) -> None:
         """The oldest row on its way out, to its next SEND_AT_ONCE clients: each client gets rows in order."""
@@ -470,16 +519,30 @@ class Board:
         if lang != ENGLISH:
             self.readers[lang] = self.readers.get(lang, 0) + 1
         try:
-            sent: dict[str, str] = {}
-            for election in self._elections(only):
-                sent[election.id] = self.frame(election)
-                self._seen(election.id, election.last)
-                await ws.send(sent[election.id])
+            sent: dict[str, tuple[int, str]] = {}
+            unsettled = []
+            elections = self._elections(only)
+            for n, election in enumerate(elections):
+                if n % AHEAD == 0:  # the next rows asked for at once: one job for the worker, not one each
+                    for later in elections[n:n + AHEAD]:
+                        snap = later.count.snapshot()
+                        self._row(later, snap, self.needles.get(snap))
+                seq, frame, settled = await self._current(election)
+                sent[election.id] = seq, frame
+                self._seen(election.id, seq)
+                if not settled:
+                    unsettled.append(election)
+                await ws.send(frame)
             self._join(ws, only)
-            for election in self._elections(only):
-                if election.id not in self._dirty and sent.get(election.id) != self.frame(election):
-                    sent[election.id] = self.frame(election)
-                    self._send({ws}, sent[election.id])
+            for election in unsettled:  # a needle back before this client joined went to nobody
+                self._dirty.setdefault(election.id, election)
+            self._schedule()
+            for election in self._elections(only):  # what went to the others meanwhile
+                shown, got = self._shown.get(election.id), sent.get(election.id)
+                if shown is not None and shown != got and (got is None or shown[0] > got[0] or (
+                        shown[0] == got[0] and election.id not in self._dirty)):
+                    sent[election.id] = shown
+                    self._send({ws}, shown[1])
             await ws.send(json.dumps({"ready": len(sent)}))
             await ws.recv()
             await ws.close(CLOSE_BOARDS_DO_NOT_SEND, "board clients do not send")
@@ -490,7 +553,7 @@ class Board:
                 self.readers[lang] -= 1
             if not self.audience:  # the next client starts afresh
                 self.needles.forget()
-                for kept in (self._held, self._shown, self._newest, self._outbox, self._calls):
+                for kept in (self._held, self._shown, self._newest, self._outbox, self._calls, self._wanted):
                     kept.clear()
 
     def _elections(self, only: str | None) -> list[Election]:
