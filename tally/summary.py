@@ -10,9 +10,9 @@ anything itself (the keys beside `model` stay for `tally board`).
 
 The needle costs 1–15 ms for a yes/no count, seconds for the largest (10
 million ballots), a simulation 0.1–0.3 s; so a summary is made once per change
-of the count and shared by every reader, and the hub makes it in two parts:
-`rules_row` at once, the needle off its event loop, then `needle_row` (a row
-without its needle says WORKING); each row makes one presentation.
+of the count and shared by every reader, and the hub makes it off its event
+loop (feeds/hub/rows.py): `rules_row` while the needle is worked out (a row
+without its needle says WORKING), then `needle_row`; each row makes one presentation.
 """
 
 from __future__ import annotations
