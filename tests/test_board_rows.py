@@ -181,3 +181,22 @@ def test_a_hub_inside_an_app_works_out_rows_and_needles(tmp_path):
     done = subprocess.run([sys.executable, "-c", WITHOUT_A_STDERR, str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout == "needle small\n", done.stderr[-2000:]
+
+
+async def test_a_served_hub_starts_its_row_worker_before_any_board_client(tmp_path):
+    """`run_hub` (tally serve, count --serve) starts the row worker at once: the first board
+    client waits for no process to start (1–2 s under load)."""
+    from feeds.hub.server import run_hub
+
+    served: list = []
+    hub_task = asyncio.create_task(run_hub("127.0.0.1", 0, tmp_path, TOKEN,
+                                           ready=lambda hub, server: served.append(hub)))
+    try:
+        await until(lambda: served, "the hub to listen")
+        pool = served[0].board.rows._pool
+        assert pool is not None, "no row worker started with the hub"
+        await asyncio.wrap_future(pool.submit(len, ()))  # a worker answers
+        assert served[0].board.audience == 0  # nobody asked for a board
+    finally:
+        hub_task.cancel()
+        await asyncio.gather(hub_task, return_exceptions=True)

@@ -1020,6 +1020,7 @@ async def run_hub(
         hub.start()
         _settle_heap()
         async with hub.serve(host, port, **listen) as server:
+            hub.board.rows.warm()  # a served hub's first board client waits for no worker to start
             if ready is not None:
                 maybe = ready(hub, server)
                 if maybe is not None:
