@@ -318,3 +318,24 @@ def test_every_other_dashboard_reads_the_choices_colours():
     for app_class in (Dashboard, WatchDashboard, CountDashboard, Board):
         paths = app_class.CSS_PATH if isinstance(app_class.CSS_PATH, list) else [app_class.CSS_PATH]
         assert ROLES_CSS in paths, app_class
+
+
+class Shown(ReplayDashboard):
+    """The replay dashboard, noting every view it draws."""
+
+    def show(self, view) -> None:
+        self.shown = [*getattr(self, "shown", []), view]
+        super().show(view)
+
+
+async def test_a_replays_first_view_drawn_is_the_counts():
+    """The first draw waits for the replay's first step (it measures the pace and applies the
+    header without waiting): the first view drawn has the count, no empty "loading" view
+    is drawn and replaced just before it, as `tally replay ldj5 --paused` starts."""
+    app = Shown(replay_app("ldj5", speed=None).replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        first = app.shown[0]
+        assert first.snapshot is not None and first.snapshot.election.id == "ldj5"
+        assert first.feed.state == "paused"
+        assert all(view.snapshot is not None for view in app.shown)

@@ -352,7 +352,11 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
         self.set_timer(startup.STARTED, startup.release)
-        self.draw()
+        # The first draw waits for the feed's first step, queued behind it: a feed started in the
+        # same mount (a replay's worker) has applied its header by then, so the first view drawn
+        # is the count's, not an empty "loading" one that is drawn and replaced at once
+        # (docs/PERFORMANCE.md, "Launch"). A feed with nothing yet is drawn as loading, as before.
+        asyncio.get_running_loop().call_soon(self._draw_now)
 
     def _feed_changed(self) -> None:
         """The feed changed state (ready, paused, at its end …): drawn at once, not at the
