@@ -339,3 +339,64 @@ async def test_a_replays_first_view_drawn_is_the_counts():
         assert first.snapshot is not None and first.snapshot.election.id == "ldj5"
         assert first.feed.state == "paused"
         assert all(view.snapshot is not None for view in app.shown)
+
+
+# -- the command line: each command's own parser ---------------------------------------
+def parsed(parser, argv: list[str]) -> tuple[str, str, object]:
+    """What `parser` does with argv: its output, its errors, and the namespace or exit code."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            args = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            return out.getvalue(), err.getvalue(), exc.code
+    run = args.pop("run", None)
+    return out.getvalue(), err.getvalue(), (getattr(run, "func", run), sorted(args.items(), key=str))
+
+
+def test_every_command_is_listed_in_commands():
+    parser = cli.build_parser()
+    assert tuple(parser._subparsers._group_actions[0].choices) == cli.COMMANDS
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_a_commands_own_parser_says_what_the_whole_one_says(command, monkeypatch):
+    """`tally COMMAND --help`, its usage and its refusals are the same from the parser built
+    for COMMAND alone as from the whole one."""
+    monkeypatch.setenv("COLUMNS", "100")
+    whole, own = cli.build_parser(), cli.build_parser(command)
+    for argv in ([command, "--help"], [command], [command, "--bogus"], [command, "x", "--lang", "xx"]):
+        assert parsed(own, argv) == parsed(whole, argv)
+    assert own.format_usage() == whole.format_usage()
+
+
+def test_the_replays_parser_builds_no_other_command():
+    """`tally replay` (and `tally` alone, which replays LDJ5) builds replay's options only:
+    not serve's, publish's, count's, listen's, nor imports the modules that define them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tui import cli; p = cli.build_parser(cli.command_of(sys.argv[1:]));"
+            "print(sorted(p._subparsers._group_actions[0].choices),"
+            " [m for m in ('tui.net_cli', 'tui.listen_cli') if m in sys.modules])")
+    for argv in (["replay", "ldj5", "--paused"], []):
+        out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                             check=True).stdout
+        assert out.strip() == "['replay'] []"
+
+
+@given(st.lists(st.sampled_from(
+    [*cli.COMMANDS, "-h", "--help", "bogus", "ldj5", "ws://127.0.0.1:1", "2", "x", "--speed", "--max",
+     "--paused", "--json", "--png", "--lang", "es", "--port", "--check", "--id", "--choices", "a,b",
+     "--audio", "--cafile", "--shots", "--", "-"]), max_size=5))
+def test_any_command_line_is_parsed_alike_by_its_own_parser(argv):
+    """Whatever the words, `main`'s parser (built for `command_of(argv)`) parses them, refuses
+    them or prints help exactly as the whole parser does."""
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, COLUMNS="100"):  # help's width, the same for both
+        assert parsed(cli.build_parser(cli.command_of(argv)), argv) == parsed(cli.build_parser(), argv)
