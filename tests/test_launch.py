@@ -27,6 +27,8 @@ import tally.schema
 from tui import cli, startup
 from tui.app import ROLES_CSS, Dashboard, ReplayDashboard, breakpoint_classes
 from tui.exits import EXIT_OK
+from tui.widgets.history import ChoicesMarginBars, MarginBars
+from tui.widgets.needle import CHOICE_ROLES, ChanceBar, ChoicesChanceBar
 
 
 class FirstLayout(ReplayDashboard):
@@ -299,6 +301,34 @@ async def test_a_yes_no_replay_parses_none_of_the_twelve_choices_colours():
         assert not app.stylesheet.has_source(str(ROLES_CSS))
 
 
+async def test_a_yes_no_replays_bars_style_none_of_the_twelve_choices_roles():
+    # Fails before ChoicesChanceBar and ChoicesMarginBars: the chance bar and the margin bars
+    # declared c0…c11 whatever the ballot, 24 component classes Textual styled at mount.
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        bar, bars = app.screen.query_one(ChanceBar), app.screen.query_one(MarginBars)
+        styled = {*bar._component_styles, *bars._component_styles}
+        assert not {c for c in styled if c.rsplit("--", 1)[1] in CHOICE_ROLES}
+        assert {"chancebar--yes", "chancebar--no", "chancebar--pending", "chancebar--other",
+                "chancebar--empty", "marginbars--up", "marginbars--down", "marginbars--axis"} <= styled
+        # The same colours as the bars that declare every role.
+        assert bar.get_component_rich_style("chancebar--yes") == styled_as(app, ChoicesChanceBar, "chancebar--yes")
+        assert bars.get_component_rich_style("marginbars--down") == styled_as(app, ChoicesMarginBars,
+                                                                              "marginbars--down")
+        await pilot.press("end")
+        await until(pilot, lambda: app.live.count.closed)
+        assert app.screen.query_one(ChanceBar).render()  # every outcome of the ballot has its colour
+
+
+def styled_as(app, widget_class, component: str):
+    """A component's style on a widget of `widget_class`, styled by the app's stylesheet."""
+    widget = widget_class()
+    widget._attach(app.screen)
+    app.stylesheet.apply(widget)
+    return widget.get_component_rich_style(component)
+
+
 @pytest.mark.parametrize("choices", [["UFCW", "Teamsters", "none"], ["A", "B"]])
 async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
     path = write(tmp_path / "other.jsonl", header(choices=choices), *ballots(*choices))
@@ -307,6 +337,8 @@ async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
         await until(pilot, lambda: app.live.count.election is not None)
         assert ROLE_RULES <= selectors(app)
         assert "-c0" in app.screen.query(".choice-row").first().classes
+        assert isinstance(app.screen.query_one(ChanceBar), ChoicesChanceBar)  # every role declared
+        assert isinstance(app.screen.query_one(MarginBars), ChoicesMarginBars)
 
 
 def test_every_other_dashboard_reads_the_choices_colours():

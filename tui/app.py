@@ -303,6 +303,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self._measure = False  # the first frame lays out the whole screen: not a fair cost
         self._view: View | None = None
         self._readers: dict[Screen, list[Widget]] = {}
+        self.choice_roles = True
+        """Whether a ballot that is not yes/no may be shown: its bars declare the twelve choices' roles."""
         self._needle_init()
         # The Footer shows keys in binding order: each dashboard's own keys first, these last.
         keys = self._bindings.key_to_bindings
@@ -330,7 +332,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         yield ChoiceRows(id="choices")
         yield ProblemLine(id="problem")
         yield VerificationLine(id="verification")
-        yield NeedleDial(id="needle")
+        roles = getattr(self, "choice_roles", True)  # a count opened from the board: any ballot
+        yield NeedleDial(id="needle", choice_roles=roles)
         with Horizontal(id="lower"):
             with Vertical(id="stats"):
                 yield Margin(id="margin")
@@ -340,7 +343,7 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
                 yield Turnout(id="turnout")
                 yield Freshness(id="freshness")
                 with Vertical(id="charts"):
-                    yield MarginChart(id="chart")
+                    yield MarginChart(id="chart", choice_roles=roles)
                     yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
         # The palette's key from the first frame at a wide size, as on_resize keeps it; never on a
@@ -475,6 +478,7 @@ class ReplayDashboard(ReplayKeys, Dashboard):
         self.replay = replay
         if yes_no_file(replay.path):  # never shows c0…c11: its first frame parses a third less CSS
             self.css_path = [path for path in self.css_path if path != ROLES_CSS]
+            self.choice_roles = False  # ... and styles none of their components
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,
