@@ -186,12 +186,12 @@ def collector():
 async def test_the_collector_is_off_until_the_counts_first_frame(collector):
     # Fails before tui/startup.py: ~185 collections walked start-up's objects (~70 ms).
     startup.hold()
-    app = replay_app("ldj5")
+    app = Shown(replay_app("ldj5").replay)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert not gc.isenabled()
         await until(pilot, lambda: app.live.count.election is not None)
         await pilot.pause(0.1)
         assert gc.isenabled() and not startup.held()
+    assert app.collecting[0] is False  # off as the count's first frame was drawn
 
 
 async def test_a_feed_that_shows_nothing_gets_the_collector_back_soon(collector, monkeypatch):
@@ -353,10 +353,11 @@ def test_every_other_dashboard_reads_the_choices_colours():
 
 
 class Shown(ReplayDashboard):
-    """The replay dashboard, noting every view it draws."""
+    """The replay dashboard, noting every view it draws, and whether the collector was on then."""
 
     def show(self, view) -> None:
         self.shown = [*getattr(self, "shown", []), view]
+        self.collecting = [*getattr(self, "collecting", []), gc.isenabled()]
         super().show(view)
 
 
