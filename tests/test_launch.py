@@ -364,7 +364,8 @@ class Shown(ReplayDashboard):
 async def test_a_replays_first_view_drawn_is_the_counts():
     """The first draw waits for the replay's first step (it measures the pace and applies the
     header without waiting): the first view drawn has the count, no empty "loading" view
-    is drawn and replaced just before it, as `tally replay ldj5 --paused` starts."""
+    is drawn and replaced just before it, as `tally replay ldj5 --paused` starts. Fails on main
+    (the first view was empty) and without `_drawn_size` (the count was drawn twice)."""
     app = Shown(replay_app("ldj5", speed=None).replay)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.live.count.election is not None)
@@ -372,6 +373,21 @@ async def test_a_replays_first_view_drawn_is_the_counts():
         assert first.snapshot is not None and first.snapshot.election.id == "ldj5"
         assert first.feed.state == "paused"
         assert all(view.snapshot is not None for view in app.shown)
+        # ... and drawn once: not again for the size Textual sends a second time as it starts
+        # (later views are the needle's, worked out on its thread after the first).
+        assert sum(view.needle is None for view in app.shown) == 1, app.shown
+
+
+async def test_a_resize_still_draws_the_count_again():
+    app = Shown(replay_app("ldj5").replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        drawn = app._drawn
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert app._drawn == -1 or app._drawn_size == (100, 30)
+        await until(pilot, lambda: app._drawn == drawn)
+        assert app._drawn_size == (100, 30)
 
 
 # -- the command line: each command's own parser ---------------------------------------

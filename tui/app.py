@@ -299,6 +299,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self.shots = Path(shots) if shots is not None else Path.cwd()
         self.now = now  # the only clock the screen reads: screenshots freeze it
         self._drawn = -1
+        self._drawn_size: tuple[int, int] | None = None  # the app's size when the count was last drawn
+        self._count_shown = False  # the count's first frame is on the screen
         self._next_frame = 0.0
         self._measure = False  # the first frame lays out the whole screen: not a fair cost
         self._view: View | None = None
@@ -401,13 +403,27 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         view = self.live.view()
         self._view = view
         self._drawn = view.version
+        self._drawn_size = tuple(self.size)
         self.show(self.framed(view))
-        if view.snapshot is not None and startup.held():  # the count's first frame
-            self.call_after_refresh(startup.release)
+        if view.snapshot is not None and not self._count_shown:  # the count's first frame
+            self.call_after_refresh(self._first_frame_shown)
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True
         self._start_needle()
+
+    def _first_frame_shown(self) -> None:
+        self._count_shown = True
+        startup.release()
+        self._start_needle()
+
+    def _start_needle(self) -> None:
+        """The needle's jobs start once the count's first frame is on the screen: a job's thread
+        takes turns at the interpreter with the frame's layout and rendering, which waited for
+        it (docs/PERFORMANCE.md, "Launch"). Until then, a small count's frame has its exact
+        chance anyway (`feeds.live.cheap_needle`); a large one says it is working it out."""
+        if self._count_shown:
+            super()._start_needle()
 
     def framed(self, view: View) -> View:
         """The view with the needle and the one presentation every widget lays out."""
@@ -438,8 +454,11 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self._next_frame = time.monotonic() + min(cost * (1 / DRAW_SHARE - 1), MAX_FRAME_GAP)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._drawn = -1  # the ticker shows as many lines as fit
-        self._measure = False  # a frame after a resize lays out everything: not a fair cost
+        # Textual sends the size it starts at twice, the second after the first draw: a count
+        # drawn at this size is not worked out and drawn again for it (docs/PERFORMANCE.md).
+        if tuple(event.size) != self._drawn_size:
+            self._drawn = -1  # the ticker shows as many lines as fit
+            self._measure = False  # a frame after a resize lays out everything: not a fair cost
         wide = event.size.width >= WIDE_FOOTER
         for footer in self.query(Footer):  # a narrow Footer keeps its room for the dashboard's keys
             if footer.show_command_palette != wide:
