@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
 from counts import ballots, header, write
-from dash import replay_app, until
+from dash import needle_ready, replay_app, until
 from feeds import files
 from feeds.bundled import resolve
 from feeds.live import LiveCount
@@ -449,3 +449,32 @@ def test_any_command_line_is_parsed_alike_by_its_own_parser(argv):
 
     with mock.patch.dict(os.environ, COLUMNS="100"):  # help's width, the same for both
         assert parsed(cli.build_parser(cli.command_of(argv)), argv) == parsed(cli.build_parser(), argv)
+
+
+class NeedleStarts(ReplayDashboard):
+    """The replay dashboard, noting for each needle job it starts whether the count's first frame
+    had been refreshed onto the screen by then."""
+
+    def on_mount(self) -> None:
+        self.refreshed = False
+        self.call_after_refresh(self._refreshed)  # queued before any draw of the count
+
+    def _refreshed(self) -> None:
+        self.refreshed = self.live.count.election is not None or self.refreshed
+        if not self.refreshed:
+            self.call_after_refresh(self._refreshed)
+
+    def run_worker(self, work, *args, **kw):
+        if kw.get("name") == "needle":
+            self.starts = [*getattr(self, "starts", []), self.refreshed]
+        return super().run_worker(work, *args, **kw)
+
+
+async def test_the_needles_first_job_starts_after_the_counts_first_frame():
+    """Its thread would share the interpreter with the first frame's layout and rendering; the
+    frame of a small count has its exact chance without it (feeds.live.cheap_needle)."""
+    app = NeedleStarts(replay_app("ldj5", speed=None).replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await needle_ready(pilot)
+        assert app.starts and all(app.starts), app.starts
+        assert "%" in str(app.screen.query_one(".needle-words").render())
