@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets._footer import FooterKey
 
 from counts import ballots, header, write
-from dash import replay_app, until
+from dash import needle_ready, replay_app, until
 from feeds import files
 from feeds.bundled import resolve
 from feeds.live import LiveCount
@@ -27,6 +27,8 @@ import tally.schema
 from tui import cli, startup
 from tui.app import ROLES_CSS, Dashboard, ReplayDashboard, breakpoint_classes
 from tui.exits import EXIT_OK
+from tui.widgets.history import ChoicesMarginBars, MarginBars
+from tui.widgets.needle import CHOICE_ROLES, ChanceBar, ChoicesChanceBar
 
 
 class FirstLayout(ReplayDashboard):
@@ -184,12 +186,12 @@ def collector():
 async def test_the_collector_is_off_until_the_counts_first_frame(collector):
     # Fails before tui/startup.py: ~185 collections walked start-up's objects (~70 ms).
     startup.hold()
-    app = replay_app("ldj5")
+    app = Shown(replay_app("ldj5").replay)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert not gc.isenabled()
         await until(pilot, lambda: app.live.count.election is not None)
         await pilot.pause(0.1)
         assert gc.isenabled() and not startup.held()
+    assert app.collecting[0] is False  # off as the count's first frame was drawn
 
 
 async def test_a_feed_that_shows_nothing_gets_the_collector_back_soon(collector, monkeypatch):
@@ -299,6 +301,34 @@ async def test_a_yes_no_replay_parses_none_of_the_twelve_choices_colours():
         assert not app.stylesheet.has_source(str(ROLES_CSS))
 
 
+async def test_a_yes_no_replays_bars_style_none_of_the_twelve_choices_roles():
+    # Fails before ChoicesChanceBar and ChoicesMarginBars: the chance bar and the margin bars
+    # declared c0…c11 whatever the ballot, 24 component classes Textual styled at mount.
+    app = replay_app("ldj5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        bar, bars = app.screen.query_one(ChanceBar), app.screen.query_one(MarginBars)
+        styled = {*bar._component_styles, *bars._component_styles}
+        assert not {c for c in styled if c.rsplit("--", 1)[1] in CHOICE_ROLES}
+        assert {"chancebar--yes", "chancebar--no", "chancebar--pending", "chancebar--other",
+                "chancebar--empty", "marginbars--up", "marginbars--down", "marginbars--axis"} <= styled
+        # The same colours as the bars that declare every role.
+        assert bar.get_component_rich_style("chancebar--yes") == styled_as(app, ChoicesChanceBar, "chancebar--yes")
+        assert bars.get_component_rich_style("marginbars--down") == styled_as(app, ChoicesMarginBars,
+                                                                              "marginbars--down")
+        await pilot.press("end")
+        await until(pilot, lambda: app.live.count.closed)
+        assert app.screen.query_one(ChanceBar).render()  # every outcome of the ballot has its colour
+
+
+def styled_as(app, widget_class, component: str):
+    """A component's style on a widget of `widget_class`, styled by the app's stylesheet."""
+    widget = widget_class()
+    widget._attach(app.screen)
+    app.stylesheet.apply(widget)
+    return widget.get_component_rich_style(component)
+
+
 @pytest.mark.parametrize("choices", [["UFCW", "Teamsters", "none"], ["A", "B"]])
 async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
     path = write(tmp_path / "other.jsonl", header(choices=choices), *ballots(*choices))
@@ -307,6 +337,8 @@ async def test_any_other_ballot_has_its_choices_colours(tmp_path, choices):
         await until(pilot, lambda: app.live.count.election is not None)
         assert ROLE_RULES <= selectors(app)
         assert "-c0" in app.screen.query(".choice-row").first().classes
+        assert isinstance(app.screen.query_one(ChanceBar), ChoicesChanceBar)  # every role declared
+        assert isinstance(app.screen.query_one(MarginBars), ChoicesMarginBars)
 
 
 def test_every_other_dashboard_reads_the_choices_colours():
@@ -318,3 +350,131 @@ def test_every_other_dashboard_reads_the_choices_colours():
     for app_class in (Dashboard, WatchDashboard, CountDashboard, Board):
         paths = app_class.CSS_PATH if isinstance(app_class.CSS_PATH, list) else [app_class.CSS_PATH]
         assert ROLES_CSS in paths, app_class
+
+
+class Shown(ReplayDashboard):
+    """The replay dashboard, noting every view it draws, and whether the collector was on then."""
+
+    def show(self, view) -> None:
+        self.shown = [*getattr(self, "shown", []), view]
+        self.collecting = [*getattr(self, "collecting", []), gc.isenabled()]
+        super().show(view)
+
+
+async def test_a_replays_first_view_drawn_is_the_counts():
+    """The first draw waits for the replay's first step (it measures the pace and applies the
+    header without waiting): the first view drawn has the count, no empty "loading" view
+    is drawn and replaced just before it, as `tally replay ldj5 --paused` starts. Fails on main
+    (the first view was empty) and without `_drawn_size` (the count was drawn twice)."""
+    app = Shown(replay_app("ldj5", speed=None).replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        first = app.shown[0]
+        assert first.snapshot is not None and first.snapshot.election.id == "ldj5"
+        assert first.feed.state == "paused"
+        assert all(view.snapshot is not None for view in app.shown)
+        # ... and drawn once: not again for the size Textual sends a second time as it starts
+        # (later views are the needle's, worked out on its thread after the first).
+        assert sum(view.needle is None for view in app.shown) == 1, app.shown
+
+
+async def test_a_resize_still_draws_the_count_again():
+    app = Shown(replay_app("ldj5").replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.live.count.election is not None)
+        drawn = app._drawn
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert app._drawn == -1 or app._drawn_size == (100, 30)
+        await until(pilot, lambda: app._drawn == drawn)
+        assert app._drawn_size == (100, 30)
+
+
+# -- the command line: each command's own parser ---------------------------------------
+def parsed(parser, argv: list[str]) -> tuple[str, str, object]:
+    """What `parser` does with argv: its output, its errors, and the namespace or exit code."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            args = vars(parser.parse_args(argv))
+        except SystemExit as exc:
+            return out.getvalue(), err.getvalue(), exc.code
+    run = args.pop("run", None)
+    return out.getvalue(), err.getvalue(), (getattr(run, "func", run), sorted(args.items(), key=str))
+
+
+def test_every_command_is_listed_in_commands():
+    parser = cli.build_parser()
+    assert tuple(parser._subparsers._group_actions[0].choices) == cli.COMMANDS
+
+
+@pytest.mark.parametrize("command", cli.COMMANDS)
+def test_a_commands_own_parser_says_what_the_whole_one_says(command, monkeypatch):
+    """`tally COMMAND --help`, its usage and its refusals are the same from the parser built
+    for COMMAND alone as from the whole one."""
+    monkeypatch.setenv("COLUMNS", "100")
+    whole, own = cli.build_parser(), cli.build_parser(command)
+    for argv in ([command, "--help"], [command], [command, "--bogus"], [command, "x", "--lang", "xx"]):
+        assert parsed(own, argv) == parsed(whole, argv)
+    assert own.format_usage() == whole.format_usage()
+
+
+def test_the_replays_parser_builds_no_other_command():
+    """`tally replay` (and `tally` alone, which replays LDJ5) builds replay's options only:
+    not serve's, publish's, count's, listen's, nor imports the modules that define them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from tui import cli; p = cli.build_parser(cli.command_of(sys.argv[1:]));"
+            "print(sorted(p._subparsers._group_actions[0].choices),"
+            " [m for m in ('tui.net_cli', 'tui.listen_cli') if m in sys.modules])")
+    for argv in (["replay", "ldj5", "--paused"], []):
+        out = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                             check=True).stdout
+        assert out.strip() == "['replay'] []"
+
+
+@given(st.lists(st.sampled_from(
+    [*cli.COMMANDS, "-h", "--help", "bogus", "ldj5", "ws://127.0.0.1:1", "2", "x", "--speed", "--max",
+     "--paused", "--json", "--png", "--lang", "es", "--port", "--check", "--id", "--choices", "a,b",
+     "--audio", "--cafile", "--shots", "--", "-"]), max_size=5))
+def test_any_command_line_is_parsed_alike_by_its_own_parser(argv):
+    """Whatever the words, `main`'s parser (built for `command_of(argv)`) parses them, refuses
+    them or prints help exactly as the whole parser does."""
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, COLUMNS="100"):  # help's width, the same for both
+        assert parsed(cli.build_parser(cli.command_of(argv)), argv) == parsed(cli.build_parser(), argv)
+
+
+class NeedleStarts(ReplayDashboard):
+    """The replay dashboard, noting for each needle job it starts whether the count's first frame
+    had been refreshed onto the screen by then."""
+
+    def on_mount(self) -> None:
+        self.refreshed = False
+        self.call_after_refresh(self._refreshed)  # queued before any draw of the count
+
+    def _refreshed(self) -> None:
+        self.refreshed = self.live.count.election is not None or self.refreshed
+        if not self.refreshed:
+            self.call_after_refresh(self._refreshed)
+
+    def run_worker(self, work, *args, **kw):
+        if kw.get("name") == "needle":
+            self.starts = [*getattr(self, "starts", []), self.refreshed]
+        return super().run_worker(work, *args, **kw)
+
+
+async def test_the_needles_first_job_starts_after_the_counts_first_frame():
+    """Its thread would share the interpreter with the first frame's layout and rendering; the
+    frame of a small count has its exact chance without it (feeds.live.cheap_needle)."""
+    app = NeedleStarts(replay_app("ldj5", speed=None).replay)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await needle_ready(pilot)
+        assert app.starts and all(app.starts), app.starts
+        assert "%" in str(app.screen.query_one(".needle-words").render())

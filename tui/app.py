@@ -299,10 +299,14 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self.shots = Path(shots) if shots is not None else Path.cwd()
         self.now = now  # the only clock the screen reads: screenshots freeze it
         self._drawn = -1
+        self._drawn_size: tuple[int, int] | None = None  # the app's size when the count was last drawn
+        self._count_shown = False  # the count's first frame is on the screen
         self._next_frame = 0.0
         self._measure = False  # the first frame lays out the whole screen: not a fair cost
         self._view: View | None = None
         self._readers: dict[Screen, list[Widget]] = {}
+        self.choice_roles = True
+        """Whether a ballot that is not yes/no may be shown: its bars declare the twelve choices' roles."""
         self._needle_init()
         # The Footer shows keys in binding order: each dashboard's own keys first, these last.
         keys = self._bindings.key_to_bindings
@@ -330,7 +334,8 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         yield ChoiceRows(id="choices")
         yield ProblemLine(id="problem")
         yield VerificationLine(id="verification")
-        yield NeedleDial(id="needle")
+        roles = getattr(self, "choice_roles", True)  # a count opened from the board: any ballot
+        yield NeedleDial(id="needle", choice_roles=roles)
         with Horizontal(id="lower"):
             with Vertical(id="stats"):
                 yield Margin(id="margin")
@@ -340,7 +345,7 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
                 yield Turnout(id="turnout")
                 yield Freshness(id="freshness")
                 with Vertical(id="charts"):
-                    yield MarginChart(id="chart")
+                    yield MarginChart(id="chart", choice_roles=roles)
                     yield ChanceChart(id="chance")
             yield Ticker(id="ticker")
         # The palette's key from the first frame at a wide size, as on_resize keeps it; never on a
@@ -352,7 +357,11 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self.live.on_feed = self._feed_changed
         self.set_interval(FRAME, self.draw)
         self.set_timer(startup.STARTED, startup.release)
-        self.draw()
+        # The first draw waits for the feed's first step, queued behind it: a feed started in the
+        # same mount (a replay's worker) has applied its header by then, so the first view drawn
+        # is the count's, not an empty "loading" one that is drawn and replaced at once
+        # (docs/PERFORMANCE.md, "Launch"). A feed with nothing yet is drawn as loading, as before.
+        asyncio.get_running_loop().call_soon(self._draw_now)
 
     def _feed_changed(self) -> None:
         """The feed changed state (ready, paused, at its end …): drawn at once, not at the
@@ -394,13 +403,27 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         view = self.live.view()
         self._view = view
         self._drawn = view.version
+        self._drawn_size = tuple(self.size)
         self.show(self.framed(view))
-        if view.snapshot is not None and startup.held():  # the count's first frame
-            self.call_after_refresh(startup.release)
+        if view.snapshot is not None and not self._count_shown:  # the count's first frame
+            self.call_after_refresh(self._first_frame_shown)
         if self._measure:
             self.call_after_refresh(self._frame_drawn, started)
         self._measure = True
         self._start_needle()
+
+    def _first_frame_shown(self) -> None:
+        self._count_shown = True
+        startup.release()
+        self._start_needle()
+
+    def _start_needle(self) -> None:
+        """The needle's jobs start once the count's first frame is on the screen: a job's thread
+        takes turns at the interpreter with the frame's layout and rendering, which waited for
+        it (docs/PERFORMANCE.md, "Launch"). Until then, a small count's frame has its exact
+        chance anyway (`feeds.live.cheap_needle`); a large one says it is working it out."""
+        if self._count_shown:
+            super()._start_needle()
 
     def framed(self, view: View) -> View:
         """The view with the needle and the one presentation every widget lays out."""
@@ -431,8 +454,11 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         self._next_frame = time.monotonic() + min(cost * (1 / DRAW_SHARE - 1), MAX_FRAME_GAP)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._drawn = -1  # the ticker shows as many lines as fit
-        self._measure = False  # a frame after a resize lays out everything: not a fair cost
+        # Textual sends the size it starts at twice, the second after the first draw: a count
+        # drawn at this size is not worked out and drawn again for it (docs/PERFORMANCE.md).
+        if tuple(event.size) != self._drawn_size:
+            self._drawn = -1  # the ticker shows as many lines as fit
+            self._measure = False  # a frame after a resize lays out everything: not a fair cost
         wide = event.size.width >= WIDE_FOOTER
         for footer in self.query(Footer):  # a narrow Footer keeps its room for the dashboard's keys
             if footer.show_command_palette != wide:
@@ -471,6 +497,7 @@ class ReplayDashboard(ReplayKeys, Dashboard):
         self.replay = replay
         if yes_no_file(replay.path):  # never shows c0…c11: its first frame parses a third less CSS
             self.css_path = [path for path in self.css_path if path != ROLES_CSS]
+            self.choice_roles = False  # ... and styles none of their components
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,

@@ -251,6 +251,8 @@ SPOKEN = ("report", "replay", "count", "watch", "board")
 
 def add_lang(sub: argparse._SubParsersAction) -> None:
     for name in SPOKEN:
+        if name not in sub.choices:  # not built: `build_parser` for another command
+            continue
         sub.choices[name].add_argument(
             "--lang", metavar="LANG", help="the language of the words: en or es (default: from LANGUAGE, "
                                            "LC_ALL, LC_MESSAGES or LANG; English if none is one of them)")
@@ -272,13 +274,60 @@ def set_language(args: argparse.Namespace) -> str | None:
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("report", "replay", "count", "listen", "watch", "board", "verify", "schema", "serve", "publish")
+"""Every subcommand, in the order `tally --help` lists them."""
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `tally` command line: every subcommand, or with `command` only that one.
+
+    A command line is parsed by its own subcommand's parser: the others' options are
+    never read, and building them all was part of every launch before the dashboard's
+    first frame (docs/PERFORMANCE.md, "Launch"). `main` builds them all for anything
+    that is not one known command (`tally --help`, a mistyped command: both list
+    every subcommand), and the top level says the same either way (its usage line
+    names no subcommand).
+    """
     parser = argparse.ArgumentParser(
         prog="tally",
         description="Watch a union election being counted. With no command: replay the LDJ5 count.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    def wanted(*names: str) -> bool:
+        return command is None or command in names
+
+    if wanted("report"):
+        add_report(sub)
+    if wanted("replay"):
+        add_replay(sub)
+    if wanted("count", "listen"):  # listen's options are a copy of count's
+        p = add_count(sub)
+        from tui import listen_cli; listen_cli.add_command(sub, p, cmd_count, HEADER_FLAGS)  # count's flags
+    if wanted("watch"):
+        add_watch(sub)
+    if wanted("board"):
+        add_board(sub)
+    if wanted("verify"):
+        add_verify(sub)
+    if wanted("schema"):
+        p = sub.add_parser("schema", help="print the JSON Schema of the event format")
+        p.set_defaults(run=cmd_schema)
+    if wanted("serve", "publish"):
+        from tui import net_cli; net_cli.add_commands(sub)  # serve, publish: no textual
+    add_lang(sub)
+    return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The one subcommand a command line needs built: its first word if that is one, the
+    replay for no words at all (`tally` replays LDJ5); None (all of them) for anything else."""
+    if not argv:
+        return "replay"
+    return argv[0] if argv[0] in COMMANDS else None
+
+
+def add_report(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report", help="print the Tally of Ballots of an event file")
     p.add_argument("file", metavar="FILE", help="an event file, or a bundled replay's name")
     form = p.add_mutually_exclusive_group()
@@ -287,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the count as a 1200×630 picture (the hub's link preview) instead")
     p.set_defaults(run=cmd_report)
 
+
+def add_replay(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("replay", help="replay a recorded count on the dashboard")
     p.add_argument("file", metavar="FILE|NAME",
                    help="an event file, or a bundled replay: ldj5, jfk8, bhm1-2022")
@@ -298,6 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_shots(p)
     p.set_defaults(run=cmd_replay)
 
+
+def add_count(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("count", help="enter a count by keyboard into a journal (crash-safe)")
     p.add_argument("journal", metavar="JOURNAL", help="the journal: created if new, resumed if not")
     p.add_argument("--id", help="election id, a slug (default: from the file name)")
@@ -326,7 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_count)
-    from tui import listen_cli; listen_cli.add_command(sub, p, cmd_count, HEADER_FLAGS)  # count's flags
+    return p
+
+
+def add_watch(sub: argparse._SubParsersAction) -> None:
+    from tui.net_cli import add_cafile
 
     p = sub.add_parser("watch", help="watch a count live from a hub (read-only)")
     p.add_argument("url", metavar="ws://HOST:PORT[/elections/ID]",
@@ -335,6 +392,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_cafile(p)
     add_shots(p)
     p.set_defaults(run=cmd_watch)
+
+
+def add_board(sub: argparse._SubParsersAction) -> None:
+    from tui.net_cli import add_cafile
 
     p = sub.add_parser("board", help="many counts at once: every election on a hub, or files in step")
     p.add_argument("sources", nargs="+", metavar="ws://HOST:PORT | FILE|NAME",
@@ -347,21 +408,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_cafile(p)
     p.set_defaults(run=cmd_board)
 
+
+def add_verify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="compare two counts of one election ballot by ballot "
                        "(exit 0 agree, 1 differ, 2 bad file)")
     p.add_argument("a", metavar="A", help="an event file (a journal), or a bundled replay's name")
     p.add_argument("b", metavar="B", help="another count of the same election")
     p.set_defaults(run=cmd_verify)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the event format")
-    p.set_defaults(run=cmd_schema)
-    from tui import net_cli; net_cli.add_commands(sub)  # serve, publish: no textual
-    add_lang(sub)
-    return parser
-
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         from feeds.bundled import DEFAULT

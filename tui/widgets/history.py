@@ -70,11 +70,12 @@ CHOICE_STYLES = tuple(f"c{i}" for i in range(12))  # the model's choice roles
 class MarginChart(Vertical):
     """The count through time: the running margin on a yes/no ballot, each choice's share otherwise."""
 
-    def __init__(self, **kw) -> None:
+    def __init__(self, choice_roles: bool = True, **kw) -> None:
+        """`choice_roles`: False where only a yes/no ballot is ever shown (`MarginBars`)."""
         super().__init__(**kw)
         self.label = Readout(classes="chart-label")
         self.legend = Horizontal(classes="chart-legend")
-        self.bars = MarginBars()
+        self.bars = ChoicesMarginBars() if choice_roles else MarginBars()
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="chart-heading"):
@@ -108,10 +109,14 @@ class MarginBars(Widget):
     A yes/no count rises above a zero line while YES leads and hangs below it
     while NO leads; a multi-choice count gets one band per choice, each
     showing that choice's share of the valid votes, all on one scale.
+
+    These bars draw the margin (a yes/no ballot); `ChoicesMarginBars` also the bands. Textual
+    styles each declared component as a node of its own when the bars mount, before the first
+    frame (docs/PERFORMANCE.md, "Launch"): a dashboard that only ever shows a yes/no ballot
+    uses these.
     """
 
-    COMPONENT_CLASSES = {"marginbars--up", "marginbars--down", "marginbars--axis",
-                         *(f"marginbars--{c}" for c in CHOICE_STYLES)}
+    COMPONENT_CLASSES = {"marginbars--up", "marginbars--down", "marginbars--axis"}
     points: reactive[tuple[Point, ...]] = reactive(tuple)
     shares: reactive[int] = reactive(0)  # choices drawn as shares (0: yes/no, drawn as the margin)
 
@@ -123,6 +128,13 @@ class MarginBars(Widget):
             styles = {1: "marginbars--up", 0: "marginbars--axis", -1: "marginbars--down"}
             return _styled([(line, styles[sign]) for line, sign in rows[:height]], self)
         return _styled(share_rows(cols, self.shares, height), self)
+
+
+class ChoicesMarginBars(MarginBars):
+    """The bars for any ballot: also a band per choice, in the twelve choices' roles (c0…c11).
+    MarginBars' rules (tally.tcss, roles.tcss) are its own."""
+
+    COMPONENT_CLASSES = {f"marginbars--{c}" for c in CHOICE_STYLES}
 
 
 def share_rows(cols: list[Point], choices: int, height: int) -> list[tuple[str, str]]:

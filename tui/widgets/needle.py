@@ -24,7 +24,9 @@ from tally.timeline import Point
 from tui.widgets.history import columns
 from tui.widgets.readout import Readout
 
-ROLES = ("yes", *(f"c{i}" for i in range(12)), "pending", "other", "no")
+CHOICE_ROLES = tuple(f"c{i}" for i in range(12))
+"""The roles of the choices of a ballot that is not yes/no (tally.present.outcome_role)."""
+ROLES = ("yes", *CHOICE_ROLES, "pending", "other", "no")
 """The bar's order: the union (or the choices) from the left, no union at the right, the rest between."""
 
 
@@ -72,9 +74,15 @@ def segments(chances: tuple[Chance, ...], width: int) -> list[tuple[int, str]]:
 
 
 class ChanceBar(Widget):
-    """One line split by the chance of each outcome: union green, no union red, challenges amber."""
+    """One line split by the chance of each outcome: union green, no union red, challenges amber.
 
-    COMPONENT_CLASSES = {"chancebar--empty", *(f"chancebar--{role}" for role in ROLES)}
+    This bar draws a yes/no ballot's outcomes (yes, no, pending, other: `tally.present.outcome_role`);
+    `ChoicesChanceBar` also the twelve choices' of any other ballot. Textual styles each declared
+    role as a node of its own when the bar mounts, before the first frame (docs/PERFORMANCE.md,
+    "Launch"): a dashboard that only ever shows a yes/no ballot uses this one.
+    """
+
+    COMPONENT_CLASSES = {"chancebar--empty", *(f"chancebar--{role}" for role in ROLES if role not in CHOICE_ROLES)}
     chances: reactive[tuple[Chance, ...] | None] = reactive(None)
 
     def render(self) -> Text:
@@ -88,12 +96,20 @@ class ChanceBar(Widget):
         return text
 
 
+class ChoicesChanceBar(ChanceBar):
+    """The chance bar for any ballot: also the twelve choices' roles (c0…c11). ChanceBar's rules
+    (tally.tcss, roles.tcss) are its own."""
+
+    COMPONENT_CLASSES = {f"chancebar--{role}" for role in CHOICE_ROLES}
+
+
 class NeedleDial(Vertical):
     """The needle now: the bar, the chances in words, each side's likely final votes."""
 
-    def __init__(self, **kw) -> None:
+    def __init__(self, choice_roles: bool = True, **kw) -> None:
+        """`choice_roles`: False where only a yes/no ballot is ever shown (`ChanceBar`)."""
         super().__init__(**kw)
-        self.bar = ChanceBar()
+        self.bar = ChoicesChanceBar() if choice_roles else ChanceBar()
         self.words = Readout(classes="needle-words")
         self.ranges = Readout(classes="needle-ranges")
 
