@@ -31,7 +31,8 @@ from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from itertools import repeat
+from itertools import accumulate, repeat
+from operator import add, mul
 from typing import Iterable, Iterator, Sequence
 
 from tally.lang import N_, Words, joined, number
@@ -107,6 +108,42 @@ def margin_of(votes: Sequence[int] | Count) -> int:
         return votes[0] - votes[1]
     first, second = sorted(votes, reverse=True)[:2]
     return first - second
+
+
+_SIGN_OF_DID = (0,) * 7 + (1, -1)
+"""A yes/no entry's effect on the margin per ballot, by what it did + 7 (`Count.entries`: −7…−1 are
+no vote for either side, 0 is yes, 1 is no)."""
+
+
+def run_extremes(count: Count, start: int, before: Sequence[int]) -> tuple[int, int] | None:
+    """The lowest and highest margin after each entry from seq `start` on, the votes having been
+    `before` just ahead of it; None when the entries alone do not lead to the count's votes.
+
+    The flood path tells the timeline once per run of events, not per event:
+    without this, a margin reached and left inside one run (LDJ5 and JFK8's
+    highest) was missing from the range, and the range shown depended on
+    where the runs happened to end, that is on the machine's speed. A yes/no
+    count is walked by C-level passes over the entry tables; a multi-choice
+    count, whose margin is the leader's lead, one entry at a time. Anything
+    that moves votes without an entry of its own (accepting the Board's
+    figures) makes the walk disagree with the count: then None, and the
+    caller keeps the margin as it now stands.
+    """
+    dids, amounts = count.entries
+    if len(before) == 2:
+        steps = map(mul, map(_SIGN_OF_DID.__getitem__, map(add, dids[start:], repeat(7))), amounts[start:])
+        margins = list(accumulate(steps, initial=before[0] - before[1]))[1:]
+        if not margins or margins[-1] != margin_of(count.votes):
+            return None
+        return min(margins), max(margins)
+    votes, margins = list(before), []
+    for did, amount in zip(dids[start:], amounts[start:]):
+        if did >= 0:
+            votes[did] += amount
+        margins.append(margin_of(votes))
+    if not margins or votes != list(count.votes):
+        return None
+    return min(margins), max(margins)
 
 
 def point_of(count: Count, at: datetime | None, low: int | None = None, high: int | None = None) -> Point:
@@ -191,6 +228,7 @@ class Timeline:
         self.last_at: datetime | None = None  # the stamp of the latest event that had one
         self._low: int | None = None  # the margin's extremes since the last kept point
         self._high: int | None = None
+        self._looked = (0, ())  # entries (seqs) taken into the extremes, and the votes after them
         self._undone = 0  # retractions already corrected for
         self._corrected = 0  # corrections (and corrections taken back) already corrected for
         self._correction_seqs: set[int] = set()  # the seqs of corrections seen: a second is a take-back
@@ -230,13 +268,18 @@ class Timeline:
         self._recent.append((TickerLine(seq, "error", text), None))
 
     def _look(self, count: Count, at: datetime | None) -> None:
-        if len(count.undone) > self._undone or len(count.corrections) > self._corrected:
+        corrected = len(count.undone) > self._undone or len(count.corrections) > self._corrected
+        if corrected:
             self._correct(count)
         if at is not None:
             self.last_at = at
         margin = margin_of(count.votes)
-        self._low = margin if self._low is None else min(self._low, margin)
-        self._high = margin if self._high is None else max(self._high, margin)
+        seen, before = self._looked
+        run = None if corrected or not before else run_extremes(count, seen, before)
+        low, high = run or (margin, margin)  # the margins inside a run of events, not only its last
+        self._looked = (len(count.entries[0]), tuple(count.votes))
+        self._low = low if self._low is None else min(self._low, low)
+        self._high = high if self._high is None else max(self._high, high)
         samples = self.samples
         if not samples or samples[-1].seq != count.last_seq:
             samples.append(point_of(count, self.last_at))

@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta, timezone
 
 from counts import ballots, header, numbered, pile
+from hypothesis import example, given, settings, strategies as st
+
 from feeds.bundled import resolve
 from feeds.files import Cursor, stream
 from feeds.live import LiveCount
@@ -124,3 +126,49 @@ def test_thinning_keeps_the_newest_point_and_the_extremes():
     chart = live.view().points
     assert chart[-1].margin == -25 and max(p.high for p in chart) == 5
     assert all(a.handled < b.handled for a, b in zip(chart, chart[1:]))
+
+
+def true_range(raw) -> tuple[int, int]:
+    """The lowest and highest margin after each event, the count applied one event at a time."""
+    live, margins = LiveCount(), []
+    for event in events_of(*raw):
+        live.apply(event)
+        if live.count.election is not None:
+            margins.append(margin_of(live.count.votes))
+    return min(margins), max(margins)
+
+
+CALL = st.one_of(st.sampled_from([0, 1, None]).map(lambda c: (c, 1)),
+                 st.tuples(st.sampled_from([0, 1, 2]), st.integers(2, 40)))
+"""A call: (the choice's index or None for void, how many ballots)."""
+STREAKS = st.lists(st.tuples(CALL, st.integers(1, 60)), max_size=40).map(
+    lambda streaks: [call for call, times in streaks for _ in range(times)])
+"""Calls in streaks, up to ~2,400 entries: the chart keeps a point every few ballots, and a
+streak's highest or lowest margin falls inside a run."""
+
+
+@given(STREAKS, st.sampled_from([["yes", "no"], ["Union A", "Union B", "Neither"]]))
+@example([(0, 1)] * 517 + [(1, 1)] * 50, ["yes", "no"])  # the peak between two points (stride 2 by then)
+@example([(1, 1)] * 300 + [(0, 3)] * 300 + [(2, 1)] * 201, ["Union A", "Union B", "Neither"])
+@settings(max_examples=60, deadline=None)
+def test_the_range_is_every_margin_the_count_passed_whichever_way_it_was_fed(tmp_path_factory, calls, choices):
+    """The flood path tells the timeline once per run of events: the margins inside a run count too
+    (JFK8's highest, YES +525, was shown as +523 or +524, as the runs happened to end)."""
+    def event(index, n):
+        choice = "void" if index is None else choices[index % len(choices)]
+        return {"type": "ballot", "choice": choice} if n == 1 else pile(choice, n)
+
+    head = header(ballots=100_000) if len(choices) == 2 else header(ballots=100_000, choices=choices)
+    raw = (head, *(event(*call) for call in calls))
+    flood = LiveCount()
+    flood.apply_until(flood_cursor(tmp_path_factory.mktemp("flood"), *raw), float("inf"))
+    slow = LiveCount()
+    for e in events_of(*raw):
+        slow.apply(e)
+    assert flood.view().margin_range == slow.view().margin_range == true_range(raw)
+
+
+def test_jfk8s_range_is_its_true_range_fed_by_the_flood():
+    live = LiveCount()
+    assert live.apply_until(Cursor(resolve("jfk8")), float("inf"))
+    assert live.view().margin_range == (-2, 525)
