@@ -178,21 +178,26 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--baseline", action="store_true", help="also without the reject path")
     parser.add_argument("--baseline-only", action="store_true", help="only the run without it")
+    parser.add_argument("--sessions", type=int, default=0,
+                        help="only the first N sessions (8: one of each voice, the development set)")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated: clean,snr20,snr10")
     args = parser.parse_args()
     corpus = make(args.seed, args.calls, args.corpus or cache_dir(args.seed))
     manifest = json.loads((corpus / "manifest.json").read_text())
     print(f"corpus {corpus}: seed {args.seed}, {args.calls} calls a condition, "
           f"{len(manifest['sessions'])} sessions, voices {', '.join(manifest['voices'])}")
+    sessions = manifest["sessions"][:args.sessions or None]
+    conditions = [c for c in args.conditions.split(",") if c in CONDITIONS]
     recogniser = Recogniser(ELECTION, {})
-    for condition in CONDITIONS if not args.baseline_only else ():
-        report(f"{condition}", accuracy(recogniser, corpus, manifest["sessions"], condition))
+    for condition in conditions if not args.baseline_only else ():
+        report(f"{condition}", accuracy(recogniser, corpus, sessions, condition))
     if args.baseline or args.baseline_only:
         keep = grammar.OTHER_SPEECH
         grammar.OTHER_SPEECH = ("um",)  # a reject path of one word: nearly none
         bare = Recogniser(ELECTION, {})
         grammar.OTHER_SPEECH = keep
-        for condition in CONDITIONS:
-            report(f"{condition}, no reject path", accuracy(bare, corpus, manifest["sessions"], condition))
+        for condition in conditions:
+            report(f"{condition}, no reject path", accuracy(bare, corpus, sessions, condition))
     if args.realtime:
         rt = realtime(recogniser, corpus, manifest["sessions"][0], args.realtime)
         print(f"real time, {args.realtime:.0f} s of {manifest['sessions'][0]}-clean: {rt['calls']} calls, "
