@@ -89,3 +89,14 @@ async def test_watchers_end_at_the_report_of_the_hubs_file_after_a_sigkill(tmp_p
         if hub.returncode is None:
             hub.terminate()
             await hub.wait()
+
+
+async def test_sigterm_stops_the_hub_as_ctrl_c_does(tmp_path):
+    """A service manager's stop: exit 0, nothing on stderr (it used to die by the signal, its
+    worker pool's semaphores reported leaked by multiprocessing)."""
+    hub, _ = await start_hub(tmp_path / "hub")
+    await asyncio.sleep(0.5)  # the row worker started (run_hub starts it with the hub)
+    hub.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(hub.communicate(), 30)
+    assert hub.returncode == 0
+    assert err.decode() == ""

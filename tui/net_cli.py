@@ -208,18 +208,40 @@ def _ready(args: argparse.Namespace, where: str) -> Any:
 
 
 def _serving(args: argparse.Namespace, hub: Any) -> int:
-    """Run the hub until Ctrl-C; one line and exit 2 if it cannot start."""
+    """Run the hub until Ctrl-C or SIGTERM; one line and exit 2 if it cannot start."""
     import asyncio
 
     from feeds.files import FeedError
 
     try:
-        asyncio.run(hub)
+        asyncio.run(_until_terminated(hub))
     except FeedError as exc:
         return fail([str(exc)])
     except OSError as exc:
         return fail([f"cannot listen on {args.host}:{args.port}: {_reason(exc)}"])
     return EXIT_OK
+
+
+async def _until_terminated(hub: Any) -> None:
+    """`hub` until it ends or SIGTERM (a service manager's stop), which stops it as Ctrl-C does:
+    its journals closed and its worker processes ended. Killed by SIGTERM's default instead,
+    the hub left its workers' semaphores for multiprocessing to warn about on stderr."""
+    import asyncio
+    import signal
+
+    stopping, terminated = asyncio.current_task(), []
+
+    def terminate() -> None:
+        terminated.append(True)
+        stopping.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        await hub
+    except asyncio.CancelledError:
+        if not terminated:  # Ctrl-C: asyncio.run says KeyboardInterrupt, as before
+            raise
+        stopping.uncancel()
 
 
 def _reason(exc: OSError) -> str:
