@@ -177,7 +177,7 @@ def test_a_count_that_cannot_write_its_header_leaves_nothing_behind(tmp_path):
 # -- item 13: a new file's directory is fsync'd before its first entry is acknowledged --
 
 needs_strace = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
-STRACE = ["strace", "-f", "-qq", "-s", "80", "-e", "trace=openat,fsync,write,sendto,close"]
+STRACE = ["strace", "-f", "-qq", "-s", "80", "-e", "trace=openat,fsync,write,sendto,close,clone,clone3"]
 
 
 class Traced(Terminal):
@@ -193,8 +193,35 @@ class Traced(Terminal):
 
 
 def calls(log: Path) -> list[str]:
-    """The traced calls in order, without the pid in front (padded to a width, so any spaces)."""
-    return [line.split(None, 1)[1] for line in log.read_text().splitlines() if " " in line]
+    """The calls of the traced command's own process (the first pid in the log, and the threads it
+    starts), in order of their return, without the pid in front (padded to a width, so any spaces).
+
+    Its child processes (the hub's row worker starts with it) are left out: descriptors are
+    numbered per process. A call that another thread's or process's call interrupted is split by
+    strace ("openat(… <unfinished ...>", later "<... openat resumed>) = 7"): the two halves are
+    joined, at the place of the second.
+    """
+    joined: list[str] = []
+    pending: dict[str, str] = {}
+    ours: set[str] = set()
+    for line in log.read_text().splitlines():
+        if " " not in line:
+            continue
+        pid, call = line.split(None, 1)
+        ours = ours or {pid}
+        if call.endswith("<unfinished ...>"):
+            pending[pid] = call.removesuffix("<unfinished ...>").rstrip()
+            continue
+        if call.startswith("<... ") and " resumed>" in call:
+            call = pending.pop(pid, "") + call.split(" resumed>", 1)[1]
+        if pid not in ours:
+            continue
+        if call.startswith(("clone(", "clone3(")):
+            if "CLONE_THREAD" in call and (tid := re.search(r"= (\d+)$", call)):
+                ours.add(tid[1])  # a thread of ours; a process (no CLONE_THREAD) is not
+            continue
+        joined.append(call)
+    return joined
 
 
 def opened_at(trace: list[str], pattern: str, after: int = 0) -> tuple[int, str]:
