@@ -166,6 +166,20 @@ def test_the_range_is_every_margin_the_count_passed_whichever_way_it_was_fed(tmp
     for e in events_of(*raw):
         slow.apply(e)
     assert flood.view().margin_range == slow.view().margin_range == true_range(raw)
+    fast, one = flood.view().pace, slow.view().pace  # the recent trend, however the count was fed
+    assert (fast.recent, fast.recent_votes) == (one.recent, one.recent_votes)
+
+
+def test_the_recent_trend_is_the_last_hundred_ballots_whichever_way_bhm1_was_fed():
+    """It was read from samples the flood takes once per run: its window began where a run ended
+    ("#2,239–2,343: YES 43 %" on one machine, "#2,244–2,343: YES 45 %" on another)."""
+    flood, slow = LiveCount(), LiveCount()
+    assert flood.apply_until(Cursor(resolve("bhm1-2022")), float("inf"))
+    for line, event in stream(resolve("bhm1-2022")):
+        slow.apply(event, line)
+    fast, one = flood.view().pace, slow.view().pace
+    assert (fast.recent, fast.recent_votes) == (one.recent, one.recent_votes)
+    assert fast.recent == 100 and sum(fast.recent_votes) <= 100
 
 
 def test_jfk8s_range_is_its_true_range_fed_by_the_flood():
