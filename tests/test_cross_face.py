@@ -318,12 +318,15 @@ async def _watch_through_the_link(hubs: list, election_id: str, tmp_path, steps,
         raise AssertionError(f"timed out: link {app.watcher.link}")
 
     async def record(state: str) -> None:
-        app.redraw()
-        await pilot.pause()
+        moment = app.now()
+        clock, app.now = app.now, lambda: moment  # the screen and the model of one instant: the
+        app.redraw()                              # screen said "1 s ago" where the model, made a
+        await pilot.pause()                       # moment later, said "2 s ago"
         shown[state] = {"words": "\n".join(str(s.visual) for s in app.screen.query(Static)),
                         "ticker": str(app.screen.query_one("#ticker").visual),
                         "mark": str(app.screen.query_one("#feed-status .feed-mark").visual),
                         "model": app.framed(app._view).presentation}
+        app.now = clock
         steps[state].set()
         await until(page_done[state].is_set, 60)
 
