@@ -36,7 +36,8 @@ from operator import add, mul
 from typing import Iterable, Iterator, Sequence
 
 from tally.lang import N_, Words, joined, number
-from tally.reducer import Count, Undone
+from tally.reducer import _CHALLENGED, Count, Undone
+from tally.reducer import _CHECKPOINT as _LOWEST_DID  # the lowest code `Count.entries` holds
 from tally.schema import (Adjust, Ballot, Challenged, Checkpoint, Close, Correct, Election, Event, Note,
                           Retract, as_event)
 
@@ -110,11 +111,9 @@ def margin_of(votes: Sequence[int] | Count) -> int:
     return first - second
 
 
-_CALLS_FROM = -2
-"""`Count.entries`: an entry that did this or more is a call (−2 challenged, −1 void, a choice's index)."""
-_SIGN_OF_DID = (0,) * 7 + (1, -1)
-"""A yes/no entry's effect on the margin per ballot, by what it did + 7 (`Count.entries`: −7…−1 are
-no vote for either side, 0 is yes, 1 is no)."""
+_SIGN_OF_DID = (0,) * -_LOWEST_DID + (1, -1)
+"""A yes/no entry's effect on the margin per ballot, by what it did − `_LOWEST_DID` (`Count.entries`:
+the negative codes are no vote for either side, 0 is yes, 1 is no)."""
 
 
 def run_extremes(count: Count, start: int, before: Sequence[int]) -> tuple[int, int] | None:
@@ -133,7 +132,7 @@ def run_extremes(count: Count, start: int, before: Sequence[int]) -> tuple[int, 
     """
     dids, amounts = count.entries
     if len(before) == 2:
-        steps = map(mul, map(_SIGN_OF_DID.__getitem__, map(add, dids[start:], repeat(7))), amounts[start:])
+        steps = map(mul, map(_SIGN_OF_DID.__getitem__, map(add, dids[start:], repeat(-_LOWEST_DID))), amounts[start:])
         margins = list(accumulate(steps, initial=before[0] - before[1]))[1:]
         if not margins or margins[-1] != margin_of(count.votes):
             return None
@@ -162,7 +161,7 @@ def recent_calls(count: Count) -> tuple[int, tuple[int, ...]]:
     recent, seq = 0, len(dids) - 1
     while seq > 0 and recent < TREND_BALLOTS:
         did = dids[seq]
-        if did >= _CALLS_FROM:  # a choice, void or challenged; not a retracted call, nor another entry
+        if did >= _CHALLENGED:  # a call (a choice, void, challenged); not a retracted one, nor another entry
             recent += amounts[seq]
             if did >= 0:
                 votes[did] += amounts[seq]

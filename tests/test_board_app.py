@@ -190,15 +190,22 @@ def test_board_of_the_day(snap_compare, size):
     assert snap_compare(day_board(), terminal_size=size, run_before=board_to_end)
 
 
-def test_board_mid_count_and_scrolling(snap_compare, tmp_path):
-    """Seventeen counts at 80×24 (it scrolls), some still counting."""
+def mid_count(names: list[str], tmp_path) -> list:
+    """The bundled counts `names`, copied into tmp_path, those of 7 June and LDJ5 and JFK8 cut to
+    their first two thirds (still counting), the others whole."""
     paths = []
-    for path in resolve_many([DAY, "ldj5", "jfk8", "bhm1-2022"]):
+    for path in resolve_many(names):
         lines = path.read_text().splitlines()
         cut = tmp_path / path.name
         keep = len(lines) * 2 // 3 if path.name.startswith(("07-", "ldj5", "jfk8")) else len(lines)
         cut.write_text("\n".join(lines[:keep]) + "\n")
         paths.append(cut)
+    return paths
+
+
+def test_board_mid_count_and_scrolling(snap_compare, tmp_path):
+    """Seventeen counts at 80×24 (it scrolls), some still counting."""
+    paths = mid_count([DAY, "ldj5", "jfk8", "bhm1-2022"], tmp_path)
     assert snap_compare(day_board(paths), terminal_size=(80, 24), run_before=board_to_end)
 
 

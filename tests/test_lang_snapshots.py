@@ -54,14 +54,7 @@ def test_the_report_in_spanish(snapshot, name):
 def test_the_board_in_spanish(snap_compare, tmp_path, spanish):
     """Counts mid-way and closed: the columns named in Spanish and as wide as their names, the
     likeliest outcome and its chance in Spanish words and numbers."""
-    from feeds.bundled import resolve_many
-    from test_board_app import board_to_end, day_board
+    from test_board_app import board_to_end, day_board, mid_count
 
-    paths = []
-    for path in resolve_many(["starbucks-2022-06-07", "ldj5", "jfk8"]):
-        lines = path.read_text().splitlines()
-        cut = tmp_path / path.name
-        keep = len(lines) * 2 // 3 if path.name.startswith(("07-", "ldj5", "jfk8")) else len(lines)
-        cut.write_text("\n".join(lines[:keep]) + "\n")
-        paths.append(cut)
+    paths = mid_count(["starbucks-2022-06-07", "ldj5", "jfk8"], tmp_path)
     assert snap_compare(day_board(paths), terminal_size=(120, 24), run_before=board_to_end)
