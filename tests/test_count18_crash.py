@@ -20,7 +20,8 @@ def three_yes(journal):
 def test_the_boards_figures_shown_are_on_disk_and_the_resumed_count_names_the_disagreement(tmp_path):
     journal = tmp_path / "count.jsonl"
     first = three_yes(journal)
-    first.type("t", pause=0.5)
+    first.type("t")
+    first.wait_for(lambda: b"running totals" in first.output)  # the form is open (a fixed 0.5 s was not, loaded)
     first.type("2\t1\r")
     first.wait_for(lambda: b"differs from the Board" in first.output)  # shown only once on disk
     first.kill()
