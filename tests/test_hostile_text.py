@@ -104,10 +104,14 @@ async def test_the_count_screen_shows_hostile_choices_and_notes_literally(tmp_pa
         await until(pilot, lambda: app._drawn == app.live.version)
         assert text(app, "#title") == literal(s[:200])
         keys = text(app, "#keys")
-        descriptions = [k.description for k in app.screen.query(FooterKey)]
+        # The Footer recomposes on its own after the bindings change.
+        def descriptions():
+            return [k.description for k in app.screen.query(FooterKey)]
+
+        await until(pilot, lambda: literal(choices_of(s)[0]) in descriptions())
         for choice in choices_of(s):
             assert literal(choice) in keys
-            assert literal(choice) in descriptions
+            assert literal(choice) in descriptions()
         assert "note: " + literal(s[:500]) in text(app, "#ticker")
         await pilot.press("n")  # "Neither [/]" has the key n
         await until(pilot, lambda: app.live.count.last_seq == 5)
