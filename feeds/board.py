@@ -31,7 +31,7 @@ from tally.odds import needle_json, odds
 from tally.lang import ENGLISH, current
 from tally.present import BOARD_FIELDS, board_fields, present
 from tally.reducer import Snapshot
-from tally.summary import needle_row
+from tally.summary import board_rows, needle_row
 
 Where = tuple[int, int]
 """An item's file (its index on the board) and line."""
@@ -239,11 +239,16 @@ class BoardFollower:
             self._report("refused", detail=describe(exc))
 
     def take(self, frame: str | bytes) -> None:
-        """One frame of the stream: a summary (by id), or ``{"ready": N}``; anything else is ignored."""
+        """One frame of the stream: a summary (by id), ``{"rows": [summary, ...]}`` (several at once,
+        in order), or ``{"ready": N}``; anything else is ignored."""
         try:
             data = json.loads(frame)
         except ValueError:
             return
+        for row in board_rows(data):
+            self._take(row)
+
+    def _take(self, data: object) -> None:
         if not isinstance(data, dict):
             return
         if "ready" in data:

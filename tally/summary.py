@@ -173,3 +173,11 @@ def _row(snap: Snapshot, calls: Sequence[TickerLine], model: Presentation, **nee
 def order_key(row: dict[str, Any]) -> tuple[bool, str, str]:
     """Rows in a stable order: counting first, then the rest, each by title."""
     return (row.get("state") != COUNTING, str(row.get("title", "")).casefold(), str(row.get("id", "")))
+
+
+def board_rows(frame: Any) -> list[Any]:
+    """What one decoded ``/board`` frame carries, in order (docs/PROTOCOL.md): the rows of
+    ``{"rows": [...]}`` (several sent at once), else the frame itself (a row or ``{"ready": N}``)."""
+    if isinstance(frame, dict) and isinstance(frame.get("rows"), list) and "id" not in frame:
+        return frame["rows"]
+    return [frame]

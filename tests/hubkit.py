@@ -10,7 +10,9 @@ import asyncio
 import json
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from collections import deque
+from typing import Any, AsyncIterator, Callable
+from weakref import WeakKeyDictionary
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -20,10 +22,30 @@ from feeds.link import Link, delays
 from feeds.watcher import Watcher
 from tally.reducer import Count
 from tally.schema import Event, parse_event
+from tally.summary import board_rows
 
 TOKEN = "test-token"
 FAST = delays(first=0.02, most=0.2)  # reconnect quickly: the hub is on loopback
 PATIENCE = 20.0
+
+
+_UNREAD: WeakKeyDictionary[ClientConnection, deque[Any]] = WeakKeyDictionary()
+
+
+async def next_row(ws: ClientConnection, timeout: float = 10.0) -> Any:
+    """The next row (or ``{"ready": N}``) a ``/board`` client gets, whether it came alone or with
+    others in one ``{"rows": [...]}`` frame (`tally.summary.board_rows`)."""
+    unread = _UNREAD.setdefault(ws, deque())
+    while not unread:
+        unread.extend(board_rows(json.loads(await asyncio.wait_for(ws.recv(), timeout))))
+    return unread.popleft()
+
+
+async def board_stream(ws: ClientConnection) -> AsyncIterator[Any]:
+    """Every row a ``/board`` client gets, one at a time, until the connection closes."""
+    async for frame in ws:
+        for row in board_rows(json.loads(frame)):
+            yield row
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = PATIENCE) -> None:

@@ -58,6 +58,27 @@ async def test_the_row_under_the_cursor_holds_its_place_and_enter_opens_it():
         assert rows_shown(app)[2] == first
 
 
+async def test_until_the_reader_moves_the_cursor_stays_on_the_first_row():
+    """The first row is the board's, not a choice: as the rows reorder, the cursor does not follow
+    the count that happened to be first (it did, and a snapshot showed Albany or JFK8 highlighted
+    depending on when the replay's first rows came)."""
+    paths = resolve_many(THREE)
+    app = ReplayBoard(BoardReplay(LiveBoard(paths), paused=True, speed=1.0), "three")
+    async with app.run_test(size=(100, 24)) as pilot:
+        board = app.source
+        names = [Path(p).stem for p in paths]
+        events = {name: replay(name) for name in names}
+        for i, name in enumerate(names):
+            apply(board, i, events[name][:300])  # all three counting
+        await drawn(pilot)
+        first = rows_shown(app)[0]
+        i = [board.live_of(first) is live for live in board.counts].index(True)
+        apply(board, i, events[names[i]][300:])  # its end: it sorts below the others
+        await drawn(pilot)
+        assert rows_shown(app)[0] != first
+        assert app.board_rows.highlighted == 0
+
+
 async def test_a_count_opened_from_the_board_has_its_needle():
     paths = resolve_many(THREE)
     app = ReplayBoard(BoardReplay(LiveBoard(paths), paused=True, speed=1.0), "three")

@@ -13,7 +13,7 @@ from feeds.files import load
 from feeds.hub import board as board_module
 from feeds.needle import state_key
 from facekit import expected_row
-from hubkit import ask, header, publishing, raw_http, replay, running_hub, until
+from hubkit import ask, header, next_row, publishing, raw_http, replay, running_hub, until
 from tally.reducer import Count
 from tally.summary import WORKING, summary
 
@@ -28,7 +28,7 @@ async def publish_events(url: str, election_id: str, events) -> None:
 async def frames_until_ready(ws) -> list[dict]:
     out = []
     while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        frame = await next_row(ws)
         if "ready" in frame:
             assert frame["ready"] == len(out)
             return out
@@ -38,7 +38,7 @@ async def frames_until_ready(ws) -> list[dict]:
 async def latest(ws, election_id: str, last_seq: int) -> dict:
     """Read summaries until the one of election_id at last_seq, with its needle worked out."""
     while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        frame = await next_row(ws)
         if frame.get("id") == election_id and frame.get("last_seq") == last_seq and not frame["working"]:
             return frame
 
@@ -47,7 +47,7 @@ async def settled(ws, rows: list[dict]) -> dict[str, dict]:
     """The rows of a snapshot, each once its needle is in (the hub sends it again then)."""
     last = {row["id"]: row for row in rows}
     while any(row["working"] for row in last.values()):
-        row = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        row = await next_row(ws)
         last[row["id"]] = row
     return last
 
@@ -128,7 +128,7 @@ async def test_board_of_one_election_waits_for_it_and_follows_only_it(tmp_path):
             await publish_events(url, "ldj5", replay("ldj5")[5:10])
             async with publishing(url, "later") as pub:
                 assert "ack" in await ask(pub, header("later", ballots=3))
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            frame = await next_row(ws)
             assert frame["id"] == "later" and frame["state"] == "counting"
 
 

@@ -27,7 +27,7 @@ from websockets.asyncio.client import connect
 from counts import ballots, count_of, header, pile, write
 from feeds.hub.board import Worked, last_calls
 from feeds.hub.rows import make_row, row_job
-from hubkit import TOKEN, ask, ballot, publishing, running_hub, until
+from hubkit import TOKEN, ask, ballot, board_stream, publishing, running_hub, until
 from tally import summary
 from tally.lang import ENGLISH, Words, use
 from tally.odds import no_odds_reason, odds_json
@@ -129,8 +129,8 @@ async def test_no_row_is_made_on_the_hubs_loop(tmp_path, monkeypatch):
             rows = {"en": [], "es": []}
 
             async def read(ws, into):
-                async for frame in ws:
-                    into.append(json.loads(frame))
+                async for row in board_stream(ws):
+                    into.append(row)
 
             readers = [asyncio.create_task(read(ws, rows[lang])) for lang, ws in (("en", en), ("es", es))]
             async with publishing(url, "small") as pub:
@@ -150,7 +150,7 @@ async def test_no_row_is_made_on_the_hubs_loop(tmp_path, monkeypatch):
 WITHOUT_A_STDERR = textwrap.dedent("""
     import asyncio, json, sys
     sys.path.insert(0, "tests")
-    from hubkit import running_hub
+    from hubkit import board_stream, running_hub
     from websockets.asyncio.client import connect
 
     class Captured:  # what Textual puts in sys.stderr while an app runs
@@ -162,8 +162,7 @@ WITHOUT_A_STDERR = textwrap.dedent("""
         async with running_hub(data) as (hub, url):
             sys.stderr = Captured()
             async with connect(f"{url}/board") as ws:
-                async for frame in ws:
-                    row = json.loads(frame)
+                async for row in board_stream(ws):
                     if row.get("chances"):
                         sys.stderr = sys.__stderr__
                         print("needle", row["id"])

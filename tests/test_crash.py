@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import pty
 import select
 import signal
@@ -38,8 +39,12 @@ class Terminal:
     def wait_for(self, condition, timeout: float = 20.0) -> None:
         end = time.monotonic() + timeout
         while not condition():
-            assert time.monotonic() < end, "timed out"
+            assert time.monotonic() < end, f"timed out; the terminal's last text: {self.last_text()!r}"
             self.read(0.05)
+
+    def last_text(self, n: int = 1500) -> str:
+        """What was printed last, its escape sequences left out (for a failure to say what was shown)."""
+        return re.sub(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07]*\x07|.)", " ", self.output.decode(errors="replace"))[-n:]
 
     def type(self, keys: str, pause: float = 0.05) -> None:
         for key in keys:

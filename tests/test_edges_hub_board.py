@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from counts import ballots, header, pile, write
 from feeds.files import load
 from facekit import expected_row
-from hubkit import ask, ballot, publishing, replay, running_hub, until
+from hubkit import ask, ballot, board_stream, publishing, replay, running_hub, until
 from tally.reducer import Count
 from tally.summary import WORKING, summary
 
@@ -25,8 +25,8 @@ HUGE = dict(id="huge", ballots=10_000_000, eligible=10_000_000)
 
 
 async def read_rows(ws, seen: list) -> None:
-    async for frame in ws:
-        seen.append(("row", json.loads(frame)))
+    async for row in board_stream(ws):
+        seen.append(("row", row))
 
 
 async def test_a_publish_ack_does_not_wait_for_a_huge_needle(tmp_path):

@@ -8,12 +8,11 @@ row carry its model in Spanish too, while it is connected, and only then.
 from __future__ import annotations
 
 import asyncio
-import json
 
 from websockets.asyncio.client import connect
 
 from feeds.files import load
-from hubkit import http, replay, running_hub
+from hubkit import http, next_row, replay, running_hub
 from test_board_hub import publish_events
 from tally.lang import use
 from tally.odds import odds
@@ -23,7 +22,7 @@ from tally.present import present
 async def rows_until_settled(ws, election_id: str) -> dict:
     """The election's row once its needle is in."""
     while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        frame = await next_row(ws)
         if frame.get("id") == election_id and not frame.get("working", True):
             return frame
 

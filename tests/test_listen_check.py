@@ -9,14 +9,13 @@ in Spanish. The wording itself for every pairing is tested on the model.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
-from hubkit import FAST, TOKEN, http, running_hub
+from hubkit import FAST, TOKEN, http, next_row, running_hub
 from listenkit import tally
 from tally.lang import use
 from tally.present import verification_line
@@ -40,7 +39,7 @@ async def row_saying(url: str, election_id: str, lang: str, words: str) -> dict:
     """The election's /board row once its line, in `lang`, says `words` (rows come as it changes)."""
     async with connect(f"{url}/board?id={election_id}&lang={lang}") as ws:
         while True:
-            row = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            row = await next_row(ws)
             model = row.get("model", {}) if lang == "en" else row.get("models", {}).get(lang, {})
             if model.get("verification") == words:
                 return row

@@ -263,3 +263,28 @@ def test_screenshots_phone_and_desktop(browser, hub, scheme):
             assert not overflow, f"{name} scrolls sideways at {width} px"
             page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}-{scheme}.png"))
             page.context.close()
+
+
+def test_the_board_page_takes_rows_that_come_together_in_one_frame(browser, hub):
+    """Elections that change in the same moment reach the page as one `{"rows": [...]}` frame
+    (feeds.hub.board.packed): the page draws every row of it."""
+    names = ["pa", "pb", "pc", "pd"]
+    for name in names:
+        hub.publish(name, [header(name, ballots=40), json.dumps({"seq": 2, "type": "ballot", "choice": "yes"})])
+    page = open_page(browser, f"{hub.http}/")
+    packed = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: packed.append(
+        isinstance(frame, str) and frame.startswith('{"rows":'))))
+    page.reload()
+    for name in names:
+        wait_text(page, f'li[data-id="{name}"] .bar-line .count', "1")
+    for round_ in range(3):  # each round: all four change at once
+        for name in names:
+            hub.publish(name, [json.dumps({"seq": 3 + round_, "type": "ballot", "choice": "no"})])
+        if any(packed):
+            break
+    for name in names:
+        page.wait_for_function(
+            "([id, n]) => [...document.querySelectorAll(`li[data-id='${id}'] .bar-line .count`)]"
+            ".map((c) => c.textContent).join(' ') === `1 ${n}`", arg=[name, str(round_ + 1)], timeout=WAIT)
+    assert any(packed), "no frame of several rows came: the packing was not tried"

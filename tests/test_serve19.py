@@ -27,7 +27,7 @@ from dash import until
 from feeds.counting import open_count
 from feeds.files import FeedError
 from feeds.serving import listen_address, open_served, served_dir
-from hubkit import FAST, TOKEN, http, running_hub
+from hubkit import FAST, TOKEN, http, next_row, running_hub
 from tui.cli import count_publisher
 from tui.count_app import CountDashboard
 from tui.widgets.serving import QrScreen, qr_lines
@@ -75,7 +75,7 @@ async def needle_on_the_page(served, election_id: str) -> None:
     in the count's process too (feeds.serving.start_needle_helpers)."""
     async with connect(f"{served.own_link()}/board?id={election_id}") as ws:
         while True:
-            row = json.loads(await asyncio.wait_for(ws.recv(), 20))
+            row = await next_row(ws, 20)
             if row.get("id") == election_id and row.get("chances"):
                 return
 

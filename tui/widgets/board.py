@@ -238,8 +238,8 @@ class BoardRows(OptionList):
                     self.replace_option_prompt_at_index(i, row_line(r, cols))
             else:
                 self.set_options([Option(row_line(r, cols), id=i) for r, i in zip(rows, ids)])
-                if ids:
-                    self.highlighted = ids.index(current) if current in ids else 0
+                if ids:  # the reader's row stays theirs; until they choose one, the cursor is on the first
+                    self.highlighted = ids.index(current) if self.chosen and current in ids else 0
 
     def action_cursor_up(self) -> None:
         self.chosen = True

@@ -45,11 +45,16 @@
       const ws = new WebSocket(base + path + (path.includes("?") ? "&" : "?") + "lang=" + encodeURIComponent(LANG));
       ws.onopen = () => { link.state = "live"; link.attempt = 0; if (onOpen) onOpen(); status(); };
       ws.onmessage = (message) => {
-        let frame;
-        try { frame = JSON.parse(message.data); } catch (err) { return; }
-        onFrame(frame);
-        const model = modelOf(frame);
-        if (model && model.page_link) words = model.page_link;
+        let data;
+        try { data = JSON.parse(message.data); } catch (err) { return; }
+        /* several rows sent at once come as {"rows": [...]}, in order */
+        const frames = data && Array.isArray(data.rows) && data.id === undefined ? data.rows : [data];
+        for (const frame of frames) {
+          if (!frame || typeof frame !== "object") continue;
+          onFrame(frame);
+          const model = modelOf(frame);
+          if (model && model.page_link) words = model.page_link;
+        }
         if (link.state === "live") since = null;
         status();
       };
