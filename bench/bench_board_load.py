@@ -157,8 +157,8 @@ class BoardClient:
                 if frame.startswith('{"ready"'):
                     self.ready.set()
                     continue
-                self.rows += 1
-                self.with_needle += '"working":false' in frame
+                self.rows += frame.count('"last_seq":')  # several rows may come in one {"rows": [...]} frame
+                self.with_needle += frame.count('"working":false')
 
 
 async def crowd(url: str, n: int, nice: int) -> None:
