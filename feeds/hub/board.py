@@ -280,6 +280,8 @@ class Board:
         self.interval = interval
         self.everyone: set[ServerConnection] = set()
         """Clients of ``/board``: every election."""
+        self._everyone_now: frozenset[ServerConnection] | None = None
+        """`everyone` as it stands, shared by every row sent until a client comes or goes (`_clients_of`)."""
         self.following: dict[str, set[ServerConnection]] = {}
         """Clients of ``/board?id=ID``, by id."""
         self.audience = 0
@@ -300,14 +302,16 @@ class Board:
         self._dirty: dict[str, Election] = {}
         self._calls: dict[str, tuple[tuple[int, int, int], tuple[TickerLine, ...]]] = {}
         """Each election's last calls as last made, and for which (seq, ballots handled, retractions)."""
-        self._outbox: deque[tuple[str, str, list[ServerConnection]]] = deque()
+        self._outbox: deque[tuple[str, str, frozenset[ServerConnection]]] = deque()
         """Rows on their way out, oldest first: (election id, frame, the clients it has to reach)."""
         self._sending: deque[tuple[str, list[ServerConnection]]] = deque()
         """Frames on their way out, the rows of the outbox packed (`_pack`): (frame, the clients it has
         yet to reach), oldest first; sent before the outbox is packed again, so each client gets its
         rows in the order they were made."""
         self._timer: asyncio.TimerHandle | None = None
-        self._draining: asyncio.Handle | None = None
+        self._working: asyncio.Handle | None = None
+        self._due = False
+        """The interval is up: `_work` makes the changed elections' rows (else it only sends)."""
         self._flushed_at = float("-inf")
 
     @property
@@ -337,7 +341,7 @@ class Board:
         Not made again for the newest state here: a count that moves faster than
         rows are made would then keep the worker making rows that never go out;
         the next flush, an interval on, asks for the newest (this one only sends:
-        `_drain`, not `_flush`, which would make rows before the interval is up).
+        `_kick`, not `_flush`, which would make rows before the interval is up).
         """
         election = self.hub.elections.get(election_id)
         if election is None or not self.audience:
@@ -350,8 +354,7 @@ class Board:
             return
         del self._wanted[election_id]
         self._deliver(election, (spec[0], frame), asyncio.get_running_loop().time())
-        if self._draining is None:  # after the rest of the worker's batch: they go out together
-            self._draining = asyncio.get_running_loop().call_soon(self._drain)
+        self._kick()  # after the rest of the worker's batch: they go out together
 
     def _needle_back(self, election_id: str) -> None:
         """A needle came back: the election's row may go out (`_flush` decides which)."""
@@ -463,49 +466,60 @@ class Board:
         self._timer = loop.call_later(delay, self._flush)
 
     def _flush(self) -> None:
-        """Summarize the changed elections and send each to its clients, within BUDGET."""
+        """The interval is up: the changed elections' rows are made and sent (`_work`)."""
         self._timer = None
-        now = self._flushed_at = asyncio.get_running_loop().time()
+        self._due = True
+        self._kick()
+
+    def _kick(self) -> None:
+        """`_work` in the loop's next turn, unless it is on its way already."""
+        if self._working is None:
+            self._working = asyncio.get_running_loop().call_soon(self._work)
+
+    def _work(self) -> None:
+        """One slice of the board's work, within BUDGET: the changed elections summarized (once the
+        interval is up), then what is on its way out sent; the rest in the next slices, each after
+        the loop's waiting I/O (a publisher's ack). One callback does both, so that no turn of the
+        loop runs two slices back to back (a flush's and a send's were: two budgets, not one)."""
+        self._working = None
+        now = asyncio.get_running_loop().time()
+        deadline = time.perf_counter() + BUDGET
+        if self._due:
+            self._make(now, deadline)
+        while (self._sending or self._outbox) and time.perf_counter() < deadline:
+            self._send_some()
+        if self._dirty and self._due or self._outbox or self._sending:
+            self._kick()
+        elif held := [since for i, since in self._held.items() if i not in self._wanted]:
+            self._schedule(max(0.0, min(held) + HOLD - now))
+
+    def _make(self, now: float, deadline: float) -> None:
+        """Summarize the changed elections (and those held for HOLD already), until `deadline`."""
+        self._flushed_at = now
         for election_id in self._waiting(now):
             if election_id in self.hub.elections:
                 self._dirty.setdefault(election_id, self.hub.elections[election_id])
-        deadline = time.perf_counter() + BUDGET
         while self._dirty and time.perf_counter() < deadline:
             election_id = next(iter(self._dirty))
             election = self._dirty.pop(election_id)
-            clients = self.everyone | self.following.get(election_id, set())
-            if not clients:
+            if not self.everyone and election_id not in self.following:
                 continue
             self._wanted.pop(election_id, None)  # asked again: the newest now
             out = self._row_to_send(election, now)
             if out is not None:
                 self._deliver(election, out, now)
-        while (self._sending or self._outbox) and time.perf_counter() < deadline:
-            self._send_some()
-        if self._dirty or self._outbox or self._sending:
-            self._schedule(0.0)  # the next slice, after the loop's waiting I/O
-        elif held := [since for i, since in self._held.items() if i not in self._wanted]:
-            self._schedule(max(0.0, min(held) + HOLD - now))
+        self._due = bool(self._dirty)
 
     def _waiting(self, now: float) -> list[str]:
         """Elections held for HOLD already, whose row is not being made (that one goes out when back:
         looked at again meanwhile, they would keep the loop busy until it is)."""
         return [i for i, since in self._held.items() if now - since >= HOLD and i not in self._wanted]
 
-    def _drain(self) -> None:
-        """Send what is on its way out, within BUDGET; the rest in the next slices."""
-        self._draining = None
-        deadline = time.perf_counter() + BUDGET
-        while (self._sending or self._outbox) and time.perf_counter() < deadline:
-            self._send_some()
-        if (self._sending or self._outbox) and self._draining is None:
-            self._draining = asyncio.get_running_loop().call_soon(self._drain)
-
     def _deliver(self, election: Election, out: tuple[int, str], now: float) -> None:
         """A row (the seq of its state, the frame) on its way to the election's clients, unless they
         have it or a newer one."""
         election_id = election.id
-        clients = self.everyone | self.following.get(election_id, set())
+        clients = self._clients_of(election_id)
         if not clients or out == self._shown.get(election_id) or out[0] < self._newest.get(election_id, 0):
             return
         self._shown[election_id] = out
@@ -514,7 +528,7 @@ class Board:
             self._held.pop(election_id, None)
         else:
             self._held[election_id] = now  # a newer row went out: the wait starts again
-        self._outbox.append((election_id, out[1], list(clients)))
+        self._outbox.append((election_id, out[1], clients))
 
     def _send_some(self) -> None:
         """The oldest frame on its way out, to its next SEND_AT_ONCE clients (the outbox packed first if none is)."""
@@ -539,6 +553,13 @@ class Board:
         frame each were 2,500 socket writes and websockets framings on the
         loop every quarter second: a third of its time (py-spy). Packed, ~300.
         """
+        first = self._outbox[0][2]
+        if all(clients is first for _, _, clients in self._outbox):  # the rows of every client alike
+            joined = [ws for ws in first if self._joined(ws)]
+            for frame in packed([frame for _, frame, _ in self._outbox]):
+                self._sending.append((frame, joined))
+            self._outbox.clear()
+            return
         rows: list[str] = []
         mine: dict[ServerConnection, list[int]] = {}
         for election_id, frame, clients in self._outbox:
@@ -554,6 +575,14 @@ class Board:
         for numbers, clients in alike.items():
             for frame in packed([rows[n] for n in numbers]):
                 self._sending.append((frame, clients))
+
+    def _clients_of(self, election_id: str) -> frozenset[ServerConnection]:
+        """The clients an election's rows go to now: one set shared by every row (made again only when a
+        client comes or goes), with its followers if it has any."""
+        if self._everyone_now is None:
+            self._everyone_now = frozenset(self.everyone)
+        following = self.following.get(election_id)
+        return self._everyone_now if not following else self._everyone_now | following
 
     def _joined(self, ws: ServerConnection) -> bool:
         only = getattr(ws, "board_only", None)
@@ -627,6 +656,7 @@ class Board:
         return [elections[i] for i in sorted(elections)]
 
     def _join(self, ws: ServerConnection, only: str | None) -> None:
+        self._everyone_now = None
         if only is None:
             self.everyone.add(ws)
         else:
@@ -634,6 +664,7 @@ class Board:
         ws.board_only = only  # type: ignore[attr-defined]
 
     def _leave(self, ws: ServerConnection) -> None:
+        self._everyone_now = None
         only = getattr(ws, "board_only", None)
         if only is None:
             self.everyone.discard(ws)
