@@ -235,3 +235,24 @@ async def test_a_multi_choice_count_names_each_choice_and_a_resumed_count_shows_
         await pilot.press("A")
         await until(pilot, lambda: journal(path)[-1]["type"] == "adjust")
         assert on_disk(path).votes == (2, 1, 0)
+
+
+async def test_figures_typed_in_one_burst_land_field_by_field(tmp_path):
+    """The keys a terminal hands over at once ("2", Tab, "1", Enter: a fast typist, a paste, a
+    loaded machine) reach the form as they were typed: Tab moves on before the next key is read.
+    Textual's own Tab bubbled up from the field, and the "1" after it landed in YES ("21"): the
+    form then refused for the empty NO (a flaky pty test in CI found it)."""
+    from textual import events
+
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test", ballots=100)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "y", "y", "y")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, CheckpointForm))
+        for key, character in (("2", "2"), ("tab", "\t"), ("1", "1"), ("tab", "\t"), ("shift+tab", None),
+                               ("tab", "\t"), ("4", "4"), ("enter", "\r")):
+            app.post_message(events.Key(key, character))  # as the driver posts them: no wait between
+        await until(pilot, lambda: not isinstance(app.screen, CheckpointForm))
+        event = journal(path)[-1]
+        assert (event["type"], event["votes"], event.get("void")) == ("checkpoint", {"yes": 2, "no": 1}, 4)

@@ -32,7 +32,14 @@ Submit = Callable[[dict], "str | None"]
 class FormScreen(ModalScreen[bool]):
     """A form that Enter submits from any field; Escape cancels; a refusal keeps it open."""
 
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel"),
+        # Tab moves to the next field before the next key is read: typed fast ("200", Tab, "180"
+        # in one burst, as a counter does, or as a paste), Textual's own Tab, which bubbles up from
+        # the field, let the keys after it land in the field before (YES got "200180", NO nothing).
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
 
     def __init__(self, submit: Submit) -> None:
         super().__init__()
