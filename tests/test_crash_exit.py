@@ -89,3 +89,30 @@ def test_with_no_writable_crash_folder_the_log_goes_to_the_next(tmp_path, capsys
     assert main(["report", "ldj5"]) == EXIT_CRASH
     [log] = crash_logs(tmp_path / "state" / "tally")
     assert str(log) in capsys.readouterr().err
+
+
+async def test_an_error_in_a_draw_queued_behind_the_feed_stops_the_dashboard(monkeypatch):
+    """The draws queued behind the feed (its first frame, a feed's change of state, a typed entry's
+    redraw) run as Textual's callbacks: an error in one stops the app (exit 70 in `tally`), where
+    a bare asyncio callback's error was only logged and the dashboard froze on screen."""
+    import pytest
+    import tally.present as present
+    from dash import replay_app, until
+
+    app = replay_app("ldj5", paused=True)
+    with pytest.raises(RuntimeError, match=BOOM):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: app.live.count.election is not None)
+
+            def boom(snap):
+                raise RuntimeError(BOOM)
+
+            monkeypatch.setattr(present, "banner", boom)
+            app.live.version += 1  # something new to draw
+            app._feed_changed()  # as a feed does when it is ready, paused or at its end
+            for _ in range(100):
+                await pilot.pause(0.05)
+                if not app.is_running:
+                    break
+            assert not app.is_running, "the dashboard went on after an error in its draw"
+    assert app.return_code == 1

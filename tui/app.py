@@ -361,13 +361,25 @@ class Dashboard(Screenshots, NeedleWork, App[str]):
         # same mount (a replay's worker) has applied its header by then, so the first view drawn
         # is the count's, not an empty "loading" one that is drawn and replaced at once
         # (docs/PERFORMANCE.md, "Launch"). A feed with nothing yet is drawn as loading, as before.
-        asyncio.get_running_loop().call_soon(self._draw_now)
+        self.queued(self._draw_now)
 
     def _feed_changed(self) -> None:
         """The feed changed state (ready, paused, at its end …): drawn at once, not at the
         next tick or after the frame budget; queued, so that whatever the feed is doing
         (applying the header, sending an entry to a hub) finishes first."""
-        asyncio.get_running_loop().call_soon(self._draw_now)
+        self.queued(self._draw_now)
+
+    def queued(self, callback: Callable[..., object], *args: object) -> None:
+        """`callback(*args)` behind whatever the event loop has queued already (`call_soon` keeps
+        that order), run as Textual runs its own callbacks (`call_next`).
+
+        A bare loop callback's error is only logged by asyncio: a bug in the first
+        draw left the dashboard on screen, frozen, instead of stopping it with the
+        crash line and exit 70 (a flaky crash test in CI, whenever the first frame
+        was drawn by this path rather than by the frame timer). Through Textual,
+        the error stops the app as any other does.
+        """
+        asyncio.get_running_loop().call_soon(self.call_next, callback, *args)
 
     def _draw_now(self) -> None:
         if self.is_running:

@@ -319,7 +319,7 @@ class CountDashboard(Dashboard):
         if self.publisher is not None:
             # Durable now: it goes to the hub before the screen is redrawn. `published`
             # wakes the publisher's sender, which writes the frame at the loop's next
-            # turn; the redraw is queued behind it (call_soon keeps that order), so a
+            # turn; the redraw is queued behind it (`queued` keeps that order), so a
             # watcher never waits for this screen's repaint.
             self.publisher.published(event)
         self.live.record(event)
@@ -327,7 +327,7 @@ class CountDashboard(Dashboard):
         if self.publisher is None:
             self._show_saved(event)
         else:
-            asyncio.get_running_loop().call_soon(self._show_saved, event)
+            self.queued(self._show_saved, event)
         self._refresh_accept()
         return None
 
