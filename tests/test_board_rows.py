@@ -25,13 +25,15 @@ from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
 from counts import ballots, count_of, header, pile, write
+from feeds.hub import board as board_module
 from feeds.hub.board import Worked, last_calls
-from feeds.hub.rows import make_row, row_job
+from feeds.hub.rows import NEEDS_THE_COUNT, Window, make_row, parsed, row_job
 from hubkit import TOKEN, ask, ballot, board_stream, publishing, running_hub, until
 from tally import summary
 from tally.lang import ENGLISH, Words, use
 from tally.odds import no_odds_reason, odds_json
 from tally.summary import needle_row, rules_row, with_checks
+from tally.timeline import TICKER_LINES
 from tally.verify import CheckResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,23 +106,34 @@ def test_the_workers_row_is_the_row_the_loop_made(events, needle, checks, langua
         worked = Worked(snap, odds_json(snap), None)
     elif needle == "not given":
         worked = Worked(snap, None, Words("it takes more than {s:g} s to work out for a count this size", s=30.0))
+    frames = tuple(kept.frames[max(0, snap.last_seq - TICKER_LINES):snap.last_seq])
+    window = Window(frames, snap.handled, kept.count.election.yes_no)
     with use(speaking):  # the hub's own language (`tally count --serve`) is not the row's
         sent = pickle.dumps(row_job(snap, calls, worked, checks, languages))
+        windowed = pickle.dumps(row_job(snap, window, worked, checks, languages))
         loops = the_loops_row(snap, calls, worked, checks, languages)
     assert make_row(pickle.loads(sent)) == loops  # as a worker (which speaks English) makes it
+    if not any(isinstance(parsed(frame), NEEDS_THE_COUNT) for frame in frames):
+        assert make_row(pickle.loads(windowed)) == loops  # its last calls made in the worker too
 
 
 async def test_no_row_is_made_on_the_hubs_loop(tmp_path, monkeypatch):
     """Every row a board client gets (English and Spanish, with needles and without) comes from the
-    worker: the hub's process never makes a row's model."""
+    worker: the hub's process never makes a row's model, nor its last calls (none of these counts
+    has a retraction, correction or adjustment, whose lines need the live count)."""
     made_here: list[str] = []
-    real = summary.model_of
+    real, real_calls = summary.model_of, board_module.calls_of
 
     def counted(snap, *args, **kwargs):
         made_here.append(snap.election.id)
         return real(snap, *args, **kwargs)
 
+    def calls_counted(*args, **kwargs):
+        made_here.append("last calls")
+        return real_calls(*args, **kwargs)
+
     monkeypatch.setattr(summary, "model_of", counted)  # this process only: the workers import their own
+    monkeypatch.setattr(board_module, "calls_of", calls_counted)
     write(tmp_path / "small.jsonl", header(id="small", ballots=40), *ballots("yes", "no"))
     write(tmp_path / "multi.jsonl", header(id="multi", ballots=40, choices=["A", "B", "C"]), pile("A", 3))
     async with running_hub(tmp_path) as (hub, url):

@@ -22,6 +22,7 @@ the newest, so the queue is never longer than the number of elections.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import multiprocessing
@@ -36,8 +37,9 @@ from feeds.needle import end_workers, quiet_worker
 from tally.lang import ENGLISH, use
 from tally.odds import no_odds_reason
 from tally.reducer import Snapshot
+from tally.schema import Adjust, Correct, Event, Retract, parse_event
 from tally.summary import needle_row, rules_row, with_checks
-from tally.timeline import TickerLine
+from tally.timeline import TICKER_LINES, TickerLine, Timeline
 from tally.verify import CheckResult
 
 log = logging.getLogger("tally.hub")
@@ -46,13 +48,44 @@ KEEP = 2
 """Rows kept made per election: its newest state's, and the one of the older state its needle is of."""
 
 
+class Window(NamedTuple):
+    """The last calls of a row, to be made where the row is: the stored frames of the ticker's
+    window, the ballots handled after the last, and whether the ballot is yes/no (`calls_of`)."""
+
+    frames: tuple[str, ...]
+    handled: int
+    yes_no: bool
+
+
+@functools.lru_cache(maxsize=4 * TICKER_LINES + 2048)
+def parsed(frame: str) -> Event:
+    """An event of a stored frame, parsed once while rows keep asking for it (a row made again
+    after one new event needs 49 of the 50 it needed last time); bounded, whatever the hub holds."""
+    return parse_event(frame)
+
+
+NEEDS_THE_COUNT = (Retract, Correct, Adjust)
+"""Events whose ticker line depends on the live count (what a retraction took back, the ballot
+numbers a correction names, what an adjustment added): a window with one is made on the loop."""
+
+
+def calls_of(events: list[Event], handled: int, yes_no: bool, count: Any = None) -> tuple[TickerLine, ...]:
+    """The ticker's lines for the last `events` (`handled` ballots after the last), numbered by ballot,
+    as the dashboard's own timeline shows them; `count`, the live count, for the lines of
+    NEEDS_THE_COUNT (without one in the window the lines are the same with or without it)."""
+    timeline = Timeline(lines=TICKER_LINES)
+    timeline.recall(events, handled)
+    return timeline.ticker(yes_no, count)
+
+
 class RowJob(NamedTuple):
     """What one row is made of; a tuple, so that it pickles in microseconds (a frozen dataclass
     with slots pickles ~10× slower: a dozen `TickerLine`s took 150 µs)."""
 
     snap: Snapshot
-    calls: tuple[tuple[Any, ...], ...]
-    """The last calls (`TickerLine`s as tuples of their fields), made on the loop from the live count."""
+    calls: tuple[tuple[Any, ...], ...] | Window
+    """The last calls: `TickerLine`s as tuples of their fields, made on the loop from the live count
+    when their window has an event of NEEDS_THE_COUNT; else the `Window` to make them from here."""
     worked: bool
     """Whether the needle was worked out (then `needle`, `why_not` and `seq` are its answer)."""
     needle: dict[str, Any] | None
@@ -62,10 +95,10 @@ class RowJob(NamedTuple):
     languages: tuple[str, ...]
 
 
-def row_job(snap: Snapshot, calls: tuple[TickerLine, ...], worked: Any, checks: Any,
+def row_job(snap: Snapshot, calls: tuple[TickerLine, ...] | Window, worked: Any, checks: Any,
             languages: tuple[str, ...]) -> RowJob:
     """The job of a row of `snap`: with the needle `worked` (a `feeds.hub.board.Worked` of its state), or none yet."""
-    fields = tuple((c.seq, c.kind, c.text, c.first, c.last) for c in calls)
+    fields = calls if isinstance(calls, Window) else tuple((c.seq, c.kind, c.text, c.first, c.last) for c in calls)
     if worked is None:
         return RowJob(snap, fields, False, None, None, None, tuple(checks), languages)
     return RowJob(snap, fields, True, worked.odds, worked.why_not, worked.snap.last_seq, tuple(checks), languages)
@@ -81,8 +114,12 @@ def make_row(job: RowJob) -> str:
     others.
     """
     snap = job.snap
-    calls = tuple(TickerLine(*fields) for fields in job.calls)
     with use(ENGLISH):
+        if isinstance(job.calls, Window):
+            window = job.calls
+            calls = calls_of([parsed(frame) for frame in window.frames], window.handled, window.yes_no)
+        else:
+            calls = tuple(TickerLine(*fields) for fields in job.calls)
         if job.worked:
             row = needle_row(snap, job.needle, job.why_not, job.seq, calls, job.languages)
         elif no_odds_reason(snap):
