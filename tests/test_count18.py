@@ -256,3 +256,22 @@ async def test_figures_typed_in_one_burst_land_field_by_field(tmp_path):
         await until(pilot, lambda: not isinstance(app.screen, CheckpointForm))
         event = journal(path)[-1]
         assert (event["type"], event["votes"], event.get("void")) == ("checkpoint", {"yes": 2, "no": 1}, 4)
+
+
+async def test_at_80_columns_a_disagreement_keeps_q_in_the_footer(tmp_path):
+    """`a Accept` joins the Footer while the Board's figures disagree: at 80 columns a view
+    key (b, s) gives way, never `q Quit` (it fell off the end)."""
+    from textual.widgets._footer import FooterKey
+
+    path = tmp_path / "j.jsonl"
+    app = count_app(path, title="Test", ballots=100)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await press(pilot, "y", "y", "n")
+        await board(pilot, "1", "1")  # the Board says YES 1: we have 2
+        assert "differs" in check_line(app)
+
+        def shown():
+            return {(k.key_display, k.description) for k in app.query(FooterKey) if k.region.right <= 80}
+
+        await until(pilot, lambda: ("a", "Accept") in shown())
+        assert {("q", "Quit"), ("y", "YES"), ("n", "NO"), ("u", "Undo")} <= shown()

@@ -86,7 +86,7 @@ class CountDashboard(Dashboard):
         Binding("t", "board_totals", "Board"),
         Binding("number_sign", "correct", "Correct", key_display="#", show=False),  # the entry line says it: no room
         Binding("equals_sign", "equals", "Correct #", show=False),
-        Binding("a", "accept_board", "Accept Board"),
+        Binding("a", "accept_board", "Accept"),  # the line above it says whose figures: the Board's
         Binding("w", "qr", "QR", show=False),  # with --serve; the address line says it
         Binding("escape", "clear", "Clear", show=False),
         *[Binding(d, f"digit('{d}')", "Pile", show=d == "1", key_display="0-9") for d in DIGITS],
@@ -114,6 +114,12 @@ class CountDashboard(Dashboard):
         for key, choice in self.entry.keys.items():
             self.bind(key, f"enter('{key}')", description=literal(choice.upper() if yes_no else choice))
         self._bindings.key_to_bindings.update(fixed)
+        # q before the view's keys (b, s): a Footer too narrow for all ("a Accept" joins them
+        # while the Board's figures disagree) leaves out a view key, never how to quit the count.
+        keys = self._bindings.key_to_bindings
+        for key in ("b", "s", "B", "S"):
+            if key in keys:
+                keys[key] = keys.pop(key)
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
