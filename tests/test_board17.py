@@ -23,26 +23,42 @@ def apply(board: LiveBoard, i: int, events) -> None:
         board.apply(event, (i, line))
 
 
+def three_board() -> ReplayBoard:
+    """A paused board of the three bundled Amazon counts."""
+    return ReplayBoard(BoardReplay(LiveBoard(resolve_many(THREE)), paused=True, speed=1.0), "three")
+
+
+async def three_counting(app: ReplayBoard, pilot):
+    """All three counting (their first 300 events), drawn: the id of the first row, and a coroutine
+    function that applies the rest of that count (it ends, and sorts below the others) and draws."""
+    board = app.source
+    names = [Path(p).stem for p in resolve_many(THREE)]
+    events = {name: replay(name) for name in names}
+    for i, name in enumerate(names):
+        apply(board, i, events[name][:300])
+    await drawn(pilot)
+    first = rows_shown(app)[0]
+    i = [board.live_of(first) is live for live in board.counts].index(True)
+
+    async def end_first() -> None:
+        apply(board, i, events[names[i]][300:])
+        await drawn(pilot)
+
+    return first, end_first
+
+
 async def test_the_row_under_the_cursor_holds_its_place_and_enter_opens_it():
     """The first count becomes decided under the cursor: it stays there, and Enter opens it.
 
     (LDJ5 once slid from the top to the bottom as it was decided; Enter opened JFK8.)
     """
-    paths = resolve_many(THREE)
-    app = ReplayBoard(BoardReplay(LiveBoard(paths), paused=True, speed=1.0), "three")
+    app = three_board()
     async with app.run_test(size=(100, 24)) as pilot:
         board = app.source
-        names = [Path(p).stem for p in paths]
-        events = {name: replay(name) for name in names}
-        for i, name in enumerate(names):
-            apply(board, i, events[name][:300])  # all three counting
-        await drawn(pilot)
-        first = rows_shown(app)[0]
+        first, end_first = await three_counting(app, pilot)
         await pilot.press("down", "up")  # the reader chooses it
         assert app.board_rows.highlighted_option.id == first
-        i = [board.live_of(first) is live for live in board.counts].index(True)
-        apply(board, i, events[names[i]][300:])  # its end: it sorts below the others
-        await drawn(pilot)
+        await end_first()
         assert {r["id"]: r for r in board.rows()}[first]["state"] != "counting"
         assert [r["id"] for r in sorted(board.rows(), key=order_key)].index(first) == 2
         assert rows_shown(app)[0] == first
@@ -62,19 +78,10 @@ async def test_until_the_reader_moves_the_cursor_stays_on_the_first_row():
     """The first row is the board's, not a choice: as the rows reorder, the cursor does not follow
     the count that happened to be first (it did, and a snapshot showed Albany or JFK8 highlighted
     depending on when the replay's first rows came)."""
-    paths = resolve_many(THREE)
-    app = ReplayBoard(BoardReplay(LiveBoard(paths), paused=True, speed=1.0), "three")
+    app = three_board()
     async with app.run_test(size=(100, 24)) as pilot:
-        board = app.source
-        names = [Path(p).stem for p in paths]
-        events = {name: replay(name) for name in names}
-        for i, name in enumerate(names):
-            apply(board, i, events[name][:300])  # all three counting
-        await drawn(pilot)
-        first = rows_shown(app)[0]
-        i = [board.live_of(first) is live for live in board.counts].index(True)
-        apply(board, i, events[names[i]][300:])  # its end: it sorts below the others
-        await drawn(pilot)
+        first, end_first = await three_counting(app, pilot)
+        await end_first()
         assert rows_shown(app)[0] != first
         assert app.board_rows.highlighted == 0
 

@@ -555,10 +555,9 @@ class Board:
             return
         rows: list[str] = []
         mine: dict[ServerConnection, list[int]] = {}
-        for election_id, frame, clients in self._outbox:
-            following = self.following.get(election_id, ())
+        for _, frame, clients in self._outbox:
             for ws in clients:
-                if ws in self.everyone or ws in following:  # not one that left
+                if self._joined(ws):  # not one that left
                     mine.setdefault(ws, []).append(len(rows))
             rows.append(frame)
         self._outbox.clear()
