@@ -86,3 +86,28 @@ async def test_rows_that_change_together_reach_a_client_in_one_frame_in_order(tm
                     assert row["last_seq"] >= newest.get(row["id"], 0)  # never an older state
                     newest[row["id"]] = row["last_seq"]
     assert any(len(board_rows(f)) >= 2 for f in frames), frames
+
+
+async def test_a_follower_of_one_election_gets_only_its_rows_while_others_are_packed(tmp_path, monkeypatch):
+    monkeypatch.setattr(board_module, "INTERVAL", 1.0)
+    for name in "abc":
+        write(tmp_path / f"{name}.jsonl", header(id=name, ballots=40), pile("yes", 3))
+    async with running_hub(tmp_path) as (hub, url):
+        hub.board.interval = 1.0
+        async with connect(f"{url}/board") as everyone, connect(f"{url}/board?id=b") as follower:
+            for ws in (everyone, follower):
+                while "ready" not in await next_row(ws):
+                    pass
+            await asyncio.sleep(1.5)  # the snapshots' needles are in and sent
+            for name in "abc":
+                async with publishing(url, name) as pub:
+                    for seq in (3, 4):
+                        assert await ask(pub, ballot(seq)) == {"ack": seq}
+            newest: dict[str, dict[str, int]] = {"everyone": {}, "follower": {}}
+            for who, ws, wanted in (("everyone", everyone, set("abc")), ("follower", follower, {"b"})):
+                seen = newest[who]
+                while set(seen) != wanted or any(seq < 4 for seq in seen.values()):
+                    row = await next_row(ws)
+                    assert row["last_seq"] >= seen.get(row["id"], 0)  # never an older state
+                    seen[row["id"]] = row["last_seq"]
+            assert set(newest["follower"]) == {"b"}

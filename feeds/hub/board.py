@@ -546,27 +546,21 @@ class Board:
         frame each were 2,500 socket writes and websockets framings on the
         loop every quarter second: a third of its time (py-spy). Packed, ~300.
         """
-        first = self._outbox[0][2]
-        if all(clients is first for _, _, clients in self._outbox):  # the rows of every client alike
-            joined = [ws for ws in first if self._joined(ws)]
-            for frame in packed([frame for _, frame, _ in self._outbox]):
-                self._sending.append((frame, joined))
-            self._outbox.clear()
-            return
-        rows: list[str] = []
-        mine: dict[ServerConnection, list[int]] = {}
-        for _, frame, clients in self._outbox:
-            for ws in clients:
-                if self._joined(ws):  # not one that left
-                    mine.setdefault(ws, []).append(len(rows))
-            rows.append(frame)
-        self._outbox.clear()
-        alike: dict[tuple[int, ...], list[ServerConnection]] = {}
-        for ws, numbers in mine.items():
-            alike.setdefault(tuple(numbers), []).append(ws)
-        for numbers, clients in alike.items():
-            for frame in packed([rows[n] for n in numbers]):
+        numbers: dict[int, int] = {}  # a client set (rows share one until a client comes or goes) by its number
+        sets: list[frozenset[ServerConnection]] = []
+        for _, _, clients in self._outbox:
+            if id(clients) not in numbers:
+                numbers[id(clients)] = len(sets)
+                sets.append(clients)
+        alike: dict[tuple[int, ...], list[ServerConnection]] = {}  # clients by the sets they are in
+        for ws in frozenset().union(*sets):
+            if self._joined(ws):  # not one that left
+                alike.setdefault(tuple(n for n, clients in enumerate(sets) if ws in clients), []).append(ws)
+        for within, clients in alike.items():
+            rows = [frame for _, frame, sent_to in self._outbox if numbers[id(sent_to)] in within]
+            for frame in packed(rows):
                 self._sending.append((frame, clients))
+        self._outbox.clear()
 
     def _clients_of(self, election_id: str) -> frozenset[ServerConnection]:
         """The clients an election's rows go to now: one set shared by every row (made again only when a
