@@ -5,8 +5,8 @@ Run: python bench/bench_board_load.py [--elections 1000] [--clients 100] [--acks
 The data directory holds ``--elections`` elections, as many of each ballot
 kind (yes/no, runoff, 3- and 4-choice multi-union, deauthorization), each at
 the largest legal count: ``ballots`` 10,000,000 with ~1,000 opened (a yes/no
-or deauthorization needle is then ~9 s of exact O(R) arithmetic, a simulated
-one 0.1–0.3 s). Each round starts two fresh `tally serve` (each a copy of
+or deauthorization needle is then 0.4–0.7 s of exact O(R) sums over numpy arrays,
+~9 s before issue 16's last change; a simulated one 0.1–0.3 s). Each round starts two fresh `tally serve` (each a copy of
 the directory) and measures both in the same minutes:
 
   idle   a hub with no other client

@@ -10,6 +10,11 @@ its baseline K times and prints medians, min–max and the ratio of medians.
   ≤ 20 ms at R = 10,000. Baselines: one `Count.snapshot()` of the same state
   (what every frame already pays), and for R ≤ 1,000 the naive O(R²) double
   sum over every (k yes, j no) split.
+- The format's largest count (`ballots` 10,000,000, 1,000 opened, as in
+  bench_board_load.py): the whole `odds()` of a yes/no count and of a
+  deauthorization poll, whose windows are numpy arrays from `odds.LARGE`
+  ballots on, against the same sums over lists (LARGE raised, the code before
+  issue 16's last change), alternated in the same run.
 - The multi-choice simulation (20,000 draws) for R = 100, 1,000, 10,000:
   against one `rules.decide` per distinct final vector (the plain memo).
 """
@@ -17,6 +22,7 @@ its baseline K times and prints medians, min–max and the ratio of medians.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
 import time
@@ -32,11 +38,11 @@ from tally.schema import parse_event
 
 
 def count_of(votes: tuple[int, ...], void: int, challenged: int, remaining: int,
-             choices: tuple[str, ...] = ("yes", "no")) -> Count:
-    """A live count with these totals and `remaining` ballots unopened."""
+             choices: tuple[str, ...] = ("yes", "no"), fields: dict | None = None) -> Count:
+    """A live count with these totals and `remaining` ballots unopened (`fields`: more of the header)."""
     ballots = sum(votes) + void + challenged + remaining
-    header = (f'{{"seq":1,"type":"election","id":"b","title":"b","ballots":{ballots},'
-              f'"choices":{list(choices)!r}}}').replace("'", '"')
+    header = json.dumps({"seq": 1, "type": "election", "id": "b", "title": "b", "ballots": ballots,
+                         "choices": list(choices), **(fields or {})})
     count = Count()
     count.apply(parse_event(header))
     piles = [(c, n) for c, n in zip(choices, votes)] + [("void", void)]
@@ -111,6 +117,25 @@ def exact(rounds: int) -> None:
                         max(1, rounds // 3), "naive O(R²)")
 
 
+def largest(rounds: int) -> None:
+    """The largest legal count's exact needle: arrays (LARGE) against lists, alternated."""
+    sides = {"yes/no": ({}, (480, 520)), "deauthorization": ({"rule": "deauthorization", "eligible": 10_000_000}, (500, 500))}
+    for name, (fields, votes) in sides.items():
+        count = count_of(votes, 0, 0, 10_000_000 - sum(votes), fields=fields)
+        snap = count.snapshot()
+
+        def whole(large: int, snap=snap):
+            O.yes_no_chances.cache_clear()
+            before, O.LARGE = O.LARGE, large
+            try:
+                O.odds(snap)
+            finally:
+                O.LARGE = before
+
+        compare(f"odds() at the largest count, {name}", lambda: whole(O.LARGE), lambda: whole(10**9),
+                max(2, rounds // 3), "the same sums over lists")
+
+
 def simulation(rounds: int) -> None:
     abn = ("A", "B", "N")
     for r in (100, 1_000, 10_000):
@@ -130,9 +155,14 @@ def simulation(rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--largest-only", action="store_true", help="only the largest legal count's needle")
     args = parser.parse_args()
     O.odds(count_of((1, 1, 1), 0, 0, 5, ("A", "B", "N")).snapshot())  # numpy imported, caches warm
-    exact(args.rounds)
+    if not args.largest_only:
+        exact(args.rounds)
+    largest(args.rounds)
+    if args.largest_only:
+        return
     simulation(max(3, args.rounds // 2))
 
 

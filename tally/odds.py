@@ -13,8 +13,8 @@ resolved, nor of counting errors).
 Yes/no ballots are computed exactly in O(R) (see `yes_no_chances`);
 deauthorization polls exactly from the marginal of the yes ballots; every other
 ballot by a seeded simulation whose final states are classified by
-`rules.decide`, so the rules live in one place. numpy is imported only by the simulation: `tally
-report` and the dashboard start without it.
+`rules.decide`, so the rules live in one place. numpy is imported only by the simulation and by the
+exact sums of a count of LARGE ballots or more: `tally report` and the dashboard start without it.
 """
 
 from __future__ import annotations
@@ -45,8 +45,13 @@ NO_ELIGIBLE = N_("the number of eligible voters is not known, so a deauthorizati
                "cannot be modelled")
 YES_NO_KEYS = ("yes", "no", "pending")
 DEAUTHORIZATION = "deauthorization"
-Window = tuple[int, list[float]]
-"""(first, pmf): the probabilities of first, first + 1, … (all others negligible)."""
+Window = tuple[int, Any]
+"""(first, pmf): the probabilities of first, first + 1, … (all others negligible); pmf a list of
+floats, or from LARGE ballots on a numpy array (`beta_binomial_window`)."""
+LARGE = 200_000
+"""Ballots from which a window's terms are multiplied out by numpy: no real count comes near
+(the largest NLRB units are in the tens of thousands), so `tally report` and the dashboard
+never import it for a yes/no count; a window at LARGE holds ~10^5 terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +187,7 @@ def _lead_above(weights: Window, a: float, b: float, t: int) -> float:
     O(R) in all, and only over the s that matter.
     """
     first, pmf = weights
+    pmf = _as_list(pmf)  # the walk below is faster over Python floats than over an array's
     last = first + len(pmf) - 1
     start = max(first, -1 - t, t)  # first s that matters with 0 ≤ π_s ≤ s
     if start > last:
@@ -213,7 +219,7 @@ def _lead_above(weights: Window, a: float, b: float, t: int) -> float:
 def tail_above(n: int, a: float, b: float, k: int) -> float:
     """P(K > k), K ~ BetaBinomial(n; a, b), summed."""
     first, pmf = beta_binomial_window(n, a, b)
-    return math.fsum(pmf[max(0, k + 1 - first):])
+    return _total(pmf[max(0, k + 1 - first):])
 
 
 def log_beta_binomial(n: int, k: int, alpha: float, beta: float) -> float:
@@ -237,11 +243,20 @@ def beta_binomial_window(n: int, alpha: float, beta: float) -> Window:
     are under 1 it is U shaped (no deep valley) and every term is kept. Dividing
     by the sum takes out the rounding the products carry (about 10^−12 at
     n = 10,000).
+
+    From LARGE ballots on, the same terms are multiplied out by numpy and the pmf is
+    an array: at the format's largest count (10 million unopened) a window holds ~4
+    million terms, 2 s and ~130 MB of Python floats each as a list, ~40 ms and 32 MB
+    as an array (the hub's needle worker made five of them per needle, and its
+    memory traffic slowed the hub beside it: docs/PERFORMANCE.md, issue 16). Below
+    LARGE nothing imports numpy (`tally report`, the dashboard).
     """
     alpha, beta = float(alpha), float(beta)
     peak = _peak(n, alpha, beta)
     top = math.exp(log_beta_binomial(n, peak, alpha, beta))
     floor = top * 1e-20 if alpha >= 1 or beta >= 1 else -1.0
+    if n >= LARGE:
+        return _large_window(n, alpha, beta, peak, top, floor)
     left = _terms_beyond(n, alpha, beta, peak, top, floor, -1)
     pmf = left[::-1] + [top] + _terms_beyond(n, alpha, beta, peak, top, floor, +1)
     return peak - len(left), list(map((1.0 / sum(pmf)).__mul__, pmf))
@@ -265,10 +280,44 @@ def _terms_beyond(n: int, alpha: float, beta: float, peak: int, top: float, floo
     return terms
 
 
+def _large_window(n: int, alpha: float, beta: float, peak: int, top: float, floor: float) -> Window:
+    """`beta_binomial_window` from LARGE on: the same chunks, ratios and running products as
+    `_terms_beyond` (numpy's accumulate multiplies in the same order, so each term is the
+    same float), the pmf an array."""
+    import numpy as np  # here only: see LARGE
+
+    def beyond(way: int) -> Any:
+        chunks, value, k, size = [], top, peak, 64
+        while (k < n if way > 0 else k > 0) and value >= floor:
+            lo, hi = (k, min(n, k + size)) if way > 0 else (max(0, k - size), k)
+            ks = np.arange(lo, hi, dtype=np.float64)
+            ratios = (n - ks) * (alpha + ks) / ((ks + 1) * ((n - 1 + beta) - ks))
+            step = np.multiply if way > 0 else np.divide
+            terms = step.accumulate(np.concatenate(([value], ratios if way > 0 else ratios[::-1])))[1:]
+            chunks.append(terms)
+            value, k, size = float(terms[-1]), hi if way > 0 else lo, size * 2
+        return np.concatenate(chunks) if chunks else np.empty(0)
+
+    left = beyond(-1)
+    pmf = np.concatenate((left[::-1], [top], beyond(+1)))
+    return peak - len(left), pmf * (1.0 / pmf.sum())
+
+
+def _as_list(pmf: Any) -> list[float]:
+    """A window's pmf as a list (an array's `tolist`)."""
+    return pmf if isinstance(pmf, list) else pmf.tolist()
+
+
+def _total(pmf: Sequence[float]) -> float:
+    """The sum of (part of) a window's pmf: exactly rounded for a list, numpy's pairwise sum
+    (within ~10^−15) for an array."""
+    return math.fsum(pmf) if isinstance(pmf, list) else float(pmf.sum())
+
+
 def beta_binomial_pmf(n: int, alpha: float, beta: float) -> list[float]:
     """P(K = k) for every k = 0 … n (0 where it is negligible)."""
     first, pmf = beta_binomial_window(n, alpha, beta)
-    return [0.0] * first + pmf + [0.0] * (n + 1 - first - len(pmf))
+    return [0.0] * first + _as_list(pmf) + [0.0] * (n + 1 - first - len(pmf))
 
 
 def _peak(n: int, alpha: float, beta: float) -> int:
@@ -286,7 +335,7 @@ def central_range(opened: int, window: Window) -> tuple[int, int]:
     (less a hair, so that 0.1 reached exactly is not lost to rounding).
     """
     first, pmf = window
-    cumulative = list(accumulate(pmf))
+    cumulative = list(accumulate(pmf)) if isinstance(pmf, list) else pmf.cumsum()
     last = len(pmf) - 1
     return (opened + first + min(last, bisect_left(cumulative, LOW - 1e-12)),
             opened + first + min(last, bisect_left(cumulative, HIGH - 1e-12)))
@@ -303,9 +352,9 @@ def deauthorization_chances(y: int, v_other: float, challenged: int, remaining: 
     added would not carry it, 2(y+k+C) ≤ eligible; else the challenges decide.
     """
     first, pmf = beta_binomial_window(remaining, prior_yes + y, v_other)
-    carries = math.fsum(p for k, p in enumerate(pmf, first) if 2 * (y + k) > eligible)
-    fails = math.fsum(p for k, p in enumerate(pmf, first) if 2 * (y + k + challenged) <= eligible)
-    return carries, fails, _clamp(1.0 - carries - fails)
+    fail_to = max(0, (eligible - 2 * (y + challenged)) // 2 + 1 - first)  # the k with 2(y + k + C) ≤ eligible
+    carry_from = max(fail_to, (eligible - 2 * y) // 2 + 1 - first)  # the k with 2(y + k) > eligible
+    return _total(pmf[carry_from:]), _total(pmf[:fail_to]), _total(pmf[fail_to:carry_from])
 
 
 def _exact_odds(snap: Snapshot, prior: tuple[float, ...]) -> Odds:

@@ -7,11 +7,14 @@ import math
 import subprocess
 import sys
 from collections import Counter
+from contextlib import contextmanager
 from fractions import Fraction
 from itertools import product
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counts import count_of, header, pile
 from tally import odds as O
@@ -212,6 +215,56 @@ def deauth_classify(challenged: int, eligible: int):
         return lambda final: O._yes_no_key(O.decide_state(e, final, challenged, 0))
     return lambda final: ("yes" if 2 * final[0] > eligible else
                           "no" if 2 * (final[0] + challenged) <= eligible else "pending")
+
+
+@contextmanager
+def numpy_windows():
+    """Every window made as a large count's is, whatever its size."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(O, "LARGE", 0)
+        yield
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 20_000), alpha=st.floats(0.05, 8000), beta=st.floats(0.05, 8000))
+def test_a_large_count_s_window_is_the_same_window(n, alpha, beta):
+    """From LARGE ballots on, numpy multiplies out the same terms: the same window, the same floats
+    but for the one division that normalizes them (a pairwise sum, not a running one)."""
+    small = O.beta_binomial_window(n, alpha, beta)
+    with numpy_windows():
+        first, pmf = O.beta_binomial_window(n, alpha, beta)
+        whole = O.beta_binomial_pmf(n, alpha, beta)
+    assert isinstance(pmf, np.ndarray) and first == small[0] and len(pmf) == len(small[1])
+    assert pmf.tolist() == pytest.approx(small[1], rel=1e-12, abs=1e-300)
+    assert whole == pytest.approx(
+        [0.0] * first + small[1] + [0.0] * (n + 1 - first - len(small[1])), rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(y=st.integers(0, 3000), m=st.integers(0, 3000), v=st.integers(0, 40), c=st.integers(0, 60),
+       r=st.integers(0, 12_000), eligible=st.integers(1, 20_000))
+def test_a_large_count_s_needle_is_the_same_needle(y, m, v, c, r, eligible):
+    """The yes/no and deauthorization sums, the ranges and the tails over numpy's windows agree with
+    the lists' to 10^−12 (`LARGE` lowered, so that hypothesis's states take that path)."""
+    eligible = max(eligible, y + m + v + c + r)
+    small = (O.yes_no_chances.__wrapped__(y, m, v, c, r),
+             O.deauthorization_chances(y, 2.0 + m + v, c, r, eligible, 1.0),
+             O.central_range(y, O.beta_binomial_window(r, 1.0 + y, 2.0 + m + v)))
+    with numpy_windows():
+        large = (O.yes_no_chances.__wrapped__(y, m, v, c, r),
+                 O.deauthorization_chances(y, 2.0 + m + v, c, r, eligible, 1.0),
+                 O.central_range(y, O.beta_binomial_window(r, 1.0 + y, 2.0 + m + v)))
+    assert large[0] == pytest.approx(small[0], abs=1e-12)
+    assert large[1] == pytest.approx(small[1], abs=1e-12)
+    assert large[2] == small[2] or abs(large[2][0] - small[2][0]) + abs(large[2][1] - small[2][1]) <= 1
+    assert (large[1][2] == 0.0) == (small[1][2] == 0.0)  # nothing pending is exactly nothing, both ways
+
+
+def test_no_challenged_ballot_leaves_nothing_pending_in_a_large_deauthorization_poll():
+    """At the format's largest count, with no challenged ballot the two lines meet: exactly nothing pending."""
+    carries, fails, pending = O.deauthorization_chances(500, 502.0, 0, 9_999_000, 10_000_000, 1.0)
+    assert pending == 0.0 and carries + fails == pytest.approx(1.0, abs=1e-12)
+    assert 0.45 < carries < 0.55
 
 
 @pytest.mark.parametrize("state", [(3, 1, 0, 2, 6, 20), (8, 2, 1, 0, 9, 30), (0, 0, 0, 1, 10, 11),

@@ -12,7 +12,7 @@ languages; a few kB pickled) and a worker process makes it (`make_row`): the
 loop's share is the snapshot, the pickling and the broadcast.
 
 One worker, at the hub's priority, for every row, needle or not: a row must
-not queue behind a needle (the largest take ~9 s, in `SCHED_IDLE` workers
+not queue behind a needle (the largest take up to a second, in `SCHED_IDLE` workers
 that run only when a core idles), and one function makes every row, so a
 row never depends on which path made it. At most one row per election is
 being made at once (`Rows.get`): when it comes back the board asks again for
