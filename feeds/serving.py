@@ -220,12 +220,13 @@ def earlier_copy(journal: str | Path, data: Path) -> None:
 
 
 def start_needle_helpers() -> None:
-    """Start now the helper processes of the hub's needle workers (feeds/hub/board.py: a forkserver
-    pool), which Python otherwise starts at the first needle.
+    """Start now the helper processes of the hub's card worker (feeds/hub/cards.py: a forkserver
+    pool), which Python otherwise starts at the first link preview. (The board's row and needle
+    workers need none: feeds/hub/workers.py starts them itself, with the process's own stderr.)
 
     Each is handed this process's stderr by its file descriptor; under the count screen Textual
     has replaced sys.stderr with an object that has none, and the start fails ("bad value(s) in
-    fds_to_keep"): the page would say "working it out …" for ever. Started before the screen,
+    fds_to_keep"): no card would ever be made. Started before the screen,
     they get the terminal's stderr, as under `tally serve`.
     """
     from multiprocessing import forkserver, resource_tracker

@@ -147,7 +147,7 @@ async def test_needle_workers_run_only_when_a_core_would_idle(tmp_path):
             reader = asyncio.create_task(read_rows(board, seen))
             await until(lambda: any(kind == "row" and row.get("chances") for kind, row in seen), "a needle")
             reader.cancel()
-            workers = list(hub.board.needles._pool._processes.values())
+            workers = hub.board.needles._pool.processes
             assert workers
             for process in workers:
                 assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE

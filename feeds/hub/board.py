@@ -43,16 +43,15 @@ import json
 import logging
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from feeds.hub.rows import NEEDS_THE_COUNT, RowJob, Rows, Window, calls_of, parsed, row_job, worker_pool
-from feeds.needle import OVER_BUDGET, end_workers, needle_within, state_key
+from feeds.hub.rows import NEEDS_THE_COUNT, RowJob, Rows, Window, calls_of, parsed, row_job
+from feeds.hub.workers import Workers
+from feeds.needle import OVER_BUDGET, needle_within, state_key
 from tally.lang import ENGLISH, Words
 from tally.reducer import Count, Snapshot
 from tally.odds import no_odds_reason
@@ -190,7 +189,7 @@ class Needles:
         self.done: dict[str, Worked] = {}
         self._waiting: dict[str, Snapshot] = {}
         self._running: dict[str, tuple] = {}
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Workers | None = None
         self.made = 0
         """Needles worked out since the start (for tests and the benchmark)."""
 
@@ -223,12 +222,12 @@ class Needles:
             snap = self._waiting.pop(election_id)
             key = state_key(snap)
             self._running[election_id] = key
-            job = asyncio.get_running_loop().run_in_executor(self._executor(), needle_within, snap, self.budget)
+            job = self._workers().run(needle_within, snap, self.budget)
             job.add_done_callback(lambda job, snap=snap: self._back(snap, job))
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _workers(self) -> Workers:
         if self._pool is None:
-            self._pool = worker_pool(self.workers, idle=True)
+            self._pool = Workers(self.workers, idle=True)
         return self._pool
 
     def _back(self, snap: Snapshot, job: asyncio.Future) -> None:
@@ -239,8 +238,7 @@ class Needles:
         if job.cancelled():
             return
         if (exc := job.exception()) is not None:
-            if isinstance(exc, BrokenProcessPool):
-                self._pool = None  # a worker died (killed, out of memory): the next job starts another
+            # a worker that died (WorkerLost: killed, out of memory) is replaced at the next job
             log.warning("%s: the needle could not be worked out: %s: %s", election_id,
                         type(exc).__name__, exc)
             why_not = Words("it could not be worked out (see the hub's log)")
@@ -257,7 +255,8 @@ class Needles:
         """End the workers now: a needle being worked out is not waited for (it could take the budget)."""
         self._waiting.clear()
         pool, self._pool = self._pool, None
-        end_workers(pool)
+        if pool is not None:
+            pool.close()
 
 
 class Board:

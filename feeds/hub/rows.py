@@ -25,15 +25,9 @@ import asyncio
 import functools
 import json
 import logging
-import multiprocessing
-from multiprocessing import resource_tracker
-import os
-import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, NamedTuple
 
-from feeds.needle import end_workers, quiet_worker
+from feeds.hub.workers import Workers, WorkerLost
 from tally.lang import ENGLISH, use
 from tally.odds import no_odds_reason
 from tally.reducer import Snapshot
@@ -140,28 +134,6 @@ def make_rows(jobs: list[RowJob]) -> list[str | Exception]:
     return rows
 
 
-def worker_pool(workers: int, idle: bool) -> ProcessPoolExecutor:
-    """A pool of `workers` processes for the hub (`feeds.needle.quiet_worker`: `idle`, or at its priority).
-
-    forkserver, not fork: the hub may have threads (a test's, a store's), and
-    a forked child of a threaded process can inherit a held lock; nor spawn,
-    which imports the hub's main module again in each worker. The resource
-    tracker those need is started here with the process's real stderr: in a
-    process where a Textual app runs, stderr's `fileno()` is -1, on which
-    multiprocessing fails to start it (``ValueError: bad value(s) in
-    fds_to_keep``), and no row nor needle would be made (`tally count --serve`
-    starts it before its screen: `feeds.serving.start_needle_helpers`; a hub
-    started otherwise did not).
-    """
-    captured, sys.stderr = sys.stderr, sys.__stderr__ or sys.stderr
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = captured
-    return ProcessPoolExecutor(workers, multiprocessing.get_context("forkserver"),
-                               initializer=quiet_worker, initargs=(os.getpid(), idle))
-
-
 class Rows:
     """Board rows made in a worker process, each kept for the row it is (its `spec`) until newer ones.
 
@@ -176,7 +148,7 @@ class Rows:
         """The rows being made, one per election at most: each election's is done when it is back."""
         self._batch: list[tuple[str, tuple, RowJob]] = []
         """Rows asked for in this turn of the loop: they go to the worker as one job (`_submit`)."""
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Workers | None = None
         self.made = 0
         """Rows asked of the worker since the start (for tests and the benchmark)."""
 
@@ -196,10 +168,10 @@ class Rows:
         return None
 
     def _submit(self) -> None:
-        """The rows asked for in this turn of the loop, to the worker in one job: each job costs the
-        loop a wake-up of the executor's threads (a pipe write, GIL hand-offs), not each row."""
+        """The rows asked for in this turn of the loop, to the worker in one job (one pickle, one
+        write to its pipe), not one each."""
         batch, self._batch = self._batch, []
-        work = asyncio.get_running_loop().run_in_executor(self._executor(), make_rows, [job for _, _, job in batch])
+        work = self._workers().run(make_rows, [job for _, _, job in batch])
         work.add_done_callback(lambda work: self._back(batch, work))
 
     def made_row(self, election_id: str, spec: tuple) -> str | None:
@@ -231,8 +203,6 @@ class Rows:
 
     def _back(self, batch: list[tuple[str, tuple, RowJob]], work: asyncio.Future) -> None:
         failed = None if work.cancelled() else work.exception()
-        if isinstance(failed, BrokenProcessPool):  # a worker died (killed, out of memory): start another
-            self._pool = None
         rows = [] if work.cancelled() or failed is not None else work.result()
         for n, (election_id, spec, _) in enumerate(batch):
             self._running.pop(election_id).set_result(None)
@@ -243,7 +213,7 @@ class Rows:
                 made[spec] = row
                 while len(made) > KEEP:
                     del made[next(iter(made))]
-            elif row is not None and not isinstance(row, BrokenProcessPool):
+            elif row is not None and not isinstance(row, WorkerLost):  # a worker that died is replaced
                 # a bug: said once, made again at the election's next change, not in a loop
                 log.error("%s: a board row could not be made: %s: %s", election_id, type(row).__name__, row)
                 continue
@@ -255,13 +225,14 @@ class Rows:
         (`tally serve`) then waits for no process to start and import the presentation (1–2 s at
         load 4, against 0.1 s when rows were made on the loop). Not for every `Board`: a hub
         nobody opens a board on (a test's) would pay for a process."""
-        self._executor().submit(make_rows, [])
+        self._workers().run(make_rows, [])
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _workers(self) -> Workers:
         if self._pool is None:
-            self._pool = worker_pool(self.workers, idle=False)
+            self._pool = Workers(self.workers, idle=False)
         return self._pool
 
     def close(self) -> None:
         pool, self._pool = self._pool, None
-        end_workers(pool)
+        if pool is not None:
+            pool.close()
