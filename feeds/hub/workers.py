@@ -58,7 +58,7 @@ class Workers:
         """`fn(*args)` in a worker: a future of what it returns or raises (`WorkerLost` if it died)."""
         future = asyncio.get_running_loop().create_future()
         if self._closed:
-            future.set_exception(WorkerLost("the workers were ended"))
+            future.cancel()
             return future
         self._waiting.append((pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL), future))
         self._dispatch()
@@ -97,17 +97,15 @@ class Workers:
 
     def close(self) -> None:
         """End every worker now, without waiting for a job in hand (a needle could take its budget);
-        what waits or runs fails with `WorkerLost`."""
+        what waits or runs is cancelled (the hub is closing: nobody is told it failed)."""
         self._closed = True
         for worker in (*self._free, *self._busy):
             worker.end()
-            worker.fail(WorkerLost("the workers were ended"))
+            worker.cancel()
         self._free.clear()
         self._busy.clear()
         while self._waiting:
-            _, future = self._waiting.popleft()
-            if not future.done():
-                future.set_exception(WorkerLost("the workers were ended"))
+            self._waiting.popleft()[1].cancel()
 
 
 class _Worker:
@@ -190,6 +188,12 @@ class _Worker:
         future, self._future = self._future, None
         if future is not None and not future.done():
             future.set_exception(error)
+
+    def cancel(self) -> None:
+        """The job in hand, if any, is cancelled."""
+        future, self._future = self._future, None
+        if future is not None:
+            future.cancel()
 
     def end(self) -> None:
         """Stop reading and writing, and end the process now."""
