@@ -197,3 +197,31 @@ async def test_a_worker_that_cannot_start_fails_the_jobs_waiting_and_the_next_on
         assert await pool.run(echo, 2) == 2
     finally:
         pool.close()
+
+
+async def test_an_idle_worker_that_dies_is_not_given_the_next_job():
+    """Killed while it waited (the OOM killer, a person): the next job goes to a new worker."""
+    pool = Workers(1, idle=False)
+    try:
+        first = await pool.run(pid)
+        os.kill(first, signal.SIGKILL)
+        await asyncio.sleep(0.5)  # its pipe closes; the loop sees it
+        assert await asyncio.wait_for(pool.run(pid), 30) != first
+    finally:
+        pool.close()
+
+
+async def test_a_job_given_to_a_worker_that_just_died_fails_or_answers_but_never_waits_for_ever():
+    """The worker dies between two jobs and the loop has not read its end yet: the write fails (EPIPE)
+    or the end is read first; either way the job is answered or fails, and the pool goes on."""
+    pool = Workers(1, idle=False)
+    try:
+        first = await pool.run(pid)
+        os.kill(first, signal.SIGKILL)
+        try:
+            await asyncio.wait_for(pool.run(echo, "x" * 200_000), 30)
+        except WorkerLost:
+            pass
+        assert await asyncio.wait_for(pool.run(echo, 3), 30) == 3
+    finally:
+        pool.close()

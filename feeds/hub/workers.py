@@ -85,7 +85,10 @@ class Workers:
             worker.give(job, future)
 
     def _done(self, worker: _Worker, alive: bool) -> None:
+        """A worker answered (`alive`), or ended: busy or idle, it is out of the pool."""
         self._busy.discard(worker)
+        if worker in self._free:
+            self._free.remove(worker)
         if alive:
             self._free.append(worker)
         self._dispatch()
@@ -124,6 +127,7 @@ class _Worker:
         self._read = bytearray()
         self._future: asyncio.Future | None = None
         self._writing = False
+        self.gone = False
         self.loop.add_reader(self._out, self._readable)
 
     def give(self, job: bytes, future: asyncio.Future) -> None:
@@ -137,8 +141,10 @@ class _Worker:
                 self._unsent = self._unsent[os.write(self._in, self._unsent):]
         except BlockingIOError:
             pass
-        except OSError:  # the worker is gone: its end of file on the other pipe says so
+        except OSError:  # the worker is gone (EPIPE)
             self._unsent.clear()
+            self._lost()
+            return
         if self._unsent and not self._writing:
             self.loop.add_writer(self._in, self._writable)
             self._writing = True
@@ -179,6 +185,9 @@ class _Worker:
         self.pool._done(self, alive=True)
 
     def _lost(self) -> None:
+        """The worker ended (its pipe closed): its job fails, and it leaves the pool."""
+        if self.gone:
+            return
         self.end()
         self.fail(WorkerLost(f"a worker ended (exit status {self.process.poll()}) before it answered"))
         self.pool._done(self, alive=False)
@@ -197,6 +206,7 @@ class _Worker:
 
     def end(self) -> None:
         """Stop reading and writing, and end the process now."""
+        self.gone = True
         self.loop.remove_reader(self._out)
         if self._writing:
             self.loop.remove_writer(self._in)
