@@ -16,6 +16,14 @@ from feeds.hub.workers import Workers, WorkerLost
 
 
 
+@pytest.fixture
+async def pool():
+    """One worker at the hub's priority, ended after the test."""
+    workers = Workers(1, idle=False)
+    yield workers
+    workers.close()
+
+
 def echo(value):
     return value
 
@@ -52,18 +60,14 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def test_jobs_answer_and_errors_come_back_as_themselves():
-    pool = Workers(1, idle=False)
-    try:
-        assert await pool.run(echo, {"a": [1, 2.5, None]}) == {"a": [1, 2.5, None]}
-        assert await pool.run(shout, "yes") == "YES"
-        with pytest.raises(ValueError, match="no such choice"):
-            await pool.run(fail, "no such choice")
-        with pytest.raises(RuntimeError, match="Unpicklable: odd"):
-            await pool.run(fail_oddly)
-        assert await pool.run(echo, 7) == 7  # the worker goes on after each
-    finally:
-        pool.close()
+async def test_jobs_answer_and_errors_come_back_as_themselves(pool):
+    assert await pool.run(echo, {"a": [1, 2.5, None]}) == {"a": [1, 2.5, None]}
+    assert await pool.run(shout, "yes") == "YES"
+    with pytest.raises(ValueError, match="no such choice"):
+        await pool.run(fail, "no such choice")
+    with pytest.raises(RuntimeError, match="Unpicklable: odd"):
+        await pool.run(fail_oddly)
+    assert await pool.run(echo, 7) == 7  # the worker goes on after each
 
 
 async def test_the_hub_runs_no_thread_for_its_workers():
@@ -79,14 +83,10 @@ async def test_the_hub_runs_no_thread_for_its_workers():
         pool.close()
 
 
-async def test_answers_larger_than_a_pipe_arrive_whole():
-    pool = Workers(1, idle=False)
-    try:
-        big = "x" * (3 << 20) + "end"  # 3 MB each way: many reads and writes that block halfway
-        assert await pool.run(echo, big) == big
-        assert await pool.run(echo, b"\0" * 100_000) == b"\0" * 100_000
-    finally:
-        pool.close()
+async def test_answers_larger_than_a_pipe_arrive_whole(pool):
+    big = "x" * (3 << 20) + "end"  # 3 MB each way: many reads and writes that block halfway
+    assert await pool.run(echo, big) == big
+    assert await pool.run(echo, b"\0" * 100_000) == b"\0" * 100_000
 
 
 async def test_no_more_workers_than_its_size_and_jobs_wait_their_turn():
@@ -100,16 +100,12 @@ async def test_no_more_workers_than_its_size_and_jobs_wait_their_turn():
         pool.close()
 
 
-async def test_a_worker_that_dies_fails_its_job_alone_and_is_replaced():
-    pool = Workers(1, idle=False)
-    try:
-        first = await pool.run(pid)
-        with pytest.raises(WorkerLost, match="before it answered"):
-            await pool.run(die)
-        second = await pool.run(pid)
-        assert second != first and await pool.run(echo, "on") == "on"
-    finally:
-        pool.close()
+async def test_a_worker_that_dies_fails_its_job_alone_and_is_replaced(pool):
+    first = await pool.run(pid)
+    with pytest.raises(WorkerLost, match="before it answered"):
+        await pool.run(die)
+    second = await pool.run(pid)
+    assert second != first and await pool.run(echo, "on") == "on"
 
 
 async def test_close_ends_every_worker_now_and_cancels_what_waits():
@@ -181,47 +177,35 @@ def test_any_picklable_job_comes_back_as_it_went(one_pool, values):
     assert loop.run_until_complete(round_trip()) == values
 
 
-async def test_a_worker_that_cannot_start_fails_the_jobs_waiting_and_the_next_one_tries_again(monkeypatch):
+async def test_a_worker_that_cannot_start_fails_the_jobs_waiting_and_the_next_one_tries_again(pool, monkeypatch):
     """Out of processes or memory (fork's EAGAIN, ENOMEM): the jobs say so; the pool is not broken."""
     import subprocess
 
     def refused(*args, **kwargs):
         raise OSError(11, "Resource temporarily unavailable")
 
-    pool = Workers(1, idle=False)
-    try:
-        with monkeypatch.context() as patch:
-            patch.setattr(subprocess, "Popen", refused)
-            with pytest.raises(WorkerLost, match="no worker could be started: .*temporarily unavailable"):
-                await pool.run(echo, 1)
-        assert await pool.run(echo, 2) == 2
-    finally:
-        pool.close()
+    with monkeypatch.context() as patch:
+        patch.setattr(subprocess, "Popen", refused)
+        with pytest.raises(WorkerLost, match="no worker could be started: .*temporarily unavailable"):
+            await pool.run(echo, 1)
+    assert await pool.run(echo, 2) == 2
 
 
-async def test_an_idle_worker_that_dies_is_not_given_the_next_job():
+async def test_an_idle_worker_that_dies_is_not_given_the_next_job(pool):
     """Killed while it waited (the OOM killer, a person): the next job goes to a new worker."""
-    pool = Workers(1, idle=False)
-    try:
-        first = await pool.run(pid)
-        os.kill(first, signal.SIGKILL)
-        await asyncio.sleep(0.5)  # its pipe closes; the loop sees it
-        assert await asyncio.wait_for(pool.run(pid), 30) != first
-    finally:
-        pool.close()
+    first = await pool.run(pid)
+    os.kill(first, signal.SIGKILL)
+    await asyncio.sleep(0.5)  # its pipe closes; the loop sees it
+    assert await asyncio.wait_for(pool.run(pid), 30) != first
 
 
-async def test_a_job_given_to_a_worker_that_just_died_fails_or_answers_but_never_waits_for_ever():
+async def test_a_job_given_to_a_worker_that_just_died_fails_or_answers_but_never_waits_for_ever(pool):
     """The worker dies between two jobs and the loop has not read its end yet: the write fails (EPIPE)
     or the end is read first; either way the job is answered or fails, and the pool goes on."""
-    pool = Workers(1, idle=False)
+    first = await pool.run(pid)
+    os.kill(first, signal.SIGKILL)
     try:
-        first = await pool.run(pid)
-        os.kill(first, signal.SIGKILL)
-        try:
-            await asyncio.wait_for(pool.run(echo, "x" * 200_000), 30)
-        except WorkerLost:
-            pass
-        assert await asyncio.wait_for(pool.run(echo, 3), 30) == 3
-    finally:
-        pool.close()
+        await asyncio.wait_for(pool.run(echo, "x" * 200_000), 30)
+    except WorkerLost:
+        pass
+    assert await asyncio.wait_for(pool.run(echo, 3), 30) == 3
