@@ -101,7 +101,11 @@ class CheckResult:
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> CheckResult:
-        return cls(item["counter"], item["agree"], item["at"], item.get("since"),
+        """An item of a hub's checks frame (checked by the reader first). `since` is a disagreement's
+        alone: an agreeing item that carries one (a hub other than tally's) has it left out, as
+        `as_json` leaves it out, so an item reads back as the result it was."""
+        since = None if item["agree"] else item.get("since")
+        return cls(item["counter"], item["agree"], item["at"], since,
                    tuple(item.get("main", ())), tuple(item.get("check", ())),
                    item.get("main_heard") is True, item.get("check_heard") is True)
 

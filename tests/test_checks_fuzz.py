@@ -145,6 +145,7 @@ ITEM = st.fixed_dictionaries(
 @given(items=st.lists(ITEM | JSON, max_size=4), choices=st.integers(2, 4))
 @example(items=[{"counter": "b", "agree": False, "at": 3, "since": 2, "main": [1], "check": [1]}], choices=2)
 @example(items=[{"counter": "b", "agree": False, "at": 3}], choices=2)
+@example(items=[{"counter": "", "agree": True, "at": 0, "since": 0}], choices=2)  # since on an agreement
 def test_any_checks_frame_a_hub_sends_is_shown_or_left_out(items, choices):
     """What a watcher or a counter is sent as checks never breaks its screen: shown, or left out."""
     from datetime import datetime, timezone
