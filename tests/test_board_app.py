@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from dash import ROOT, text
 from feeds.board import BoardFollower, BoardReplay, LiveBoard, merged
 from feeds.bundled import resolve_many
 from feeds.files import load
-from feeds.watcher import Watcher
 from hubkit import FAST, replay, running_hub, until
 from tally.report import json_report
 from tally.summary import order_key, summary
