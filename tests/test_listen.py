@@ -190,6 +190,16 @@ def test_say_flags_parse_or_refuse_in_one_line(given_says):
 
 # -- the screen --------------------------------------------------------------------
 
+def footer_key_in_view(app, key: str) -> bool:
+    """Whether the Footer shows `key` whole, left of the palette's key (past it, a key is cut)."""
+    from textual.widgets._footer import FooterKey
+
+    keys = list(app.screen.query(FooterKey))
+    palette = [k.region.x for k in keys if k.has_class("-command-palette")]
+    edge = min(palette, default=app.size.width)
+    return any(k.key == key and k.region.right <= edge for k in keys)
+
+
 def listen_app(path, audio, **flags):
     from feeds.counting import open_count
     from feeds.listen.audio import open_audio
@@ -215,6 +225,8 @@ async def test_the_screen_holds_an_unsure_call_until_enter_counts_it(clips, tmp_
         assert "listening stopped: the audio ended" in text(app, "#listening")
         shown = {b.binding.key for b in app.active_bindings.values() if b.binding.show}
         assert {"enter", "slash", "backspace"} <= shown  # the Footer has them while a call is held
+        # ... in the room of "0-9 Pile" (the entry line says the pile), so that q stays in view
+        assert "1" not in shown and footer_key_in_view(app, "q")
         await pilot.press("enter")
         await until(pilot, lambda: not app.held)
         events = journal(path)

@@ -114,10 +114,11 @@ class CountDashboard(Dashboard):
         for key, choice in self.entry.keys.items():
             self.bind(key, f"enter('{key}')", description=literal(choice.upper() if yes_no else choice))
         self._bindings.key_to_bindings.update(fixed)
-        # q before the view's keys (b, s): a Footer too narrow for all ("a Accept" joins them
-        # while the Board's figures disagree) leaves out a view key, never how to quit the count.
+        # q after the count's keys (a subclass's too: `tally listen`'s held call) and before the
+        # view's (b, s): a Footer too narrow for all ("a Accept" joins them while the Board's
+        # figures disagree) leaves out a view key, never how to quit the count.
         keys = self._bindings.key_to_bindings
-        for key in ("b", "s", "B", "S"):
+        for key in ("q", "b", "s", "B", "S"):
             if key in keys:
                 keys[key] = keys.pop(key)
 
@@ -140,14 +141,22 @@ class CountDashboard(Dashboard):
         return replace(framed, presentation=replace(model, verification=words))
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below WIDE_FOOTER columns the Footer leaves out "0-9 Pile", so that `t` (the Board's
-        figures) fits with the keys every dashboard has; the entry line always shows the pile."""
-        wide = event.size.width >= WIDE_FOOTER
+        self.show_pile(event.size.width)
+
+    def show_pile(self, width: int | None = None) -> None:
+        """Below WIDE_FOOTER columns, or while more keys crowd the Footer (`crowded`), it leaves out
+        "0-9 Pile", so that `t` (the Board's figures) and q fit with the keys every dashboard has;
+        the entry line always shows the pile."""
+        shown = (self.size.width if width is None else width) >= WIDE_FOOTER and not self.crowded()
         bindings = self._bindings.key_to_bindings
         pile = bindings["1"][0]
-        if pile.show != wide:
-            bindings["1"] = [replace(pile, show=wide)]
+        if pile.show != shown:
+            bindings["1"] = [replace(pile, show=shown)]
             self.refresh_bindings()
+
+    def crowded(self) -> bool:
+        """Whether keys of a subclass's own are in the Footer now (`tally listen`'s, while a call is held)."""
+        return False
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,

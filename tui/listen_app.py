@@ -81,10 +81,10 @@ class ListenDashboard(CountDashboard):
         if heard.sure:
             if self.save(heard_fields(heard, self.started)) is None:
                 self.heard_count += 1
+            self._show_listening()
         else:
             self.held.append(heard)
-            self.refresh_bindings()
-        self._show_listening()
+            self._held_changed()
 
     def _stop(self, why: str) -> None:
         self.stopped = why
@@ -140,7 +140,12 @@ class ListenDashboard(CountDashboard):
             return bool(self.held)
         return super().check_action(action, parameters)
 
+    def crowded(self) -> bool:
+        """A held call's three keys take the room of "0-9 Pile" (the entry line shows the pile)."""
+        return bool(self.held)
+
     def _held_changed(self) -> None:
+        self.show_pile()
         self.refresh_bindings()
         self._show_listening()
 
