@@ -190,16 +190,6 @@ def quiet_worker(hub: int, idle: bool = True) -> None:
     threading.Thread(target=_exit_with, args=(hub,), name="exit with the hub", daemon=True).start()
 
 
-def end_workers(pool: Any) -> None:
-    """End a worker pool now, without waiting for the job in hand (a needle could take its budget)."""
-    if pool is None:
-        return
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # 3.14: terminate_workers()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in workers:
-        process.terminate()
-
-
 def _exit_with(pid: int) -> None:
     try:
         gone = os.pidfd_open(pid)  # readable once the process has ended

@@ -202,7 +202,6 @@ def open_served(journal: str | Path, listen: str, tls: ssl.SSLContext | None = N
         store.close()
         sock.close()
         raise
-    start_needle_helpers()
     return ServedHub(host, sock.getsockname()[1], store, sock, token, where, tls)
 
 
@@ -217,22 +216,6 @@ def earlier_copy(journal: str | Path, data: Path) -> None:
     if not Path(journal).exists() and any(data.glob("*.jsonl")):
         raise FeedError(f"{data}: holds the page's copy of an earlier count, and {journal} is new: "
                         f"move {data} away to serve a new count")
-
-
-def start_needle_helpers() -> None:
-    """Start now the helper processes of the hub's card worker (feeds/hub/cards.py: a forkserver
-    pool), which Python otherwise starts at the first link preview. (The board's row and needle
-    workers need none: feeds/hub/workers.py starts them itself, with the process's own stderr.)
-
-    Each is handed this process's stderr by its file descriptor; under the count screen Textual
-    has replaced sys.stderr with an object that has none, and the start fails ("bad value(s) in
-    fds_to_keep"): no card would ever be made. Started before the screen,
-    they get the terminal's stderr, as under `tally serve`.
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    resource_tracker.ensure_running()
-    forkserver.ensure_running()
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -15,7 +15,7 @@ import json
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from feeds.hub.workers import Workers
 from html.parser import HTMLParser
 
 import pytest
@@ -171,7 +171,7 @@ async def test_the_count_page_previews_itself_and_the_card_is_made_off_the_loop(
             assert status == 200 and meta["og:image"] == f"http://{host}/card/ldj5.png"
             status, png = await get(url, "/card/ldj5.png", host)
             assert status == 200 and card_lines(png) == model_lines(hub.elections["ldj5"].count.snapshot())
-            assert isinstance(hub.cards._pool, ProcessPoolExecutor)  # never the loop's thread, nor a thread
+            assert isinstance(hub.cards._pool, Workers)  # a worker process: never the loop's thread, nor a thread
 
             # the count moves on: the card follows, made at most once a second
             made, started = hub.cards.made, time.monotonic()

@@ -72,7 +72,7 @@ async def stopped(port: int) -> None:
 
 async def needle_on_the_page(served, election_id: str) -> None:
     """The page's stream (/board?id=ID) brings the count's chances: the hub's needle workers run
-    in the count's process too (feeds.serving.start_needle_helpers)."""
+    from the count's process too (feeds/hub/workers.py, started under the count's screen)."""
     async with connect(f"{served.own_link()}/board?id={election_id}") as ws:
         while True:
             row = await next_row(ws, 20)

@@ -22,15 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Mapping, Protocol
 
-from feeds.needle import end_workers, quiet_worker
+from feeds.hub.workers import Workers
 from tally.lang import ENGLISH, LANGUAGES, use
 from tally.reducer import Count
 from tally.verify import CheckResult
@@ -93,16 +89,14 @@ class Cards:
     """
 
     def __init__(self, elections: Mapping[str, Election], every: float = EVERY, keep: float = KEEP,
-                 budget: float = BUDGET, most: int = MOST,
-                 executor: Callable[[], Executor] | None = None) -> None:
+                 budget: float = BUDGET, most: int = MOST) -> None:
         self.elections = elections
         self.every = every
         self.keep = keep
         self.most = most
         self.budget = budget
         self.cards: dict[tuple[str, str], Card] = {}
-        self._pool: Executor | None = None
-        self._new_executor = executor or self._process_pool
+        self._pool: Workers | None = None
         self.made = 0
         """Cards made since the start (for tests and the benchmark)."""
 
@@ -162,8 +156,7 @@ class Cards:
         card.making = True
         card.made_at = asyncio.get_running_loop().time()
         state = _state(election)
-        job = asyncio.get_running_loop().run_in_executor(
-            self._executor(), make_card, election.count.snapshot(), election.results(), self.budget, key[1])
+        job = self._workers().run(make_card, election.count.snapshot(), election.results(), self.budget, key[1])
         job.add_done_callback(lambda job: self._back(key, state, job))
 
     def _back(self, key: tuple[str, str], state: tuple[int, int], job: asyncio.Future[bytes]) -> None:
@@ -173,8 +166,7 @@ class Cards:
         if job.cancelled():
             return
         if (exc := job.exception()) is not None:
-            if isinstance(exc, BrokenProcessPool):
-                self._pool = None  # a worker died: the next card starts another
+            # a worker that died (WorkerLost) is replaced at the next card
             log.warning("%s: the card could not be made: %s: %s", election_id, type(exc).__name__, exc)
             for waiter in card.waiters:
                 if not waiter.done():
@@ -189,20 +181,16 @@ class Cards:
         card.waiters.clear()
         self._due(key)  # the count moved on while it was made: once more, when due
 
-    def _executor(self) -> Executor:
+    def _workers(self) -> Workers:
+        """One worker process, below the hub's priority, fed by the loop (feeds/hub/workers.py)."""
         if self._pool is None:
-            self._pool = self._new_executor()
+            self._pool = Workers(1, idle=True)
         return self._pool
-
-    @staticmethod
-    def _process_pool() -> Executor:
-        # forkserver, as the needle's workers (feeds/hub/board.py): never fork a threaded hub
-        return ProcessPoolExecutor(1, multiprocessing.get_context("forkserver"),
-                                   initializer=quiet_worker, initargs=(os.getpid(),))
 
     def close(self) -> None:
         for card in self.cards.values():
             if card.timer is not None:
                 card.timer.cancel()
         pool, self._pool = self._pool, None
-        end_workers(pool)
+        if pool is not None:
+            pool.close()
