@@ -134,6 +134,13 @@ def make_rows(jobs: list[RowJob]) -> list[str | Exception]:
     return rows
 
 
+def _told(job: asyncio.Future) -> None:
+    """A warm-up's answer, read: a worker that could not start is said in one line, not left to
+    asyncio's "exception was never retrieved" and its traceback."""
+    if not job.cancelled() and (exc := job.exception()) is not None:
+        log.warning("the board's row worker could not start: %s", exc)
+
+
 class Rows:
     """Board rows made in a worker process, each kept for the row it is (its `spec`) until newer ones.
 
@@ -225,7 +232,7 @@ class Rows:
         (`tally serve`) then waits for no process to start and import the presentation (1–2 s at
         load 4, against 0.1 s when rows were made on the loop). Not for every `Board`: a hub
         nobody opens a board on (a test's) would pay for a process."""
-        self._workers().run(make_rows, [])
+        self._workers().run(make_rows, []).add_done_callback(_told)
 
     def _workers(self) -> Workers:
         if self._pool is None:

@@ -231,9 +231,10 @@ def work(hub: int, idle: bool) -> None:
     quiet_worker(hub, idle)
     while True:
         header = _read_exactly(jobs, HEADER.size)
-        if header is None:
-            return
-        fn, args = pickle.loads(_read_exactly(jobs, HEADER.unpack(header)[0]) or b"")
+        job = None if header is None else _read_exactly(jobs, HEADER.unpack(header)[0])
+        if job is None:
+            return  # the hub closed the pipe, or ended
+        fn, args = pickle.loads(job)
         try:
             answer = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - the job's own error goes back to its future
@@ -242,8 +243,11 @@ def work(hub: int, idle: bool) -> None:
             except Exception:  # noqa: BLE001 - an error that does not pickle goes back as its words
                 answer = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
         message = memoryview(HEADER.pack(len(answer)) + answer)
-        while message:
-            message = message[answers.write(message):]
+        try:
+            while message:
+                message = message[answers.write(message):]
+        except BrokenPipeError:
+            return  # the hub is gone: nobody to answer
 
 
 def _read_exactly(stream: Any, size: int) -> bytes | None:
