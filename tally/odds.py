@@ -25,7 +25,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import mul, truediv
 from typing import Any, Callable, Sequence
 
@@ -256,51 +256,48 @@ def beta_binomial_window(n: int, alpha: float, beta: float) -> Window:
     top = math.exp(log_beta_binomial(n, peak, alpha, beta))
     floor = top * 1e-20 if alpha >= 1 or beta >= 1 else -1.0
     if n >= LARGE:
-        return _large_window(n, alpha, beta, peak, top, floor)
-    left = _terms_beyond(n, alpha, beta, peak, top, floor, -1)
-    pmf = left[::-1] + [top] + _terms_beyond(n, alpha, beta, peak, top, floor, +1)
+        import numpy as np  # here only: see LARGE
+
+        left = np.concatenate(_terms_beyond(n, alpha, beta, peak, top, floor, -1, _array_chunk) or [[]])
+        right = np.concatenate(_terms_beyond(n, alpha, beta, peak, top, floor, +1, _array_chunk) or [[]])
+        pmf = np.concatenate((left[::-1], [top], right))
+        return peak - len(left), pmf * (1.0 / pmf.sum())
+    left = list(chain.from_iterable(_terms_beyond(n, alpha, beta, peak, top, floor, -1, _list_chunk)))
+    pmf = left[::-1] + [top] + list(chain.from_iterable(_terms_beyond(n, alpha, beta, peak, top, floor, +1, _list_chunk)))
     return peak - len(left), list(map((1.0 / sum(pmf)).__mul__, pmf))
 
 
 def _terms_beyond(n: int, alpha: float, beta: float, peak: int, top: float, floor: float,
-                  way: int) -> list[float]:
-    """The terms after the peak (way = +1) or before it (−1, nearest first), in
-    chunks of doubling size, until one falls under `floor`."""
-    terms, value, k, size = [], top, peak, 64
+                  way: int, chunk: Callable[..., Any]) -> list[Any]:
+    """The terms after the peak (way = +1) or before it (−1, nearest first), in chunks of
+    doubling size (each multiplied out by `chunk`: a list, or from LARGE on an array), until
+    one falls under `floor`."""
+    chunks, value, k, size = [], top, peak, 64
     while (k < n if way > 0 else k > 0) and value >= floor:
         lo, hi = (k, min(n, k + size)) if way > 0 else (max(0, k - size), k)
-        ratios = list(map(truediv, map(mul, range(n - lo, n - hi, -1), map(alpha.__add__, range(lo, hi))),
-                          map(mul, range(lo + 1, hi + 1), map((n - 1 + beta).__sub__, range(lo, hi)))))
-        if way > 0:
-            terms += accumulate(ratios, mul, initial=value)
-        else:
-            terms += accumulate(reversed(ratios), truediv, initial=value)
-        terms.pop(len(terms) - len(ratios) - 1)  # the initial value, already counted
-        value, k, size = terms[-1], hi if way > 0 else lo, size * 2
-    return terms
+        chunks.append(terms := chunk(n, alpha, beta, lo, hi, value, way))
+        value, k, size = float(terms[-1]), hi if way > 0 else lo, size * 2
+    return chunks
 
 
-def _large_window(n: int, alpha: float, beta: float, peak: int, top: float, floor: float) -> Window:
-    """`beta_binomial_window` from LARGE on: the same chunks, ratios and running products as
-    `_terms_beyond` (numpy's accumulate multiplies in the same order, so each term is the
-    same float), the pmf an array."""
-    import numpy as np  # here only: see LARGE
+def _list_chunk(n: int, alpha: float, beta: float, lo: int, hi: int, value: float, way: int) -> list[float]:
+    """The terms for k in [lo, hi) from `value` outwards, by P(k+1)/P(k), in C-level maps."""
+    ratios = list(map(truediv, map(mul, range(n - lo, n - hi, -1), map(alpha.__add__, range(lo, hi))),
+                      map(mul, range(lo + 1, hi + 1), map((n - 1 + beta).__sub__, range(lo, hi)))))
+    if way > 0:
+        return list(accumulate(ratios, mul, initial=value))[1:]
+    return list(accumulate(reversed(ratios), truediv, initial=value))[1:]
 
-    def beyond(way: int) -> Any:
-        chunks, value, k, size = [], top, peak, 64
-        while (k < n if way > 0 else k > 0) and value >= floor:
-            lo, hi = (k, min(n, k + size)) if way > 0 else (max(0, k - size), k)
-            ks = np.arange(lo, hi, dtype=np.float64)
-            ratios = (n - ks) * (alpha + ks) / ((ks + 1) * ((n - 1 + beta) - ks))
-            step = np.multiply if way > 0 else np.divide
-            terms = step.accumulate(np.concatenate(([value], ratios if way > 0 else ratios[::-1])))[1:]
-            chunks.append(terms)
-            value, k, size = float(terms[-1]), hi if way > 0 else lo, size * 2
-        return np.concatenate(chunks) if chunks else np.empty(0)
 
-    left = beyond(-1)
-    pmf = np.concatenate((left[::-1], [top], beyond(+1)))
-    return peak - len(left), pmf * (1.0 / pmf.sum())
+def _array_chunk(n: int, alpha: float, beta: float, lo: int, hi: int, value: float, way: int) -> Any:
+    """`_list_chunk` in numpy: the same ratios, multiplied out in the same order (numpy's
+    accumulate is a running product), so each term is the same float."""
+    import numpy as np
+
+    ks = np.arange(lo, hi, dtype=np.float64)
+    ratios = (n - ks) * (alpha + ks) / ((ks + 1) * ((n - 1 + beta) - ks))
+    step = np.multiply if way > 0 else np.divide
+    return step.accumulate(np.concatenate(([value], ratios if way > 0 else ratios[::-1])))[1:]
 
 
 def _as_list(pmf: Any) -> list[float]:

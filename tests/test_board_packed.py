@@ -13,6 +13,7 @@ hub does pack rows that change together.
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 import json
 
 from hypothesis import given, settings
@@ -64,12 +65,19 @@ def test_tally_board_takes_a_packed_frame_as_its_rows_one_by_one(rows):
     assert board_rows({"rows": "not a list"}) == [{"rows": "not a list"}]  # anything else: ignored as before
 
 
-async def test_rows_that_change_together_reach_a_client_in_one_frame_in_order(tmp_path, monkeypatch):
+@asynccontextmanager
+async def slow_board(tmp_path, monkeypatch, names: str):
+    """A hub of elections `names` (3 yes each) whose board sends at most once a second."""
     monkeypatch.setattr(board_module, "INTERVAL", 1.0)
-    for name in "abcd":
+    for name in names:
         write(tmp_path / f"{name}.jsonl", header(id=name, ballots=40), pile("yes", 3))
     async with running_hub(tmp_path) as (hub, url):
         hub.board.interval = 1.0
+        yield hub, url
+
+
+async def test_rows_that_change_together_reach_a_client_in_one_frame_in_order(tmp_path, monkeypatch):
+    async with slow_board(tmp_path, monkeypatch, "abcd") as (hub, url):
         async with connect(f"{url}/board") as ws:
             while "ready" not in await next_row(ws):
                 pass
@@ -89,11 +97,7 @@ async def test_rows_that_change_together_reach_a_client_in_one_frame_in_order(tm
 
 
 async def test_a_follower_of_one_election_gets_only_its_rows_while_others_are_packed(tmp_path, monkeypatch):
-    monkeypatch.setattr(board_module, "INTERVAL", 1.0)
-    for name in "abc":
-        write(tmp_path / f"{name}.jsonl", header(id=name, ballots=40), pile("yes", 3))
-    async with running_hub(tmp_path) as (hub, url):
-        hub.board.interval = 1.0
+    async with slow_board(tmp_path, monkeypatch, "abc") as (hub, url):
         async with connect(f"{url}/board") as everyone, connect(f"{url}/board?id=b") as follower:
             for ws in (everyone, follower):
                 while "ready" not in await next_row(ws):
