@@ -15,6 +15,7 @@ import signal
 from contextlib import contextmanager
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 import feeds.hub.server
 from counts import ballots, header, write
@@ -243,3 +244,51 @@ async def test_a_full_file_table_is_told_once_a_second_and_the_hub_recovers(tmp_
     accept = [line for line in log if "cannot accept connections: Too many open files" in line]
     assert 2 <= len(accept) <= 5, log  # once a second for about 3 s, not once per attempt
     assert not any("Traceback" in line for line in log), "\n".join(line for line in log if "cannot accept" not in line)
+
+
+async def test_a_hub_stopped_while_it_waits_to_accept_again_stops_cleanly(tmp_path):
+    """asyncio retries a failed accept a second later, once per failure; a hub stopped before then says nothing more."""
+    data = tmp_path / "hub"
+    elections(data, 3)
+    hub, port = await start_hub(data, preexec_fn=fd_limit(30))
+    fillers = []
+    try:
+        for _ in range(40):  # more connections than the hub has descriptors left: its accepts fail
+            fillers.append(await asyncio.open_connection("127.0.0.1", port))
+        await asyncio.sleep(0.3)  # the retries are waiting their second
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        _, err = await hub.communicate()
+        for _, writer in fillers:
+            writer.close()
+    log = err.decode().splitlines()
+    assert any("cannot accept connections: Too many open files" in line for line in log), log
+    assert not any("Traceback" in line for line in log), "\n".join(log)
+    assert hub.returncode == 0
+
+
+async def test_a_hub_with_silent_connections_stops_at_once(tmp_path):
+    """Connections that never send a request (a browser's preconnect) do not hold a stopping hub for their 10 s timeout."""
+    data = tmp_path / "hub"
+    elections(data, 3)
+    hub, port = await start_hub(data)
+    try:
+        silent = [await asyncio.open_connection("127.0.0.1", port) for _ in range(5)]
+        async with publishing(f"ws://127.0.0.1:{port}", "e0001") as pub:
+            assert await ask(pub, ballot(3, "no")) == {"ack": 3}
+            started = asyncio.get_running_loop().time()
+            hub.send_signal(signal.SIGTERM)
+            _, err = await hub.communicate()
+            stopped_in = asyncio.get_running_loop().time() - started
+            with pytest.raises(ConnectionClosed) as closed:
+                await pub.recv()
+    finally:
+        if hub.returncode is None:
+            hub.kill()
+            await hub.wait()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1001  # the open one was told
+    for reader, writer in silent:
+        assert await reader.read() == b""  # cut, with nothing said
+        writer.close()
+    assert hub.returncode == 0 and b"Traceback" not in err
+    assert stopped_in < 5, stopped_in  # not the open timeout (10 s): 0.01 s here

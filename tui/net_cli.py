@@ -224,8 +224,8 @@ def _serving(args: argparse.Namespace, hub: Any) -> int:
 
 async def _until_terminated(hub: Any) -> None:
     """`hub` until it ends or SIGTERM (a service manager's stop), which stops it as Ctrl-C does:
-    its journals closed and its worker processes ended. Killed by SIGTERM's default instead,
-    the hub left its workers' semaphores for multiprocessing to warn about on stderr."""
+    its journals closed, its worker processes ended and its silent connections cut. Killed by
+    SIGTERM's default instead, its watchers would not be told it went away (1001)."""
     import asyncio
     import signal
 

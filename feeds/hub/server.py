@@ -30,12 +30,14 @@ from __future__ import annotations
 import asyncio
 import bisect
 import dataclasses
+import functools
 import gc
 import hmac
 import inspect
 import json
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -370,6 +372,8 @@ class Hub:
         self.store_lost: str | None = None
         """Why the shared store has been unreadable for STORE_GRACE seconds, or None."""
         self._lost_timer: asyncio.TimerHandle | None = None
+        self.accepted: set[ServerConnection] = set()
+        """Every connection from its accept to its loss (websockets lists only the open ones)."""
         for loaded in store.loaded():
             self._add(Election(loaded.count, loaded.frames))
         for election_id, name, loaded in store.loaded_checks():
@@ -971,8 +975,40 @@ class Hub:
             process_request=self.process_request,
             compression=None,  # small JSON frames: deflate would cost CPU and memory per watcher
             max_size=MAX_FRAME,
+            create_connection=functools.partial(_Accepted, self.accepted),
             **kwargs,
         )
+
+    def stop_listening(self, server: Server) -> None:
+        """Stop accepting at once, and cut the connections that never sent a request.
+
+        websockets closes the open connections (1001) and waits for every
+        handler, including that of a connection accepted but still silent (a
+        browser's preconnect, an idle socket), until its open timeout: a hub
+        told to stop stayed up 10 s more. Such a connection has asked for
+        nothing and is owed no answer: it is aborted, and the hub stops in a
+        moment.
+        """
+        server.server.close()
+        for connection in list(self.accepted):
+            if connection.protocol.state is State.CONNECTING:
+                connection.transport.abort()
+
+
+class _Accepted(ServerConnection):
+    """A websockets connection that is in ``listed`` from its accept until it is lost."""
+
+    def __init__(self, listed: set[ServerConnection], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._listed = listed
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._listed.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._listed.discard(self)
+        super().connection_lost(exc)
 
 
 async def _answers(ws: ServerConnection) -> bool:
@@ -1025,10 +1061,15 @@ async def run_hub(
                 maybe = ready(hub, server)
                 if maybe is not None:
                     await maybe
-            await server.serve_forever()
+            try:
+                await loop.create_future()  # until cancelled; not serve_forever, whose close waits 10 s
+            finally:
+                hub.stop_listening(server)
     finally:
-        loop.set_exception_handler(before)
-        await hub.aclose()
+        try:
+            await hub.aclose()
+        finally:
+            loop.set_exception_handler(before)
 
 
 def _settle_heap() -> None:
@@ -1051,6 +1092,11 @@ def _accept_failures_told_once_a_second(before: Any, complaints: Throttled) -> C
     pending connection and reports each one, traceback and all (thousands
     a second); it retries by itself a second later, so the hub recovers
     as soon as descriptors are free. Only that report is changed here.
+
+    asyncio schedules one retry per failed accept, and does not cancel them
+    when the server closes: a hub stopped within that second has each retry
+    fail on the closed socket (ValueError, descriptor -1). Those retries had
+    nothing left to do, so they are dropped without a word.
     """
 
     def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -1058,12 +1104,22 @@ def _accept_failures_told_once_a_second(before: Any, complaints: Throttled) -> C
         if isinstance(exc, OSError) and exc.errno in OUT_OF_FDS:
             complaints.warning("accept", f"cannot accept connections: {exc.strerror} "
                                          "(retrying every second)")
+        elif isinstance(exc, ValueError) and _accept_retry_after_close(context.get("handle")):
+            pass
         elif before is not None:
             before(loop, context)
         else:
             loop.default_exception_handler(context)
 
     return handle
+
+
+def _accept_retry_after_close(handle: Any) -> bool:
+    """Whether ``handle`` is asyncio's accept retry for a listening socket closed since (see above)."""
+    callback = getattr(handle, "_callback", None)
+    args = getattr(handle, "_args", None) or ()
+    return (getattr(callback, "__name__", "") == "_start_serving"
+            and any(isinstance(arg, socket.socket) and arg.fileno() == -1 for arg in args))
 
 
 def bound_port(server: Server) -> int:
