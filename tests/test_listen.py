@@ -212,6 +212,32 @@ def listen_app(path, audio, **flags):
                            source=open_audio(str(audio)))
 
 
+@pytest.mark.parametrize("width", [80, 100, 120, 160])
+async def test_a_held_call_s_keys_and_q_are_in_the_footer_at_every_width(tmp_path, width):
+    """A held call is what the person must answer: its keys, the ballot keys and q stay in view."""
+    import wave
+
+    from feeds.listen.recogniser import Heard
+
+    silence = tmp_path / "silence.wav"
+    with wave.open(str(silence), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\0\0" * 16000 * 30)
+    app = listen_app(tmp_path / "j.jsonl", silence, title="Test")
+    async with app.run_test(size=(width, 24)) as pilot:
+        app._heard(Heard("yes", "yes", 0.41, 1.0, 1.5))
+        await until(pilot, lambda: footer_key_in_view(app, "enter"))
+        for key in ("y", "n", "v", "c", "u", "enter", "slash", "backspace", "q"):
+            assert footer_key_in_view(app, key), key
+        assert footer_key_in_view(app, "t") == (width >= 120)  # Note, Close, Board give way below 120
+        await pilot.press("backspace")  # dropped: the count's keys come back
+        await until(pilot, lambda: not app.held)
+        await until(pilot, lambda: not footer_key_in_view(app, "enter"))
+        assert footer_key_in_view(app, "t") and footer_key_in_view(app, "q")
+
+
 async def test_the_screen_holds_an_unsure_call_until_enter_counts_it(clips, tmp_path):
     path = tmp_path / "j.jsonl"
     app = listen_app(path, clips["held"], title="Test")

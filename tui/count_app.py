@@ -141,18 +141,33 @@ class CountDashboard(Dashboard):
         return replace(framed, presentation=replace(model, verification=words))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.show_pile(event.size.width)
+        self.fit_footer(event.size.width)
 
-    def show_pile(self, width: int | None = None) -> None:
-        """Below WIDE_FOOTER columns, or while more keys crowd the Footer (`crowded`), it leaves out
-        "0-9 Pile", so that `t` (the Board's figures) and q fit with the keys every dashboard has;
-        the entry line always shows the pile."""
-        shown = (self.size.width if width is None else width) >= WIDE_FOOTER and not self.crowded()
+    def fit_footer(self, width: int | None = None) -> None:
+        """The Footer's keys for the width: what `left_out` names is not shown (its key still works).
+
+        Below WIDE_FOOTER columns, or while more keys crowd the Footer (`crowded`), "0-9 Pile"
+        is left out, so that `t` (the Board's figures) and q fit with the keys every dashboard
+        has; the entry line always shows the pile.
+        """
+        left_out = self.left_out(self.size.width if width is None else width)
         bindings = self._bindings.key_to_bindings
-        pile = bindings["1"][0]
-        if pile.show != shown:
-            bindings["1"] = [replace(pile, show=shown)]
+        changed = False
+        for key in self.FITTED:
+            binding = bindings[key][0]
+            shown = key not in left_out
+            if binding.show != shown:
+                bindings[key] = [replace(binding, show=shown)]
+                changed = True
+        if changed:
             self.refresh_bindings()
+
+    FITTED = ("1",)
+    """The keys `fit_footer` may leave out of the Footer."""
+
+    def left_out(self, width: int) -> set[str]:
+        """The keys of FITTED the Footer leaves out at `width` columns."""
+        return set() if width >= WIDE_FOOTER and not self.crowded() else {"1"}
 
     def crowded(self) -> bool:
         """Whether keys of a subclass's own are in the Footer now (`tally listen`'s, while a call is held)."""

@@ -25,14 +25,17 @@ from tally.present import dropped_words, held_call_words, listening_words, made_
 from tui.count_app import CountDashboard
 from tui.widgets.readout import Readout
 
+HELD_FOOTER = 120
+"""Columns from which a held call's keys fit in the Footer beside every count key."""
+
 
 class ListenDashboard(CountDashboard):
     """The count screen with ears: sure calls are entered, unsure ones held for a key."""
 
     BINDINGS = [
-        Binding("enter", "confirm_held", "Count held"),
-        Binding("slash", "correct_held", "Correct held", key_display="/"),
-        Binding("backspace", "drop_held", "Drop held"),
+        Binding("enter", "confirm_held", "Count it"),
+        Binding("slash", "correct_held", "Correct it", key_display="/"),
+        Binding("backspace", "drop_held", "Drop it"),
     ]
 
     def __init__(self, *args, recogniser: Recogniser, source: AudioSource, **kw) -> None:
@@ -144,8 +147,21 @@ class ListenDashboard(CountDashboard):
         """A held call's three keys take the room of "0-9 Pile" (the entry line shows the pile)."""
         return bool(self.held)
 
+    FITTED = ("1", "exclamation_mark", "x", "t")
+
+    def left_out(self, width: int) -> set[str]:
+        """Below HELD_FOOTER columns, a held call's keys also take the room of Note, Close and Board.
+
+        The held call is what the person must answer now; those three still work, and q and
+        the ballot keys stay in view (at 80 columns: y n v c u, the held call's keys, q).
+        """
+        left_out = super().left_out(width)
+        if self.held and width < HELD_FOOTER:
+            left_out |= {"exclamation_mark", "x", "t"}
+        return left_out
+
     def _held_changed(self) -> None:
-        self.show_pile()
+        self.fit_footer()
         self.refresh_bindings()
         self._show_listening()
 
