@@ -23,6 +23,7 @@ import os
 from feeds.files import Cursor, Problem
 from feeds.live import LiveCount
 from tally.lang import t
+from tally.present import face_words
 from tally.schema import Event
 
 FIT_SECONDS = 60.0  # the auto speed plays a whole count in about a minute
@@ -280,8 +281,8 @@ class Replay:
         live = self.live
         closed = self._closed()
         if self.done:
-            state = "complete" if closed else "ended"
-            detail = t("count closed") if closed else t("the recording stops before close")
+            state = "final" if closed else "ended"
+            detail = face_words("closed") if closed else t("the recording stops before close")
         elif self.paused:
             state, detail = "paused", ""
         elif pause:

@@ -420,7 +420,6 @@ LINK_MARKS = {
     "counting": N_("▶ COUNTING"),
     "paused": N_("❚❚ PAUSED"),
     "break": N_("◷ BREAK"),
-    "complete": N_("■ COMPLETE"),
     "ended": N_("■ END OF RECORDING"),
     "live": N_("● LIVE"),
     "reconnecting": N_("↻ RECONNECTING"),

@@ -179,7 +179,7 @@ def text_report(snap: Snapshot) -> str:
 
 def _progress_line(snap: Snapshot) -> str:
     if snap.closed:
-        return t("Count complete.")
+        return t("FINAL: the count is closed.")
     if snap.remaining is None:
         return t("Count in progress: {n:,} ballots so far, total cast not known.", n=snap.handled)
     return t("Count in progress: {n:,} ballots still unopened.", n=snap.remaining)

@@ -128,7 +128,7 @@ async def test_x_closes_after_confirmation_and_nothing_counts_after(tmp_path):
         await press(pilot, "X", "escape")  # closed; the Board's official tally skipped (issue 18)
         assert journal(path)[-1]["type"] == "close"
         assert "OUTCOME DECIDED — the union wins" in text(app, "#banner")
-        assert "COMPLETE" in text(app, "#feed-status")
+        assert "■ FINAL" in text(app, "#feed-status")
         await press(pilot, "n")
         assert "refused: the count is closed" in text(app, "#said")
         assert journal(path)[-1]["type"] == "close"

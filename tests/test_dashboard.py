@@ -54,7 +54,8 @@ async def test_end_jumps_to_the_final_totals_and_home_restarts():
         await to_end(pilot)
         assert [d.value for d in app.query(Digits)] == ["380", "618"]
         assert "380 · 38.1 %" in text(app, ".-yes .choice-count")
-        assert "COMPLETE" in text(app, "#feed-status")
+        # A closed count reads FINAL on a replay as on `tally watch` and the page: one word for it.
+        assert text(app, "#feed-status") == "■ FINAL\nthe count is closed"
         await pilot.press("home")
         await until(pilot, lambda: handled(app) == 1 and not app.replay.done)
         assert "TOO EARLY TO CALL" in text(app, "#banner")

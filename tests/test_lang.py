@@ -42,7 +42,7 @@ ALIKE = {"FINAL", "NO", "final", "min", "h", "s", "tally", "hub", "NLRA", "CFR",
 ENGLISH = re.compile(r"\b(the|of|and|leads|unopened|ballots?|votes?|challenged|void|needs|wins|count|counts|"
                      r"chance|last|update|ago|yet|union|margin|remaining|turnout|entry|board|agree|differ|"
                      r"counters?|decided|pending|runoff|rerun|certain|between|finish|will|not|given|known|"
-                     r"LIVE|OFFLINE|RECONNECTING|WAITING|COUNTING|PAUSED|BREAK|COMPLETE|CONFLICT|DECIDED|"
+                     r"LIVE|OFFLINE|RECONNECTING|WAITING|COUNTING|PAUSED|BREAK|CONFLICT|DECIDED|"
                      r"CHALLENGED|RETRACTED|CORRECTED|ADJUSTED|BOARD|CLOSED|YES|TOO|EARLY|OUTCOME)\b")
 SKIPPED = {"id", "key", "role", "state", "link", "kind", "verification_role", "call", "title", "union", "heading"}
 """Model fields that are identifiers or the count's own text, never words of tally's."""

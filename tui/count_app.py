@@ -378,7 +378,7 @@ class CountDashboard(Dashboard):
         """The header's state and detail, and how many entries the hub does not have yet
         (the header's mark says so: a narrow header cuts the detail, never the mark)."""
         count = self.live.count
-        state = "complete" if count.closed else "counting"
+        state = "final" if count.closed else "counting"
         saved = (f"journal seq {count.last_seq}, on disk" if self.journal.broken is None
                  else "journal stopped: nothing more is saved")
         if self.publisher is None:
