@@ -34,10 +34,19 @@ def resolve(name_or_path: str) -> Path:
     if name_or_path in NAMES:
         return replays_dir() / f"{name_or_path}.jsonl"
     path = Path(name_or_path)
-    if not os.path.lexists(path):
-        raise FeedError(f"no such file or bundled count: {name_or_path} "
-                        f"(bundled: {', '.join(NAMES + SETS)})")
-    return path
+    if os.path.lexists(path):
+        return path
+    if name_or_path in SETS:  # a day of several counts: one count of it, or the board of all
+        raise FeedError(f"{name_or_path} is a bundled day of {len(day(name_or_path))} counts: "
+                        f"tally board {name_or_path} shows them all; one of them is "
+                        f"{day(name_or_path)[0]}")
+    raise FeedError(f"no such file or bundled count: {name_or_path} "
+                    f"(bundled: {', '.join(NAMES)}; for tally board also {', '.join(SETS)})")
+
+
+def day(name: str) -> list[Path]:
+    """The counts of a bundled day of several (SETS), by file name."""
+    return sorted((replays_dir() / name).glob("*.jsonl"))
 
 
 def resolve_many(names_or_paths: list[str]) -> list[Path]:
@@ -46,7 +55,7 @@ def resolve_many(names_or_paths: list[str]) -> list[Path]:
     paths: list[Path] = []
     for name in names_or_paths:
         if name in SETS:
-            paths += sorted((replays_dir() / name).glob("*.jsonl"))
+            paths += day(name)
         else:
             paths.append(resolve(name))
     return paths

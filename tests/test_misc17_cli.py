@@ -42,6 +42,16 @@ def test_a_mistyped_bundled_name_lists_the_bundled_names(tmp_path, command):
     assert all(name in err for name in NAMES + SETS)
 
 
+@pytest.mark.parametrize("command", ["replay", "report"])
+def test_a_bundled_day_of_several_counts_names_the_board_and_one_count_to_give(tmp_path, command):
+    code, out, err = tally(tmp_path, command, SETS[0])
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert "is a bundled day of " in err and f"tally board {SETS[0]} shows them all" in err
+    one = err.rstrip().rsplit(" ", 1)[1]
+    code, out, _ = tally(tmp_path, "report", one)  # the count it names is one to give
+    assert code == 0 and out
+
+
 def test_a_file_that_exists_keeps_its_own_reason(tmp_path):
     (tmp_path / "jfk").mkdir()
     code, _, err = tally(tmp_path, "replay", "jfk")
