@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import stat
@@ -113,6 +114,17 @@ async def test_serve_exits_quietly_on_ctrl_c(tmp_path):
             await proc.wait()
     assert (proc.returncode, err) == (130, b"")
     assert b"the publish token is in" in out
+    page = re.search(rb"the page: (http://127\.0\.0\.1:(\d+)/) ", out)  # where a browser opens it
+    assert page and page.group(2) == re.search(rb":(\d+) ", first).group(1)
+
+
+@pytest.mark.parametrize("host, tls, address", [
+    ("127.0.0.1", False, "http://127.0.0.1:8765/"), ("0.0.0.0", False, "http://127.0.0.1:8765/"),
+    ("::", True, "https://[::1]:8765/"), ("::1", False, "http://[::1]:8765/"),
+    ("tally.example.org", True, "https://tally.example.org:8765/")])
+def test_the_page_address_is_one_a_browser_opens(host, tls, address):
+    from tui.net_cli import page_address
+    assert page_address(host, 8765, tls) == address
 
 
 async def test_publish_streams_a_file_then_has_nothing_new(tmp_path):

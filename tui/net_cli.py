@@ -192,6 +192,15 @@ def _serve_shared(args: argparse.Namespace) -> int:
     return _serving(args, serve())
 
 
+def page_address(host: str, port: int, tls: bool) -> str:
+    """The hub's page as a browser on this machine opens it: a wildcard address (0.0.0.0, ::)
+    is not one to browse to, so it reads as the loopback address; an IPv6 one is bracketed."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"{'https' if tls else 'http'}://{shown}:{port}/"
+
+
 def _ready(args: argparse.Namespace, where: str) -> Any:
     """What `tally serve` says once it listens: what it repaired, where, and the token's place."""
     from feeds.hub import bound_port
@@ -200,8 +209,11 @@ def _ready(args: argparse.Namespace, where: str) -> Any:
     def ready(hub: Any, server: Any) -> None:
         for line in hub.repaired:
             _say("serve", line)
-        _say("serve", f"listening on {'wss' if args.tls else 'ws'}://{args.host}:{bound_port(server)} "
+        port = bound_port(server)
+        _say("serve", f"listening on {'wss' if args.tls else 'ws'}://{args.host}:{port} "
                       f"({counted(len(hub.elections), 'election')} {hub.store.where})")
+        _say("serve", f"the page: {page_address(args.host, port, bool(args.tls))} "
+                      "(every count, one card each; /e/ID is one count)")
         _say("serve", where)
 
     return ready
