@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tally.schema import Election, _offset_in_range
 
-MADE_FROM = '7dfe1c210df0383120261cc7cc61760f47232931abe542d6ebda976aa22ef0c1'
+MADE_FROM = 'a0d2c3b8141d446838d8068197dd092b9153039b794e325071bd8d9d6528758c'
 
 FAST_SCHEMA = {
     'type': 'list',

@@ -10,6 +10,7 @@ one that stops. docs/FORMAT.md is the prose version of this module.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Annotated, Any, Literal, Union
@@ -357,12 +358,26 @@ def _refuse_repeated_keys(raw: bytes) -> None:
     json.loads(raw, object_pairs_hook=unique)
 
 
+def _within_the_line(error: str) -> str:
+    """The JSON parser's place in the text it was given, as a place in the file's line.
+
+    Each line is parsed alone, with its newline: "line 1 column 17" is column 17
+    of the line the message already names (FILE:LINE), and "line 2 column 0" is
+    its end (what follows the newline), not the file's line 2.
+    """
+    found = re.search(r" at line (\d+) column (\d+)$", error)
+    if found is None:
+        return error
+    where = f"at column {found.group(2)}" if found.group(1) == "1" else "at the end of the line"
+    return error[:found.start()] + " " + where
+
+
 def explain(exc: ValidationError) -> str:
     """The first problem pydantic found, as one line a person can act on."""
     err = exc.errors(include_url=False)[0]
     kind = err["type"]
     if kind == "json_invalid":
-        return f"not JSON ({err['ctx'].get('error', 'invalid')})"
+        return f"not JSON ({_within_the_line(err['ctx'].get('error', 'invalid'))})"
     if kind == "model_type" or kind == "dict_type":
         return "not a JSON object"
     loc = [str(p) for p in err["loc"]]

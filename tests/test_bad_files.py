@@ -95,7 +95,19 @@ def test_a_long_line_is_reported_and_the_next_lines_still_checked(capsys, tmp_pa
     code, err = run(capsys, "report", str(path))
     assert code == 2
     assert err.splitlines() == [f"tally: {path}:2: line longer than 64 KiB: not read",
-                                f"tally: {path}:4: not JSON (expected ident at line 1 column 2)"]
+                                f"tally: {path}:4: not JSON (expected ident at column 2)"]
+
+
+@pytest.mark.parametrize("line, why", [
+    ('{"seq":2,"type":"ballot"', "EOF while parsing an object at the end of the line"),
+    ('{"seq":2,"type":"ballot","choice":"yes"} x', "trailing characters at column 42"),
+    ('{"seq":2,"type":"ballot","choice":yes}', "expected value at column 35")])
+def test_a_line_that_is_not_json_says_where_in_that_line(capsys, tmp_path, line, why):
+    """The parser sees one line with its newline: its "line 2 column 0" is that line's end, not line 2."""
+    path = tmp_path / "torn.jsonl"
+    path.write_text(json.dumps({"seq": 1, "type": "election", "id": "x", "title": "T"}) + "\n" + line + "\n")
+    code, err = run(capsys, "report", str(path))
+    assert (code, err.splitlines()) == (2, [f"tally: {path}:2: not JSON ({why})"])
 
 
 @pytest.mark.parametrize("field, value, why", [
