@@ -235,3 +235,32 @@ async def test_a_spanish_page_previews_itself_with_a_spanish_card(tmp_path):
         status, png = await get(url, "/card/ldj5.png?lang=xx", host)  # a language tally does not speak
         assert status == 200 and card_lines(png) == model_lines(snap)
         assert set(hub.cards.cards) == {("ldj5", "es"), ("ldj5", "en")}
+
+
+async def test_cards_asked_for_by_the_hundred_are_each_answered_at_once_or_refused_at_once(tmp_path, monkeypatch):
+    """More cards asked for than the hub keeps (MOST) or queues (QUEUED): every request has its answer.
+
+    A card asked for past MOST used to be dropped as it was made, its reader left waiting until
+    the connection timed out (10 s, no answer); and a queue of anyone's cards made a reader wait
+    for all of them. Past QUEUED a new card is refused at once (503), and the reader's card,
+    asked for afterwards, is made.
+    """
+    import feeds.hub.cards
+
+    monkeypatch.setattr(feeds.hub.cards, "QUEUED", 4)
+    data = tmp_path / "hub"
+    data.mkdir()
+    for i in range(12):
+        (data / f"c{i}.jsonl").write_text(header(f"c{i}") + "\n")
+    async with running_hub(data) as (hub, url):
+        hub.cards.most = 3
+        host = f"127.0.0.1:{url.rsplit(':', 1)[1]}"
+        started = time.monotonic()
+        answers = await asyncio.gather(*(get(url, f"/card/c{i}.png?lang={lang}", host)
+                                         for i in range(12) for lang in ("en", "es")))
+        statuses = [status for status, _ in answers]
+        assert set(statuses) <= {200, 503} and statuses.count(200) >= 4, statuses
+        assert time.monotonic() - started < 8  # none waited for its connection's 10 s timeout
+        assert all(png.startswith(b"\x89PNG") for status, png in answers if status == 200)
+        status, png = await get(url, "/card/c11.png", host)  # the queue gone: a reader's card is made
+        assert status == 200 and png.startswith(b"\x89PNG")

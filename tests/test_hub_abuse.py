@@ -292,3 +292,28 @@ async def test_a_hub_with_silent_connections_stops_at_once(tmp_path):
         writer.close()
     assert hub.returncode == 0 and b"Traceback" not in err
     assert stopped_in < 5, stopped_in  # not the open timeout (10 s): 0.01 s here
+
+
+async def test_a_hub_stops_within_its_grace_when_a_client_never_answers_its_close(tmp_path):
+    """websockets waits 10 s for a client to answer its close; a stopping hub waits STOP_GRACE, then cuts it."""
+    data = tmp_path / "hub"
+    elections(data, 3)
+    hub, port = await start_hub(data)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /elections/e0001?since=0 HTTP/1.1\r\nHost: hub\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     b"Sec-WebSocket-Version: 13\r\n\r\n")
+        await writer.drain()
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")  # open; then never a word
+        started = asyncio.get_running_loop().time()
+        hub.send_signal(signal.SIGTERM)
+        _, err = await hub.communicate()
+        stopped_in = asyncio.get_running_loop().time() - started
+        writer.close()
+    finally:
+        if hub.returncode is None:
+            hub.kill()
+            await hub.wait()
+    assert hub.returncode == 0 and b"Traceback" not in err
+    assert feeds.hub.server.STOP_GRACE <= stopped_in < feeds.hub.server.STOP_GRACE + 3, stopped_in

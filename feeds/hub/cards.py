@@ -40,6 +40,10 @@ KEEP = 600.0
 MOST = 256
 """Cards kept at most (~70 KB each): past it, the one asked for least recently is dropped (made
 again if asked again), so asking for every election of a large hub cannot hold its memory."""
+QUEUED = 16
+"""New cards waiting to be made at most: past it a card never made before is refused at once
+(503; a link preview's fetcher asks again) rather than queued behind everyone else's, so that
+anyone asking for card after card cannot make a reader's preview wait for all of them."""
 BUDGET = 5.0
 """Seconds the card's needle may take; past it the card says there is none (a 10-million-ballot count)."""
 
@@ -54,6 +58,10 @@ class Election(Protocol):
 
     @property
     def last(self) -> int: ...
+
+
+class CardsBusy(Exception):
+    """Too many new cards are waiting to be made (QUEUED): this one is refused, not queued."""
 
 
 @dataclass
@@ -108,8 +116,10 @@ class Cards:
         key = (election_id, lang)
         card = self.cards.get(key)
         if card is None:
+            if self.queued() >= QUEUED:
+                raise CardsBusy(f"{QUEUED} cards are being made: ask again in a moment")
             card = self.cards[key] = Card(asked_at=time.monotonic())
-            self._forget_beyond(self.most)
+            self._forget_beyond(self.most, keep=key)
         now = time.monotonic()
         lapsed = now - card.asked_at > self.keep
         card.asked_at = now
@@ -121,9 +131,15 @@ class Cards:
         self._due(key)
         return await waiter
 
-    def _forget_beyond(self, most: int) -> None:
-        """Drop the least recently asked-for cards that nothing waits for, down to `most`."""
-        idle = [i for i, c in self.cards.items() if not (c.making or c.waiters or c.timer)]
+    def queued(self) -> int:
+        """Cards asked for and not made yet: being made, or due to be."""
+        return sum(1 for c in self.cards.values() if c.png is None and (c.making or c.timer or c.waiters))
+
+    def _forget_beyond(self, most: int, keep: tuple[str, str]) -> None:
+        """Drop the least recently asked-for cards that nothing waits for, down to `most`; never
+        `keep`, the one just asked for (its waiter is not on it yet: dropped, it was never made
+        and its reader waited until the connection timed out)."""
+        idle = [i for i, c in self.cards.items() if not (c.making or c.waiters or c.timer) and i != keep]
         for key in sorted(idle, key=lambda k: self.cards[k].asked_at)[:max(0, len(self.cards) - most)]:
             del self.cards[key]
 
@@ -188,9 +204,13 @@ class Cards:
         return self._pool
 
     def close(self) -> None:
+        """No more cards: what is being made is dropped, and whoever waits for one is let go (cancelled)."""
         for card in self.cards.values():
             if card.timer is not None:
                 card.timer.cancel()
+            for waiter in card.waiters:
+                waiter.cancel()
+            card.waiters.clear()
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.close()

@@ -349,6 +349,10 @@ class Throttled:
         log.warning("%s%s", line, f" ({held} more like it since the last)" if held else "")
 
 
+STOP_GRACE = 2.0
+"""Seconds a stopping hub gives its open connections to answer its close before it cuts them."""
+
+
 class Hub:
     """The elections of one store, and the handlers that serve them."""
 
@@ -979,20 +983,31 @@ class Hub:
             **kwargs,
         )
 
-    def stop_listening(self, server: Server) -> None:
-        """Stop accepting at once, and cut the connections that never sent a request.
+    async def stop(self, server: Server) -> None:
+        """Stop serving within about STOP_GRACE seconds, whoever is connected.
 
-        websockets closes the open connections (1001) and waits for every
-        handler, including that of a connection accepted but still silent (a
-        browser's preconnect, an idle socket), until its open timeout: a hub
-        told to stop stayed up 10 s more. Such a connection has asked for
-        nothing and is owed no answer: it is aborted, and the hub stops in a
-        moment.
+        websockets' own close waits for every connection: one still silent
+        (a browser's preconnect) until its open timeout, one whose request
+        waits for a worker (a card) until that is done, one that does not
+        answer the close (a client that stopped reading) until the close
+        timeout, 10 s each. So the hub stops listening, aborts the connections
+        that have not sent a request and ends its workers (what waits for them
+        fails at once), then gives the open connections STOP_GRACE to answer
+        websockets' close (1001, "going away") and aborts those that did not.
         """
         server.server.close()
         for connection in list(self.accepted):
             if connection.protocol.state is State.CONNECTING:
                 connection.transport.abort()
+        self.board.close()
+        self.cards.close()
+        server.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(server.wait_closed()), STOP_GRACE)
+        except TimeoutError:
+            for connection in list(self.accepted):
+                connection.transport.abort()
+            await server.wait_closed()
 
 
 class _Accepted(ServerConnection):
@@ -1064,7 +1079,7 @@ async def run_hub(
             try:
                 await loop.create_future()  # until cancelled; not serve_forever, whose close waits 10 s
             finally:
-                hub.stop_listening(server)
+                await hub.stop(server)
     finally:
         try:
             await hub.aclose()

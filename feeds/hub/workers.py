@@ -188,8 +188,9 @@ class _Worker:
         """The worker ended (its pipe closed): its job fails, and it leaves the pool."""
         if self.gone:
             return
+        status = self.process.poll()  # before `end`, which would kill what is still alive
         self.end()
-        self.fail(WorkerLost(f"a worker ended (exit status {self.process.poll()}) before it answered"))
+        self.fail(WorkerLost(f"a worker ended{_how(status)} before it answered"))
         self.pool._done(self, alive=False)
 
     def fail(self, error: WorkerLost) -> None:
@@ -216,6 +217,14 @@ class _Worker:
         self.process.stdin.close()
         self.process.stdout.close()
         self.process.poll()  # reaped if it has ended; else by the subprocess module later
+
+
+def _how(status: int | None) -> str:
+    """' (killed by signal 9)', ' (exit status 1)', or nothing when its end is not known yet (its
+    pipe closed before the process could be reaped)."""
+    if status is None:
+        return ""
+    return f" (killed by signal {-status})" if status < 0 else f" (exit status {status})"
 
 
 def work(hub: int, idle: bool) -> None:
