@@ -121,7 +121,20 @@ async def test_a_closed_count_opened_from_a_replayed_board_says_final():
         assert "FINAL" in text(app, "#header") and "PAUSED" not in text(app, "#header")
 
 
-async def test_a_closed_count_opened_from_a_hub_board_says_final(tmp_path, unused_tcp_port):
+async def test_a_closed_count_opened_from_a_hub_board_says_final(tmp_path, unused_tcp_port, monkeypatch):
+    """FINAL, and its times on the viewer's clock as on `tally watch`: it is followed live."""
+    import time as clock
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # +09:00: never LDJ5's own -04:00
+    clock.tzset()
+    try:
+        await _closed_count_from_a_hub_board(tmp_path, unused_tcp_port)
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+
+
+async def _closed_count_from_a_hub_board(tmp_path, unused_tcp_port):
     url = f"ws://127.0.0.1:{unused_tcp_port}"
     async with running_hub(tmp_path, port=unused_tcp_port):
         await publish_events(url, "ldj5", replay("ldj5"))
@@ -134,6 +147,8 @@ async def test_a_closed_count_opened_from_a_hub_board_says_final(tmp_path, unuse
             await until(lambda: isinstance(app.screen, CountScreen), "the count screen")
             await until(lambda: "FINAL" in text(app, "#header"), "FINAL in the header")
             assert "LIVE" not in text(app, "#header")
+            last = replay("ldj5")[-1].at.astimezone().strftime("%H:%M:%S")  # Tokyo's time of day
+            await until(lambda: f"last call {last}" in text(app, "#freshness"), f"last call {last}")
 
 
 async def test_s_saves_the_board_and_a_count_over_it_without_a_toast(tmp_path):

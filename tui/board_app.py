@@ -91,7 +91,9 @@ class CountScreen(NeedleWork, Screen[None]):
         """The widgets lay out the model of the view drawn last, with the needle at hand."""
         if self._view is None:
             return
-        view = presented(self._view, self.needle, self.app.now())
+        # A count followed on a hub is live: the viewer's clock, as `tally watch` shows it; a
+        # replayed board's count is a recording: its own clock, as `tally replay` shows it.
+        view = presented(self._view, self.needle, self.app.now(), local_times=self.watcher is not None)
         with self.app.batch_update():
             for widget in self._readers:
                 widget.show_view(view)
