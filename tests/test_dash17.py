@@ -83,6 +83,8 @@ async def test_the_broadcast_view_reads_at_a_glance(tmp_path, size, source):
         assert counts[1].styles.border_left[0] not in ("", "none"), "a rule divides the sides"
         model = app._view and app.framed(app._view).presentation
         assert "Amazon Labor Union" in text(app, "#big-title")
+        # where the count stands, first, in the model's words: a room tells live from final at a glance
+        assert text(app, "#big-title").startswith(model.link_mark + " · ")
         last = text(app, "#big-last-call")
         assert last == model.last_call and last.startswith("last call #"), last
 

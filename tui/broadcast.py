@@ -74,12 +74,13 @@ class BigCounts(Horizontal):
 
 
 class BigTitle(Readout):
-    """Whose count it is: the union (or the choices) and the election."""
+    """Where the count stands (● LIVE, ■ FINAL, ❚❚ PAUSED …: first, so a long title never cuts it),
+    whose count it is: the union (or the choices), and the election."""
 
     def show_view(self, view: View) -> None:
         model = view.presentation
         if model is not None:
-            self.say(f"{model.union_words} · {model.heading}")
+            self.say(f"{model.link_mark} · {model.union_words} · {model.heading}")
 
 
 class LastCall(Readout):
