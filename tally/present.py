@@ -49,6 +49,9 @@ Also said while the only needle at hand is for an earlier state of the count:
 chances are never shown beside numbers they were not worked out for."""
 NO_HEADER = N_("waiting for the election header …")
 NO_BALLOTS = N_("no ballots yet")
+WAITING, NOTHING_YET = N_("WAITING FOR THE COUNT"), N_("nothing has arrived yet")
+"""The banner before a count has any state (no election header yet): never a call, which would
+read as a count that has begun ("TOO EARLY TO CALL · no ballots yet")."""
 NO_COUNT_CHANCE = N_("no count yet")
 NO_CALLS = N_("no calls yet")
 
@@ -138,10 +141,10 @@ def settled(snap: Snapshot) -> bool:
 
 def banner(snap: Snapshot | None) -> tuple[str, str]:
     """The headline and the line under it."""
+    if snap is None:
+        return t(WAITING), t(NOTHING_YET)
     kind = call(snap)
     said = t(kind)
-    if snap is None:
-        return said, t(NO_BALLOTS)
     if kind == DECIDED:
         if snap.decided_at:
             return (f"{said} — {outcome_words(snap)}",

@@ -10,8 +10,6 @@ model's strings, exactly.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from counts import header, pile, write

@@ -77,6 +77,18 @@ async def test_watch_an_election_not_yet_on_the_hub_says_it_is_waiting(tmp_path)
             await drawn(pilot, lambda: app.watcher.link.state == "waiting", "waiting")
             status = text(app, "#feed-status")
             assert "WAITING" in status and 'no election "later" on this hub yet' in status
+            # Nothing of the count has arrived: no call, which would read as a count begun.
+            assert text(app, "#banner") == "WAITING FOR THE COUNT\nnothing has arrived yet"
+
+
+async def test_watch_of_a_hub_that_does_not_answer_calls_nothing(unused_tcp_port):
+    url = f"ws://127.0.0.1:{unused_tcp_port}/elections/ldj5"  # nobody listens there
+    app = WatchDashboard(url, Watcher(url, wait=FAST))
+    async with app.run_test() as pilot:
+        await drawn(pilot, lambda: app.watcher.link.state == "reconnecting", "reconnecting")
+        assert "RECONNECTING" in text(app, "#feed-status")
+        assert text(app, "#banner") == "WAITING FOR THE COUNT\nnothing has arrived yet"
+        assert "TOO EARLY" not in text(app, "#banner")
 
 
 async def test_watching_a_mistyped_id_says_so_and_names_the_hubs_elections(tmp_path):
