@@ -139,6 +139,24 @@ def settled(snap: Snapshot) -> bool:
     return snap.outcome.decided or snap.remaining == 0
 
 
+def decided_line(snap: Snapshot) -> str:
+    """The line under a decided outcome: why it cannot change, and from which ballot.
+
+    "The remaining ballots cannot change it" only while some remain: once every
+    ballot is called (or the count is closed) there are none to speak of.
+    """
+    done = snap.closed or snap.remaining == 0
+    if snap.decided_at:
+        n = number(snap.decided_at)
+        return (t("decided at ballot {n}", n=n) if done
+                else t("the remaining ballots cannot change it · decided at ballot {n}", n=n))
+    if snap.closed:
+        return face_words("closed")
+    if done:
+        return t("every ballot has been called")
+    return t("the remaining ballots cannot change it")
+
+
 def banner(snap: Snapshot | None) -> tuple[str, str]:
     """The headline and the line under it."""
     if snap is None:
@@ -146,11 +164,7 @@ def banner(snap: Snapshot | None) -> tuple[str, str]:
     kind = call(snap)
     said = t(kind)
     if kind == DECIDED:
-        if snap.decided_at:
-            return (f"{said} — {outcome_words(snap)}",
-                    t("the remaining ballots cannot change it · decided at ballot {n}",
-                      n=number(snap.decided_at)))
-        return f"{said} — {outcome_words(snap)}", t("the remaining ballots cannot change it")
+        return f"{said} — {outcome_words(snap)}", decided_line(snap)
     if kind == PENDING:
         headline = t("{call} — outcome pending", call=said)
         if snap.outcome.majority_possible:

@@ -1,6 +1,8 @@
 """The replay dashboard, driven by its keys with Pilot, on the bundled counts and small files."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from textual.widgets import Digits
 from textual.widgets._footer import FooterKey
 
@@ -215,15 +217,15 @@ KINDS = {
                     pile("void", 1)],
                    "OUTCOME DECIDED — Teamsters Local 727 wins a majority", "decided at ballot 11"),
     "tied runoff": ([header(choices=[UFCW, "Neither"], ballots=16), pile(UFCW, 8), pile("Neither", 8)],
-                    "OUTCOME DECIDED — no majority: a tie, nobody is certified", "cannot change it"),
+                    "OUTCOME DECIDED — no majority: a tie, nobody is certified", "decided at ballot 16"),
     "rerun": ([header(choices=ABN, ballots=20), pile("Union A", 10), pile("Union B", 5), pile("Neither", 5)],
               "OUTCOME DECIDED — rerun: no runoff pair, the election is run again with all 3 choices",
               "decided at ballot 20"),
     "rerun with a challenge": ([header(choices=ABN, ballots=4), pile("Union A", 1), pile("Union B", 1),
                                 pile("Neither", 1), {"type": "challenged"}],
-                               "OUTCOME DECIDED — rerun", "cannot change it"),
+                               "OUTCOME DECIDED — rerun", "decided at ballot 3"),
     "certification": ([header(choices=ABN, eligible=20, ballots=20), pile("Union A", 10), pile("Union B", 10)],
-                      "OUTCOME DECIDED — no runoff: certification of results", "cannot change it"),
+                      "OUTCOME DECIDED — no runoff: certification of results", "decided at ballot 20"),
     "no majority possible": ([header(choices=ABN, ballots=50), pile("Union A", 20), pile("Union B", 15),
                               pile("Neither", 13)],
                              "NO MAJORITY POSSIBLE — a runoff or rerun is certain",
@@ -269,3 +271,18 @@ async def test_replay_shows_each_kind_of_ballot(tmp_path, kind, rows, names):
         assert [str(row.name_line.visual).strip(" ▶") for row in app.query(ChoiceRow)] == names
         state = app.query_one("#banner")
         assert state.has_class("-early") is state.has_class("-no-majority") is (kind == "no majority possible")
+
+
+@given(yes=st.integers(0, 40), no=st.integers(0, 40), void=st.integers(0, 3), left=st.integers(0, 5),
+       closed=st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_a_decided_banner_speaks_of_remaining_ballots_only_while_some_remain(yes, no, void, left, closed):
+    from counts import count_of
+    from tally.present import DECIDED, banner as banner_lines, call
+
+    events = [header(ballots=yes + no + void + left), pile("yes", yes), pile("no", no), pile("void", void)]
+    snap = count_of(*[e for e in events if e.get("count", 1)], *([{"type": "close"}] if closed else [])).snapshot()
+    if call(snap) != DECIDED:
+        return
+    line = banner_lines(snap)[1]
+    assert ("remaining ballots" in line) == (not snap.closed and bool(snap.remaining)), line
