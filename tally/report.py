@@ -284,7 +284,8 @@ def verification_lines(snap: Snapshot) -> list[str]:
 def summary_line(snap: Snapshot) -> str:
     """The count in one line, for a terminal after the dashboard closes."""
     votes = " · ".join(f"{grouped(v)} {c}" for c, v in zip(snap.choices, snap.votes))
-    state = t("final") if snap.closed else t("as of seq {seq}", seq=snap.last_seq)
+    # A person counts ballots, not the journal's entries: "as of ballot 1,000", as every face numbers calls.
+    state = t("FINAL") if snap.closed else t("as of ballot {n}", n=grouped(snap.handled))
     return t("{title}: {votes} · {void:,} void · {challenged:,} challenged — {result} ({state})",
              title=snap.election.title, votes=votes, void=snap.void, challenged=snap.challenged,
              result=result_line(snap), state=state)

@@ -70,6 +70,18 @@ async def test_q_quits_with_the_summary_line():
         await pilot.press("q")
     assert app.return_value.startswith("Amazon LDJ5")
     assert "380 yes · 618 no · 2 void" in app.return_value and "no union" in app.return_value
+    assert app.return_value.endswith("(FINAL)")
+
+
+async def test_q_mid_count_says_as_of_which_ballot():
+    app = replay_app("ldj5", paused=False, speed=500)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.live.count.snapshot().handled >= 5)
+        await pilot.press("space")  # paused: the count stays where q finds it
+        await until(pilot, lambda: "PAUSED" in text(app, "#feed-status"))
+        handled = app.live.count.snapshot().handled
+        await pilot.press("q")
+    assert app.return_value.endswith(f"(as of ballot {handled:,})"), app.return_value
 
 
 def keys_in_view(app) -> set[tuple[str, str]]:
