@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tally.schema import Election, _offset_in_range
 
-MADE_FROM = 'a0d2c3b8141d446838d8068197dd092b9153039b794e325071bd8d9d6528758c'
+MADE_FROM = 'ce3fd541c20cd460323471a35a66f0c64b5f06b8b36d3cdb418ca6f189436c3d'
 
 FAST_SCHEMA = {
     'type': 'list',

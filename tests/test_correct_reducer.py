@@ -139,7 +139,7 @@ def test_an_impossible_checkpoint_is_refused(checkpoint, why):
 
 
 def test_a_negative_checkpoint_is_refused_by_the_format():
-    with pytest.raises(EventError, match="greater than or equal to 0"):
+    with pytest.raises(EventError, match="at least 0"):
         parse_event(json.dumps({"seq": 5, "type": "checkpoint", "votes": {"yes": -1, "no": 1}}))
 
 

@@ -33,7 +33,7 @@ def test_round_trip():
         ('{"seq":2,"choice":"yes"}', 'missing field "type"'),
         ('{"seq":2,"type":"ballot","choice":"yes","colour":"red"}', "unknown field 'colour'"),
         ('{"seq":2,"type":"ballot"}', "missing field 'choice'"),
-        ('{"seq":2,"type":"ballot","choice":"yes","count":0}', "count: Input should be greater than or equal to 1"),
+        ('{"seq":2,"type":"ballot","choice":"yes","count":0}', "count: at least 1"),
         ('{"seq":2,"type":"ballot","choice":"yes","count":"5"}', "count: Input should be a valid integer"),
         ('{"seq":2,"type":"ballot","choice":"yes","count":true}', "count"),
         ('{"seq":0,"type":"note","text":"x"}', "seq"),
