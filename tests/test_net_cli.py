@@ -68,9 +68,10 @@ async def test_serve_on_a_port_in_use_is_one_line_and_exit_2(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, out, err = await tally("serve", "--port", str(port), "--data", str(tmp_path))
+        code, out, err = await tally("serve", "--port", str(port), "--data", str(tmp_path / "hub"))
     assert code == 2
     assert err == f"tally: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert not (tmp_path / "hub").exists()  # nothing made for a hub that never started: no DIR, no token
 
 
 async def test_serve_refuses_a_broken_journal_in_one_line(tmp_path):

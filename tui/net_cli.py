@@ -141,6 +141,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail([str(exc)])
     if args.store is not None:
         return _serve_shared(args)
+    from feeds.serving import bind
+
+    try:
+        # Listening first: a hub that cannot (the port is taken) leaves nothing behind, not a
+        # new data directory or token file nobody asked for.
+        sock = bind(args.host, args.port)
+    except FeedError as exc:
+        return fail([str(exc)])
     data = Path(args.data)
     try:
         data.mkdir(parents=True, exist_ok=True)
@@ -148,16 +156,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # touches anything (two first starts would race to make DIR/token).
         lock = directory_lock(data)
     except OSError as exc:
+        sock.close()
         return fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
     except FeedError as exc:
+        sock.close()
         return fail([str(exc)])
     try:
         token, where = hub_token(data, args.token_file)
     except FeedError as exc:
         lock.release()
+        sock.close()
         return fail([str(exc)])
-    return _serving(args, run_hub(args.host, args.port, data, token, _ready(args, where), lock=lock,
-                                  ssl=args.tls))
+    return _serving(args, run_hub(None, None, data, token, _ready(args, where), lock=lock,
+                                  ssl=args.tls, sock=sock))
 
 
 def _serve_shared(args: argparse.Namespace) -> int:
