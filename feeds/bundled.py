@@ -37,9 +37,9 @@ def resolve(name_or_path: str) -> Path:
     if os.path.lexists(path):
         return path
     if name_or_path in SETS:  # a day of several counts: one count of it, or the board of all
-        raise FeedError(f"{name_or_path} is a bundled day of {len(day(name_or_path))} counts: "
-                        f"tally board {name_or_path} shows them all; one of them is "
-                        f"{day(name_or_path)[0]}")
+        counts = day(name_or_path)
+        raise FeedError(f"{name_or_path} is a bundled day of {len(counts)} counts: "
+                        f"tally board {name_or_path} shows them all; one of them is {counts[0]}")
     raise FeedError(f"no such file or bundled count: {name_or_path} "
                     f"(bundled: {', '.join(NAMES)}; for tally board also {', '.join(SETS)})")
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from tally.schema import Election, _offset_in_range
 
-MADE_FROM = 'ce3fd541c20cd460323471a35a66f0c64b5f06b8b36d3cdb418ca6f189436c3d'
+MADE_FROM = 'c3aab34ff704a846429ab743efb6a96e64c8c7e0e665786fe9e9ffe94271957c'
 
 FAST_SCHEMA = {
     'type': 'list',

@@ -405,8 +405,6 @@ def explain(exc: ValidationError) -> str:
         return f"{field}: at most {limit['le']:,} (a limit of the format)"
     if kind == "greater_than_equal":
         return f"{field}: at least {limit['ge']:,}"
-    if kind == "greater_than":
-        return f"{field}: more than {limit['gt']:,}"
     if kind == "string_too_long":
         return f"{field}: at most {limit['max_length']:,} characters (a limit of the format)"
     if kind == "too_long":

@@ -146,9 +146,9 @@ class CountDashboard(Dashboard):
     def fit_footer(self, width: int | None = None) -> None:
         """The Footer's keys for the width: what `left_out` names is not shown (its key still works).
 
-        Below WIDE_FOOTER columns, or while more keys crowd the Footer (`crowded`), "0-9 Pile"
-        is left out, so that `t` (the Board's figures) and q fit with the keys every dashboard
-        has; the entry line always shows the pile.
+        Below WIDE_FOOTER columns "0-9 Pile" is left out, so that `t` (the Board's figures) and
+        q fit with the keys every dashboard has; the entry line always shows the pile. A
+        subclass with keys of its own (`tally listen`'s held call) leaves out more.
         """
         left_out = self.left_out(self.size.width if width is None else width)
         bindings = self._bindings.key_to_bindings
@@ -167,11 +167,7 @@ class CountDashboard(Dashboard):
 
     def left_out(self, width: int) -> set[str]:
         """The keys of FITTED the Footer leaves out at `width` columns."""
-        return set() if width >= WIDE_FOOTER and not self.crowded() else {"1"}
-
-    def crowded(self) -> bool:
-        """Whether keys of a subclass's own are in the Footer now (`tally listen`'s, while a call is held)."""
-        return False
+        return set() if width >= WIDE_FOOTER else {"1"}
 
     def on_mount(self) -> None:
         # Textual calls every on_mount in the class hierarchy itself: no super() here,

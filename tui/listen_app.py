@@ -143,21 +143,18 @@ class ListenDashboard(CountDashboard):
             return bool(self.held)
         return super().check_action(action, parameters)
 
-    def crowded(self) -> bool:
-        """A held call's three keys take the room of "0-9 Pile" (the entry line shows the pile)."""
-        return bool(self.held)
-
     FITTED = ("1", "exclamation_mark", "x", "t")
 
     def left_out(self, width: int) -> set[str]:
-        """Below HELD_FOOTER columns, a held call's keys also take the room of Note, Close and Board.
+        """A held call's three keys take the room of "0-9 Pile" (the entry line shows the pile),
+        and below HELD_FOOTER columns that of Note, Close and Board too.
 
-        The held call is what the person must answer now; those three still work, and q and
+        The held call is what the person must answer now; those keys still work, and q and
         the ballot keys stay in view (at 80 columns: y n v c u, the held call's keys, q).
         """
         left_out = super().left_out(width)
-        if self.held and width < HELD_FOOTER:
-            left_out |= {"exclamation_mark", "x", "t"}
+        if self.held:
+            left_out |= {"1"} | ({"exclamation_mark", "x", "t"} if width < HELD_FOOTER else set())
         return left_out
 
     def _held_changed(self) -> None:

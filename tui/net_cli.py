@@ -206,10 +206,10 @@ def _serve_shared(args: argparse.Namespace) -> int:
 def page_address(host: str, port: int, tls: bool) -> str:
     """The hub's page as a browser on this machine opens it: a wildcard address (0.0.0.0, ::)
     is not one to browse to, so it reads as the loopback address; an IPv6 one is bracketed."""
-    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
-    if ":" in shown and not shown.startswith("["):
-        shown = f"[{shown}]"
-    return f"{'https' if tls else 'http'}://{shown}:{port}/"
+    from feeds.serving import everywhere, in_url
+
+    shown = ("::1" if host == "::" else "127.0.0.1") if everywhere(host) else host
+    return f"{'https' if tls else 'http'}://{in_url(shown)}:{port}/"
 
 
 def _ready(args: argparse.Namespace, where: str) -> Any:
