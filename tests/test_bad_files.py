@@ -8,6 +8,8 @@ import os
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counts import header, pile, write
 from tui.cli import main
@@ -179,3 +181,33 @@ def test_a_fifo_in_a_hubs_data_directory_stops_the_hub_in_one_line(tmp_path):
     with pytest.raises(FeedError) as refused:
         in_time(lambda: Hub.open(tmp_path, "token"))
     assert str(refused.value) == f"{tmp_path / 'ldj5.jsonl'}: is a FIFO (named pipe), not an event file"
+
+
+@given(line=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+                    min_size=1, max_size=80))
+@settings(max_examples=200, deadline=None)
+def test_any_line_that_is_not_json_is_one_line_naming_a_place_in_that_line(tmp_path_factory, line):
+    """Whatever the line, the reason names its own line (FILE:2) and a place in it, never another line."""
+    try:
+        json.loads(line)
+        return  # JSON of some kind: refused for other reasons, tested elsewhere
+    except ValueError:
+        pass
+    path = tmp_path_factory.mktemp("any") / "x.jsonl"
+    path.write_text(json.dumps({"seq": 1, "type": "election", "id": "x", "title": "T"}) + "\n" + line + "\n",
+                    encoding="utf-8")
+    code, err = run_quiet("report", str(path))
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"tally: {path}:2: ") and " at line " not in err, err
+
+
+def run_quiet(*argv) -> tuple[int, str]:
+    """`tally ARGV` in this process: (exit code, what it printed on stderr); `run` without capsys,
+    which a hypothesis test cannot take (one fixture for every example)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(list(argv))
+    return code, err.getvalue()
