@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 from websockets.asyncio.client import connect
 
@@ -134,6 +135,45 @@ async def test_a_row_for_many_clients_goes_out_in_steps_each_client_in_order(tmp
     assert all(rows == firsts[0] for rows in firsts)  # the same rows, in the same order
     seqs = [row["last_seq"] for row in firsts[0]]
     assert seqs == sorted(seqs) and seqs[-1] == 23
+
+
+async def test_the_boards_slices_leave_the_loop_twice_their_length_between_them(tmp_path, monkeypatch):
+    """While rows wait to go out, each slice of the board's work is followed by PACE times its own
+    length of the loop for everything else (a publisher's ack meets at most one slice, not one at
+    each of its turns of the loop), and the rows still all go out, in order."""
+    from feeds.hub import board as board_module
+
+    monkeypatch.setattr(board_module, "SEND_AT_ONCE", 1)  # many small steps: many slices
+    monkeypatch.setattr(board_module, "BUDGET", 0.00005)
+    write(tmp_path / "small.jsonl", header(id="small", ballots=400), *ballots("yes", "no"))
+    slices: list[tuple[float, float, bool]] = []
+    real_work = board_module.Board._work
+
+    def timed(self):
+        start = time.perf_counter()
+        real_work(self)
+        slices.append((start, time.perf_counter(), self._working is not None))
+
+    monkeypatch.setattr(board_module.Board, "_work", timed)
+    async with running_hub(tmp_path) as (hub, url):
+        boards = [await connect(f"{url}/board", max_queue=None) for _ in range(30)]
+        seen: list[list] = [[] for _ in boards]
+        readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
+        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
+        slices.clear()
+        async with publishing(url, "small") as pub:
+            for seq in range(4, 14):
+                assert await ask(pub, ballot(seq)) == {"ack": seq}
+        await until(lambda: all(rows[-1][1].get("last_seq") == 13 and not rows[-1][1].get("working")
+                                for rows in seen), "the last row, with its needle, everywhere")
+        for task in readers:
+            task.cancel()
+        for ws in boards:
+            await ws.close()
+    gaps = [(after[0] - end, end - start) for (start, end, more), after in zip(slices, slices[1:]) if more]
+    assert len(gaps) >= 10
+    assert all(gap >= board_module.PACE * took * 0.9 - 0.0001 for gap, took in gaps), gaps
+    assert all([row for _, row in rows if "id" in row] == [row for _, row in seen[0] if "id" in row] for rows in seen)
 
 
 async def test_needle_workers_run_only_when_a_core_would_idle(tmp_path):

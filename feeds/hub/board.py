@@ -100,6 +100,17 @@ BUDGET = 0.0005
 and sent in the next slices, with the loop's I/O (acks, watchers' frames) between
 them, so that a publisher is never held up by a burst of rows for 100 board
 clients (a 50 ms slice made an ack's p99 12–16× an idle hub's)."""
+PACE = 2.0
+"""After a slice of the board's work that took d seconds, the next one comes PACE × d later, not in the
+loop's next turn: while rows wait to be made or sent, the board takes at most a third of the loop.
+
+A publisher's ack takes several turns of the loop (its frame read, its event stored and fsync'd, its
+reply sent). With the slices one turn apart it met a slice at each of those turns, and a row for 100
+clients is a run of slices: acks under a busy board waited for 3–6 of them (traced in the benchmark:
+the board's p99 ~10 ms against an idle hub's ~5). Spaced, an ack meets at most the slice in progress
+when its frame came. A burst of rows then takes three times its CPU time to go out; at the
+benchmark's load (25 elections changing every INTERVAL, 100 clients) the board uses ~10 % of the
+loop, so its rows are late by a few milliseconds, never by an interval."""
 SEND_AT_ONCE = 10
 """Board clients sent one frame in one step of a slice: a frame to 100 clients is ~1 ms
 of the loop (websockets frames it for each), so it goes out in steps, between
@@ -464,24 +475,27 @@ class Board:
         self._kick()
 
     def _kick(self) -> None:
-        """`_work` in the loop's next turn, unless it is on its way already."""
+        """`_work` in the loop's next turn, unless it is on its way already (a paced slice keeps its time)."""
         if self._working is None:
             self._working = asyncio.get_running_loop().call_soon(self._work)
 
     def _work(self) -> None:
         """One slice of the board's work, within BUDGET: the changed elections summarized (once the
-        interval is up), then what is on its way out sent; the rest in the next slices, each after
-        the loop's waiting I/O (a publisher's ack). One callback does both, so that no turn of the
-        loop runs two slices back to back (a flush's and a send's were: two budgets, not one)."""
+        interval is up), then what is on its way out sent; the rest in the next slices, each PACE
+        times this one's length later, the loop's own work (a publisher's ack) between them. One
+        callback does both, so that no turn of the loop runs two slices back to back (a flush's and
+        a send's were: two budgets, not one)."""
         self._working = None
-        now = asyncio.get_running_loop().time()
-        deadline = time.perf_counter() + BUDGET
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        started = time.perf_counter()
+        deadline = started + BUDGET
         if self._due:
             self._make(now, deadline)
         while (self._sending or self._outbox) and time.perf_counter() < deadline:
             self._send_some()
         if self._dirty and self._due or self._outbox or self._sending:
-            self._kick()
+            self._working = loop.call_later(PACE * (time.perf_counter() - started), self._work)
         elif held := [since for i, since in self._held.items() if i not in self._wanted]:
             self._schedule(max(0.0, min(held) + HOLD - now))
 
