@@ -15,7 +15,6 @@ import time
 from websockets.asyncio.client import connect
 
 from counts import ballots, header, pile, write
-from feeds.files import load
 from facekit import expected_row
 from hubkit import ask, ballot, board_stream, publishing, replay, running_hub, until
 from tally.reducer import Count
