@@ -17,19 +17,38 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import Iterator
 
 from tally.text import literal
 
 EXIT_CRASH = 70
 
 
-def crash_dirs() -> list[Path]:
-    """Where a crash log may go, best first."""
-    dirs = []
+def crash_dirs() -> Iterator[Path]:
+    """Where a crash log may go, best first, each worked out only when the one before did not take it.
+
+    It never raises: a home directory that cannot be found (HOME unset and a uid
+    with no passwd entry, as in a container run as an arbitrary user) or no
+    usable temporary directory (each one full or read-only: `tempfile` raises
+    FileNotFoundError) passes that place over. A crash handler that raised here
+    would print two tracebacks and exit 1, and every dashboard would fail at its
+    start, where its crash log is set up.
+    """
     if os.environ.get("TALLY_CRASH_DIR"):
-        dirs.append(Path(os.environ["TALLY_CRASH_DIR"]))
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return dirs + [Path(state) / "tally", Path(tempfile.gettempdir())]
+        yield Path(os.environ["TALLY_CRASH_DIR"])
+    state = os.environ.get("XDG_STATE_HOME")
+    if not state:
+        try:
+            state = str(Path.home() / ".local" / "state")
+        except (RuntimeError, KeyError, OSError):  # no home to be found
+            state = None
+    if state:
+        yield Path(state) / "tally"
+    try:
+        temporary = tempfile.gettempdir()
+    except OSError:  # no temporary directory takes a file
+        return
+    yield Path(temporary)
 
 
 STDERR = Path("/dev/stderr")
