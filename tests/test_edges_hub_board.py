@@ -175,6 +175,49 @@ async def test_the_boards_slices_leave_the_loop_twice_their_length_between_them(
     assert all([row for _, row in rows if "id" in row] == [row for _, row in seen[0] if "id" in row] for rows in seen)
 
 
+async def test_nothing_of_the_board_runs_once_its_hub_has_closed(tmp_path, monkeypatch):
+    """Rows still on their way out when the hub closes stay unsent: the slice waiting its turn
+    (PACE) is cancelled, and no flush or row can start a worker again after the hub let its go."""
+    from feeds.hub import board as board_module
+
+    monkeypatch.setattr(board_module, "PACE", 500.0)  # a slice waits ~25-250 ms for its turn
+    monkeypatch.setattr(board_module, "SEND_AT_ONCE", 1)
+    monkeypatch.setattr(board_module, "BUDGET", 0.00005)
+    write(tmp_path / "small.jsonl", header(id="small", ballots=400), *ballots("yes", "no"))
+    calls: list[float] = []
+    real_work = board_module.Board._work
+
+    def timed(self):
+        calls.append(time.perf_counter())
+        real_work(self)
+
+    monkeypatch.setattr(board_module.Board, "_work", timed)
+    pending: list[bool] = []
+    real_close = board_module.Board.close
+
+    def closing(self):
+        pending.append(self._working is not None or self._timer is not None)
+        real_close(self)
+
+    monkeypatch.setattr(board_module.Board, "close", closing)
+    async with running_hub(tmp_path) as (hub, url):
+        boards = [await connect(f"{url}/board", max_queue=None) for _ in range(10)]
+        seen: list[list] = [[] for _ in boards]
+        readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
+        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
+        async with publishing(url, "small") as pub:
+            for seq in range(4, 9):
+                assert await ask(pub, ballot(seq)) == {"ack": seq}
+        await until(lambda: hub.board._outbox or hub.board._sending, "rows on their way out")
+    closed = time.perf_counter()
+    await asyncio.sleep(1.0)
+    for task in readers:
+        task.cancel()
+    assert pending == [True]  # the hub closed with the board's work still to come
+    assert [t for t in calls if t > closed] == []
+    assert hub.board.rows._pool is None and hub.board.needles._pool is None
+
+
 async def test_needle_workers_run_only_when_a_core_would_idle(tmp_path):
     """Linux: a needle worker is SCHED_IDLE (and niced), so a hub waking for an ack preempts it at once."""
     import os

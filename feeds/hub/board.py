@@ -311,6 +311,7 @@ class Board:
         self._due = False
         """The interval is up: `_work` makes the changed elections' rows (else it only sends)."""
         self._flushed_at = float("-inf")
+        self._closed = False
 
     @property
     def made(self) -> int:
@@ -318,6 +319,13 @@ class Board:
         return self.rows.made
 
     def close(self) -> None:
+        """End the workers, and the board's work with them: a slice waiting its turn (PACE) or a
+        flush its interval would otherwise run once the hub has closed, and start a worker again."""
+        self._closed = True
+        for handle in (self._timer, self._working):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._working = None
         self.needles.close()
         self.rows.close()
 
@@ -457,7 +465,7 @@ class Board:
     # -- the one coalescing timer --------------------------------------------
     def _schedule(self, delay: float | None = None) -> None:
         """Flush in ``delay`` seconds (default: one interval after the last flush), or sooner if already due."""
-        if not (self._dirty or self._held or self._outbox or self._sending):
+        if self._closed or not (self._dirty or self._held or self._outbox or self._sending):
             return
         loop = asyncio.get_running_loop()
         if delay is None:
@@ -476,7 +484,7 @@ class Board:
 
     def _kick(self) -> None:
         """`_work` in the loop's next turn, unless it is on its way already (a paced slice keeps its time)."""
-        if self._working is None:
+        if self._working is None and not self._closed:
             self._working = asyncio.get_running_loop().call_soon(self._work)
 
     def _work(self) -> None:
