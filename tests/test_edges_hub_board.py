@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import time
+from contextlib import asynccontextmanager
 
 from websockets.asyncio.client import connect
 
@@ -27,6 +29,32 @@ HUGE = dict(id="huge", ballots=10_000_000, eligible=10_000_000)
 async def read_rows(ws, seen: list) -> None:
     async for row in board_stream(ws):
         seen.append(("row", row))
+
+
+@asynccontextmanager
+async def crowd_on_board(url: str, n: int):
+    """n /board clients, each reading every row into its own list, their snapshots in: the lists."""
+    boards = [await connect(f"{url}/board", max_queue=None) for _ in range(n)]
+    seen: list[list] = [[] for _ in boards]
+    readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
+    try:
+        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
+        yield seen
+    finally:
+        for task in readers:
+            task.cancel()
+        for ws in boards:
+            await ws.close()
+
+
+async def publish_until_everyone_has(url: str, seen: list[list], last: int) -> None:
+    """Ballots 4..last published to "small", one ack at a time; then until every client's last row
+    is of seq `last`, with its needle."""
+    async with publishing(url, "small") as pub:
+        for seq in range(4, last + 1):
+            assert await ask(pub, ballot(seq)) == {"ack": seq}
+    await until(lambda: all(rows[-1][1].get("last_seq") == last and not rows[-1][1].get("working")
+                            for rows in seen), "the last row, with its needle, everywhere")
 
 
 async def test_a_publish_ack_does_not_wait_for_a_huge_needle(tmp_path):
@@ -115,20 +143,9 @@ async def test_a_row_for_many_clients_goes_out_in_steps_each_client_in_order(tmp
     monkeypatch.setattr(board_module.Board, "_send", counted)
     crowd = 60
     async with running_hub(tmp_path) as (hub, url):
-        boards = [await connect(f"{url}/board", max_queue=None) for _ in range(crowd)]
-        seen: list[list] = [[] for _ in boards]
-        readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
-        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
-        steps.clear()
-        async with publishing(url, "small") as pub:
-            for seq in range(4, 24):
-                assert await ask(pub, ballot(seq)) == {"ack": seq}
-        await until(lambda: all(rows[-1][1].get("last_seq") == 23 and not rows[-1][1].get("working")
-                                for rows in seen), "the last row, with its needle, everywhere")
-        for task in readers:
-            task.cancel()
-        for ws in boards:
-            await ws.close()
+        async with crowd_on_board(url, crowd) as seen:
+            steps.clear()
+            await publish_until_everyone_has(url, seen, 23)
     assert steps and max(steps) <= board_module.SEND_AT_ONCE < crowd
     firsts = [[row for _, row in rows if "id" in row] for rows in seen]
     assert all(rows == firsts[0] for rows in firsts)  # the same rows, in the same order
@@ -145,33 +162,25 @@ async def test_the_boards_slices_leave_the_loop_twice_their_length_between_them(
     monkeypatch.setattr(board_module, "SEND_AT_ONCE", 1)  # many small steps: many slices
     monkeypatch.setattr(board_module, "BUDGET", 0.00005)
     write(tmp_path / "small.jsonl", header(id="small", ballots=400), *ballots("yes", "no"))
-    slices: list[tuple[float, float, bool]] = []
+    slices: list[tuple[float, float, asyncio.Handle | None]] = []
     real_work = board_module.Board._work
 
     def timed(self):
-        start = time.perf_counter()
+        start = time.monotonic()  # the loop's clock
         real_work(self)
-        slices.append((start, time.perf_counter(), self._working is not None))
+        slices.append((start, time.monotonic(), self._working))
 
     monkeypatch.setattr(board_module.Board, "_work", timed)
     async with running_hub(tmp_path) as (hub, url):
-        boards = [await connect(f"{url}/board", max_queue=None) for _ in range(30)]
-        seen: list[list] = [[] for _ in boards]
-        readers = [asyncio.create_task(read_rows(ws, rows)) for ws, rows in zip(boards, seen)]
-        await until(lambda: all(any(row.get("ready") for _, row in rows) for rows in seen), "every snapshot")
-        slices.clear()
-        async with publishing(url, "small") as pub:
-            for seq in range(4, 14):
-                assert await ask(pub, ballot(seq)) == {"ack": seq}
-        await until(lambda: all(rows[-1][1].get("last_seq") == 13 and not rows[-1][1].get("working")
-                                for rows in seen), "the last row, with its needle, everywhere")
-        for task in readers:
-            task.cancel()
-        for ws in boards:
-            await ws.close()
-    gaps = [(after[0] - end, end - start) for (start, end, more), after in zip(slices, slices[1:]) if more]
-    assert len(gaps) >= 10
-    assert all(gap >= board_module.PACE * took * 0.9 - 0.0001 for gap, took in gaps), gaps
+        async with crowd_on_board(url, 30) as seen:
+            slices.clear()
+            await publish_until_everyone_has(url, seen, 13)
+    paced = [(start, end, then, after[0]) for (start, end, then), after in zip(slices, slices[1:]) if then]
+    assert len(paced) >= 10
+    assert all(isinstance(then, asyncio.TimerHandle) and began >= then.when() for _, _, then, began in paced)
+    # each wait is PACE times the slice as the board timed it; a collection or a preemption after
+    # it set its timer lengthens a slice as timed here, so the typical ratio is what is asserted
+    assert statistics.median((began - end) / (end - start) for start, end, _, began in paced) >= board_module.PACE * 0.9
     assert all([row for _, row in rows if "id" in row] == [row for _, row in seen[0] if "id" in row] for rows in seen)
 
 
