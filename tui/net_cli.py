@@ -17,6 +17,8 @@ from tui.exits import EXIT_OK, fail
 if TYPE_CHECKING:
     import asyncio
 
+    from feeds.locks import WriterLock
+
 # asyncio, logging and the hub are imported by the commands that use them: every
 # `tally` command builds this parser, and most never touch the network.
 
@@ -131,8 +133,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from feeds.files import FeedError
     from feeds.hub import run_hub
-    from feeds.locks import directory_lock
-    from feeds.tokens import hub_token
 
     logging.basicConfig(level=logging.WARNING, format="tally serve: %(message)s")
     try:
@@ -151,24 +151,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail([str(exc)])
     data = Path(args.data)
     try:
+        lock, token, where = _hub_directory(data, args.token_file)
+    except FeedError as exc:
+        sock.close()
+        return fail([str(exc)])
+    return _serving(args, run_hub(None, None, data, token, _ready(args, where), lock=lock,
+                                  ssl=args.tls, sock=sock))
+
+
+def _hub_directory(data: Path, token_file: str | None) -> tuple[WriterLock, str, str]:
+    """DIR, made if need be and locked for this hub, and its publish token (and where it is):
+    FeedError (one line) if not, and the lock let go again."""
+    from feeds.files import FeedError
+    from feeds.locks import directory_lock
+    from feeds.tokens import hub_token
+
+    try:
         data.mkdir(parents=True, exist_ok=True)
         # The directory's lock first: a second hub on it is refused before it
         # touches anything (two first starts would race to make DIR/token).
         lock = directory_lock(data)
     except OSError as exc:
-        sock.close()
-        return fail([f"{data}: cannot use as the data directory ({exc.strerror})"])
-    except FeedError as exc:
-        sock.close()
-        return fail([str(exc)])
+        raise FeedError(f"{data}: cannot use as the data directory ({exc.strerror})") from None
     try:
-        token, where = hub_token(data, args.token_file)
-    except FeedError as exc:
+        token, where = hub_token(data, token_file)
+    except FeedError:
         lock.release()
-        sock.close()
-        return fail([str(exc)])
-    return _serving(args, run_hub(None, None, data, token, _ready(args, where), lock=lock,
-                                  ssl=args.tls, sock=sock))
+        raise
+    return lock, token, where
 
 
 def _serve_shared(args: argparse.Namespace) -> int:
